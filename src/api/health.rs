@@ -1,0 +1,30 @@
+use actix_web::web;
+use diesel::connection::SimpleConnection;
+use serde::Serialize;
+
+use super::{blocking, ApiError};
+use crate::store::Db;
+
+#[derive(Serialize)]
+pub struct Health {
+    status: &'static str,
+    database: &'static str,
+}
+
+/// Up means the database answers too: a load balancer should not send work here otherwise.
+pub async fn healthz(db: web::Data<Db>) -> Result<web::Json<Health>, ApiError> {
+    let backend = match db.target() {
+        crate::store::Target::Sqlite(_) => "sqlite",
+        crate::store::Target::Postgres(_) => "postgres",
+    };
+    let db = db.into_inner();
+    blocking(move || {
+        db.conn()?.batch_execute("SELECT 1")?;
+        Ok(())
+    })
+    .await?;
+    Ok(web::Json(Health {
+        status: "ok",
+        database: backend,
+    }))
+}

@@ -1,0 +1,85 @@
+//! The HTTP service. Handlers are grouped by who calls them; this module builds the
+//! application: routes, JSON errors, request logging without personal data.
+
+mod error;
+mod health;
+
+use std::net::TcpListener;
+use std::time::Instant;
+
+use actix_web::dev::{Server, Service};
+use actix_web::{web, App, HttpServer};
+
+pub use error::ApiError;
+
+use crate::config::Config;
+use crate::store::Db;
+
+/// A bound, ready-to-run server. Binding is separate from running so that tests can ask
+/// for port 0 and learn the port.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub fn build(config: &Config, db: Db) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(&config.server.bind)?;
+        let port = listener.local_addr()?.port();
+        let db = web::Data::new(db);
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(db.clone())
+                .app_data(web::JsonConfig::default().error_handler(error::json_error))
+                .app_data(web::QueryConfig::default().error_handler(error::query_error))
+                .app_data(web::PathConfig::default().error_handler(error::path_error))
+                .wrap_fn(|request, service| {
+                    // Path only: query strings could carry personal data one day.
+                    let method = request.method().clone();
+                    let path = request.path().to_string();
+                    let started = Instant::now();
+                    let response = service.call(request);
+                    async move {
+                        let response = response.await?;
+                        tracing::info!(
+                            %method,
+                            %path,
+                            status = response.status().as_u16(),
+                            ms = started.elapsed().as_secs_f64() * 1000.0,
+                            "request"
+                        );
+                        Ok(response)
+                    }
+                })
+                .route("/healthz", web::get().to(health::healthz))
+                .default_service(web::to(error::not_found))
+        })
+        .shutdown_timeout(config.server.shutdown_timeout_seconds)
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// A handle that stops the server from elsewhere (tests).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+}
+
+/// Runs blocking database work off the async executor.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    web::block(work)
+        .await
+        .map_err(|_| ApiError::internal("the worker stopped"))?
+}

@@ -1,0 +1,249 @@
+//! Layered configuration: `config/default.toml` (built in) → `--config FILE` → `SWEEP_*`
+//! environment variables. Every value is checked once here, and a bad one is reported
+//! with the key (or the variable) that holds it.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::{Table, Value};
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub district: DistrictConfig,
+    pub slots: SlotsConfig,
+    pub visits: VisitsConfig,
+    pub tubes: TubesConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub bind: String,
+    pub shutdown_timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub pool_size: u32,
+    pub busy_timeout_ms: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistrictConfig {
+    #[serde(deserialize_with = "deserialize_timezone")]
+    pub timezone: chrono_tz::Tz,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlotsConfig {
+    pub minutes: u32,
+    pub utilisation_target: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisitsConfig {
+    pub service_minutes: f64,
+    pub stair_minutes_per_floor: f64,
+    pub detour_factor: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TubesConfig {
+    pub pool_size: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+fn deserialize_timezone<'de, D: serde::Deserializer<'de>>(d: D) -> Result<chrono_tz::Tz, D::Error> {
+    let name = String::deserialize(d)?;
+    name.parse()
+        .map_err(|_| serde::de::Error::custom(format!("'{name}' is not an IANA time zone")))
+}
+
+impl Config {
+    /// The built-in defaults with `file` and then the process environment laid over them.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_with_env(file, |name| std::env::var(name).ok())
+    }
+
+    pub fn load_with_env(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut merged: Table = DEFAULTS.parse().expect("config/default.toml is valid TOML");
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+            let overrides: Table = text
+                .parse()
+                .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+            overlay(&mut merged, overrides, path)?;
+        }
+        apply_env(&mut merged, env)?;
+        let origin = file.map_or("configuration".to_string(), |p| p.display().to_string());
+        let config: Config = Value::Table(merged)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError(format!("{origin}: {}", e.message())))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: &str| Err(ConfigError(format!("{key}: {why}")));
+        if self.server.bind.parse::<std::net::SocketAddr>().is_err() {
+            return fail("server.bind", "must be ADDRESS:PORT, e.g. 127.0.0.1:8080");
+        }
+        if self.database.url.trim().is_empty() {
+            return fail(
+                "database.url",
+                "must name a SQLite file or a postgres:// URL",
+            );
+        }
+        if self.database.pool_size == 0 {
+            return fail("database.pool_size", "must be at least 1");
+        }
+        if !(5..=24 * 60).contains(&self.slots.minutes) {
+            return fail("slots.minutes", "must be between 5 and 1440");
+        }
+        if !(self.slots.utilisation_target > 0.0 && self.slots.utilisation_target <= 1.0) {
+            return fail("slots.utilisation_target", "must be above 0 and at most 1");
+        }
+        if !(self.visits.service_minutes > 0.0 && self.visits.service_minutes <= 240.0) {
+            return fail("visits.service_minutes", "must be above 0 and at most 240");
+        }
+        if !(0.0..=30.0).contains(&self.visits.stair_minutes_per_floor) {
+            return fail("visits.stair_minutes_per_floor", "must be between 0 and 30");
+        }
+        if !(1.0..=5.0).contains(&self.visits.detour_factor) {
+            return fail("visits.detour_factor", "must be between 1 and 5");
+        }
+        if !(1..=50).contains(&self.tubes.pool_size) {
+            return fail("tubes.pool_size", "must be between 1 and 50");
+        }
+        Ok(())
+    }
+}
+
+/// Lays `overrides` over `base`, refusing sections and keys the defaults do not have.
+fn overlay(base: &mut Table, overrides: Table, path: &Path) -> Result<(), ConfigError> {
+    for (section, value) in overrides {
+        let Some(Value::Table(base_section)) = base.get_mut(&section) else {
+            return Err(ConfigError(format!(
+                "{}: unknown section [{section}]",
+                path.display()
+            )));
+        };
+        let Value::Table(keys) = value else {
+            return Err(ConfigError(format!(
+                "{}: [{section}] must be a table",
+                path.display()
+            )));
+        };
+        for (key, value) in keys {
+            if !base_section.contains_key(&key) {
+                return Err(ConfigError(format!(
+                    "{}: unknown key {section}.{key}",
+                    path.display()
+                )));
+            }
+            base_section.insert(key, value);
+        }
+    }
+    Ok(())
+}
+
+/// Reads `SWEEP_<SECTION>_<KEY>` for every known key, parsed as the default's type.
+fn apply_env(base: &mut Table, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+    for (section, keys) in base.iter_mut() {
+        let Value::Table(keys) = keys else { continue };
+        for (key, value) in keys.iter_mut() {
+            let name = format!("SWEEP_{}_{}", section.to_uppercase(), key.to_uppercase());
+            let Some(text) = env(&name) else { continue };
+            let bad = |kind: &str| ConfigError(format!("{name}: '{text}' is not {kind}"));
+            *value = match value {
+                Value::Integer(_) => {
+                    Value::Integer(text.trim().parse().map_err(|_| bad("a whole number"))?)
+                }
+                Value::Float(_) => Value::Float(text.trim().parse().map_err(|_| bad("a number"))?),
+                Value::Boolean(_) => {
+                    Value::Boolean(text.trim().parse().map_err(|_| bad("true or false"))?)
+                }
+                _ => Value::String(text),
+            };
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn defaults_load() {
+        let config = Config::load_with_env(None, no_env).unwrap();
+        assert_eq!(config.database.url, "sweep.db");
+        assert_eq!(config.district.timezone, chrono_tz::Asia::Shanghai);
+        assert_eq!(config.slots.minutes, 30);
+        assert_eq!(config.tubes.pool_size, 10);
+    }
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("district.toml");
+        std::fs::write(&path, "[slots]\nminutes = 20\n[database]\nurl = \"a.db\"\n").unwrap();
+        let env = |name: &str| (name == "SWEEP_DATABASE_URL").then(|| "b.db".to_string());
+        let config = Config::load_with_env(Some(&path), env).unwrap();
+        assert_eq!(config.slots.minutes, 20);
+        assert_eq!(config.database.url, "b.db");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let env = |name: &str| (name == "SWEEP_SLOTS_MINUTES").then(|| "half an hour".to_string());
+        let err = Config::load_with_env(None, env).unwrap_err().to_string();
+        assert!(err.contains("SWEEP_SLOTS_MINUTES"), "{err}");
+
+        let env =
+            |name: &str| (name == "SWEEP_SLOTS_UTILISATION_TARGET").then(|| "1.5".to_string());
+        let err = Config::load_with_env(None, env).unwrap_err().to_string();
+        assert!(err.contains("slots.utilisation_target"), "{err}");
+
+        let env =
+            |name: &str| (name == "SWEEP_DISTRICT_TIMEZONE").then(|| "Mars/Olympus".to_string());
+        let err = Config::load_with_env(None, env).unwrap_err().to_string();
+        assert!(
+            err.contains("timezone") && err.contains("Mars/Olympus"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_in_a_file_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("district.toml");
+        std::fs::write(&path, "[slots]\nminuets = 20\n").unwrap();
+        let err = Config::load_with_env(Some(&path), no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("slots.minuets"), "{err}");
+    }
+}

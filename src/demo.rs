@@ -1,0 +1,453 @@
+//! A seeded synthetic district, written as the four roster CSV files so that the real
+//! import path is what loads it. Proportions follow an old inner-city district: more than
+//! half of the buildings are walk-ups without lifts, about 1% of residents need a home
+//! visit, one sampling site and one mobile team per ~3,000 residents.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::domain::IdNumber;
+
+/// What `sweep demo` makes; the defaults are the README's demo district.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoSpec {
+    pub residents: u32,
+    pub seed: u64,
+}
+
+impl Default for DemoSpec {
+    fn default() -> Self {
+        DemoSpec {
+            residents: 30_000,
+            seed: 1,
+        }
+    }
+}
+
+/// How many of each the files hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoCounts {
+    pub communities: usize,
+    pub buildings: usize,
+    pub residents: usize,
+    pub home_visits: usize,
+    pub sites: usize,
+    pub teams: usize,
+}
+
+const RESIDENTS_PER_BUILDING: u32 = 230;
+const RESIDENTS_PER_SITE: u32 = 3_000;
+const RESIDENTS_PER_TEAM: u32 = 3_000;
+const BUILDINGS_PER_COMMUNITY: usize = 26;
+/// The district's centre, in Shanghai's old town.
+const CENTRE: (f64, f64) = (31.2304, 121.4737);
+const METRES_PER_DEGREE_LAT: f64 = 111_320.0;
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "林", "罗", "高",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀英", "华", "建国", "桂英", "玉兰", "志强", "海燕", "晓东", "子涵", "雨桐", "浩然",
+    "欣怡", "宇轩",
+];
+const COMMUNITY_NAMES: &[&str] = &[
+    "梅园", "桃源", "兰苑", "松竹", "春晖", "和平", "光明", "友谊", "长寿", "幸福", "锦绣", "枫林",
+    "晨曦", "南华",
+];
+const STREETS: &[&str] = &[
+    "淮海", "复兴", "建国", "瑞金", "陕西", "延安", "西藏", "河南", "中华", "人民",
+];
+const REGIONS: &[&str] = &[
+    "310101", "310104", "310105", "310106", "310109", "320102", "330106", "340104",
+];
+const HOME_VISIT_NOTES: &[&str] = &[
+    "独居老人",
+    "请先电话联系",
+    "家中有犬",
+    "需家属开门",
+    "轮椅出行",
+    "",
+];
+
+struct Community {
+    name: String,
+    centre: (f64, f64),
+}
+
+struct BuildingPlan {
+    code: String,
+    community: usize,
+    location: (f64, f64),
+    floors: u32,
+    units: u32,
+    elevator: bool,
+}
+
+/// Writes buildings.csv, residents.csv, sites.csv and teams.csv into `dir`.
+pub fn write_district(dir: &Path, spec: DemoSpec) -> std::io::Result<DemoCounts> {
+    std::fs::create_dir_all(dir)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+    let n_buildings = (spec.residents / RESIDENTS_PER_BUILDING).max(1) as usize;
+    let n_communities = n_buildings.div_ceil(BUILDINGS_PER_COMMUNITY);
+    let communities = place_communities(n_communities, &mut rng);
+    let buildings = plan_buildings(n_buildings, &communities, &mut rng);
+
+    let mut out = csv::Writer::from_path(dir.join("buildings.csv"))?;
+    out.write_record([
+        "code",
+        "community",
+        "address",
+        "lat",
+        "lon",
+        "floors",
+        "elevator",
+    ])?;
+    for (i, b) in buildings.iter().enumerate() {
+        let street = STREETS[b.community % STREETS.len()];
+        out.write_record([
+            b.code.clone(),
+            communities[b.community].name.clone(),
+            format!(
+                "{street}路{}弄{}号",
+                100 + b.community * 3,
+                i % BUILDINGS_PER_COMMUNITY + 1
+            ),
+            format!("{:.6}", b.location.0),
+            format!("{:.6}", b.location.1),
+            b.floors.to_string(),
+            if b.elevator { "yes" } else { "no" }.to_string(),
+        ])?;
+    }
+    out.flush()?;
+
+    let home_visits = write_residents(dir, spec.residents, &buildings, &mut rng)?;
+    let n_sites = (spec.residents / RESIDENTS_PER_SITE).max(1) as usize;
+    write_sites(dir, n_sites, &communities, &mut rng)?;
+    let n_teams = (spec.residents / RESIDENTS_PER_TEAM).max(1) as usize;
+    write_teams(dir, n_teams, &communities, &mut rng)?;
+    Ok(DemoCounts {
+        communities: communities.len(),
+        buildings: buildings.len(),
+        residents: spec.residents as usize,
+        home_visits,
+        sites: n_sites,
+        teams: n_teams,
+    })
+}
+
+/// Offsets in metres turned into degrees around `origin`.
+fn offset(origin: (f64, f64), north_m: f64, east_m: f64) -> (f64, f64) {
+    let lat = origin.0 + north_m / METRES_PER_DEGREE_LAT;
+    let lon = origin.1 + east_m / (METRES_PER_DEGREE_LAT * origin.0.to_radians().cos());
+    (lat, lon)
+}
+
+fn place_communities(n: usize, rng: &mut ChaCha8Rng) -> Vec<Community> {
+    let side = (n as f64).sqrt().ceil() as usize;
+    let spacing = 700.0;
+    (0..n)
+        .map(|i| {
+            let (row, col) = (i / side, i % side);
+            let north =
+                (row as f64 - side as f64 / 2.0) * spacing + rng.random_range(-100.0..100.0);
+            let east = (col as f64 - side as f64 / 2.0) * spacing + rng.random_range(-100.0..100.0);
+            let base = COMMUNITY_NAMES[i % COMMUNITY_NAMES.len()];
+            let name = match i / COMMUNITY_NAMES.len() {
+                0 => format!("{base}新村"),
+                k => format!("{base}{}村", k + 1),
+            };
+            Community {
+                name,
+                centre: offset(CENTRE, north, east),
+            }
+        })
+        .collect()
+}
+
+fn plan_buildings(n: usize, communities: &[Community], rng: &mut ChaCha8Rng) -> Vec<BuildingPlan> {
+    (0..n)
+        .map(|i| {
+            let community = i / BUILDINGS_PER_COMMUNITY;
+            let (floors, elevator) = match rng.random_range(0..100) {
+                0..=59 => (rng.random_range(5..=7), false), // 1980s walk-up
+                60..=84 => (rng.random_range(11..=18), true),
+                _ => (rng.random_range(24..=33), true),
+            };
+            let location = offset(
+                communities[community].centre,
+                rng.random_range(-250.0..250.0),
+                rng.random_range(-250.0..250.0),
+            );
+            BuildingPlan {
+                code: format!("B{:05}", i + 1),
+                community,
+                location,
+                floors,
+                units: if elevator {
+                    rng.random_range(1..=2)
+                } else {
+                    rng.random_range(2..=5)
+                },
+                elevator,
+            }
+        })
+        .collect()
+}
+
+/// Residents are spread over the buildings by their number of flats; returns how many
+/// need a home visit.
+fn write_residents(
+    dir: &Path,
+    total: u32,
+    buildings: &[BuildingPlan],
+    rng: &mut ChaCha8Rng,
+) -> std::io::Result<usize> {
+    let mut out = csv::Writer::from_writer(std::io::BufWriter::with_capacity(
+        1 << 20,
+        std::fs::File::create(dir.join("residents.csv"))?,
+    ));
+    out.write_record([
+        "code",
+        "name",
+        "id_number",
+        "phone",
+        "building",
+        "unit",
+        "floor",
+        "room",
+        "household",
+        "birth_year",
+        "mobility",
+        "home_visit",
+        "available_from",
+        "available_to",
+        "notes",
+    ])?;
+    let flats: Vec<u64> = buildings
+        .iter()
+        .map(|b| u64::from(b.floors * b.units * 2))
+        .collect();
+    let all_flats: u64 = flats.iter().sum();
+    let mut used_ids = HashSet::with_capacity(total as usize);
+    let (mut written, mut household_no, mut home_visits) = (0u32, 0u32, 0usize);
+    let mut carried = 0.0;
+    for (b, building) in buildings.iter().enumerate() {
+        // Each building's share, rounding carried over so the total comes out exact.
+        let share = f64::from(total) * flats[b] as f64 / all_flats as f64 + carried;
+        let mut quota = share.round() as u32;
+        carried = share - f64::from(quota);
+        if b + 1 == buildings.len() {
+            quota = total - written;
+        }
+        let mut flat_order: Vec<u32> = (0..building.floors * building.units * 2).collect();
+        for i in (1..flat_order.len()).rev() {
+            flat_order.swap(i, rng.random_range(0..=i));
+        }
+        let mut placed = 0;
+        for flat in flat_order.iter().cycle() {
+            if placed >= quota {
+                break;
+            }
+            let (unit, rest) = (
+                flat / (building.floors * 2) + 1,
+                flat % (building.floors * 2),
+            );
+            let (floor, door) = (rest / 2 + 1, rest % 2 + 1);
+            household_no += 1;
+            let size = *[1, 2, 2, 3, 3, 3, 4, 5].choose(rng).unwrap();
+            let surname = *SURNAMES.choose(rng).unwrap();
+            for _ in 0..size.min(quota - placed) {
+                written += 1;
+                placed += 1;
+                let person = Person::random(rng, surname, &mut used_ids);
+                home_visits += usize::from(person.home_visit);
+                let window = (person.home_visit && rng.random_bool(0.3)).then(|| {
+                    *[("09:00", "11:30"), ("14:00", "17:00"), ("10:00", "16:00")]
+                        .choose(rng)
+                        .unwrap()
+                });
+                out.write_record([
+                    format!("R{written:07}").as_str(),
+                    &person.name,
+                    person.id.as_str(),
+                    &person.phone,
+                    &building.code,
+                    &unit.to_string(),
+                    &floor.to_string(),
+                    &format!("{floor}{door:02}"),
+                    &format!("H{household_no:07}"),
+                    &person.birth_year.to_string(),
+                    person.mobility,
+                    if person.mobility == "limited" && person.home_visit {
+                        "yes"
+                    } else {
+                        ""
+                    },
+                    window.map_or("", |w| w.0),
+                    window.map_or("", |w| w.1),
+                    if person.home_visit {
+                        HOME_VISIT_NOTES.choose(rng).unwrap()
+                    } else {
+                        ""
+                    },
+                ])?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(home_visits)
+}
+
+struct Person {
+    name: String,
+    id: IdNumber,
+    phone: String,
+    birth_year: i32,
+    mobility: &'static str,
+    home_visit: bool,
+}
+
+impl Person {
+    fn random(rng: &mut ChaCha8Rng, surname: &str, used_ids: &mut HashSet<IdNumber>) -> Person {
+        let age: i32 = match rng.random_range(0..100) {
+            0..=4 => rng.random_range(81..=98),
+            5..=19 => rng.random_range(65..=80),
+            _ => rng.random_range(0..=64),
+        };
+        let birth_year = 2026 - age;
+        let (bedridden, limited) = match age {
+            81.. => (0.10, 0.20),
+            65..=80 => (0.015, 0.06),
+            _ => (0.0005, 0.005),
+        };
+        let draw: f64 = rng.random();
+        let mobility = if draw < bedridden {
+            "bedridden"
+        } else if draw < bedridden + limited {
+            "limited"
+        } else {
+            "ambulatory"
+        };
+        let home_visit = mobility == "bedridden" || (mobility == "limited" && rng.random_bool(0.1));
+        let id = loop {
+            let body = format!(
+                "{}{birth_year:04}{:02}{:02}{:03}",
+                REGIONS.choose(rng).unwrap(),
+                rng.random_range(1..=12),
+                rng.random_range(1..=28),
+                rng.random_range(0..1000)
+            );
+            let id = IdNumber::mainland_from_body(&body);
+            if used_ids.insert(id.clone()) {
+                break id;
+            }
+        };
+        let phone = if age < 10 || rng.random_bool(0.08) {
+            String::new()
+        } else {
+            format!(
+                "1{}{}{:08}",
+                rng.random_range(3..=9),
+                rng.random_range(0..=9),
+                rng.random_range(0..100_000_000)
+            )
+        };
+        Person {
+            name: format!("{surname}{}", GIVEN.choose(rng).unwrap()),
+            id,
+            phone,
+            birth_year,
+            mobility,
+            home_visit,
+        }
+    }
+}
+
+fn write_sites(
+    dir: &Path,
+    n: usize,
+    communities: &[Community],
+    rng: &mut ChaCha8Rng,
+) -> std::io::Result<()> {
+    let mut out = csv::Writer::from_path(dir.join("sites.csv"))?;
+    out.write_record([
+        "code",
+        "name",
+        "lat",
+        "lon",
+        "lanes",
+        "per_lane_per_hour",
+        "open",
+        "close",
+        "queue_capacity",
+    ])?;
+    for i in 0..n {
+        let community = &communities[i % communities.len()];
+        let (lat, lon) = offset(
+            community.centre,
+            rng.random_range(-200.0..200.0),
+            rng.random_range(-200.0..200.0),
+        );
+        let place = ["广场", "小学操场", "社区中心", "停车场", "公园"][i % 5];
+        out.write_record([
+            format!("S{:04}", i + 1),
+            format!("{}{place}采样点", community.name),
+            format!("{lat:.6}"),
+            format!("{lon:.6}"),
+            rng.random_range(3..=6).to_string(),
+            rng.random_range(100..=140).to_string(),
+            ["07:00", "07:30", "08:00"][i % 3].to_string(),
+            ["18:00", "19:00", "20:00", "21:00"][i % 4].to_string(),
+            rng.random_range(80..=200).to_string(),
+        ])?;
+    }
+    out.flush()
+}
+
+fn write_teams(
+    dir: &Path,
+    n: usize,
+    communities: &[Community],
+    rng: &mut ChaCha8Rng,
+) -> std::io::Result<()> {
+    let mut out = csv::Writer::from_path(dir.join("teams.csv"))?;
+    out.write_record([
+        "code",
+        "name",
+        "members",
+        "start_lat",
+        "start_lon",
+        "shift_start",
+        "shift_end",
+        "speed_kmh",
+        "max_visits",
+    ])?;
+    for i in 0..n {
+        let community = &communities[i % communities.len()];
+        let (lat, lon) = offset(
+            community.centre,
+            rng.random_range(-100.0..100.0),
+            rng.random_range(-100.0..100.0),
+        );
+        let (start, end) = [("08:00", "17:00"), ("08:00", "12:00"), ("13:00", "18:00")][i % 3];
+        out.write_record([
+            format!("T{:03}", i + 1),
+            format!("流动采样{}队", i + 1),
+            rng.random_range(2..=3).to_string(),
+            format!("{lat:.6}"),
+            format!("{lon:.6}"),
+            start.to_string(),
+            end.to_string(),
+            ["4.5", "5", "12"][i % 3].to_string(),
+            rng.random_range(30..=40).to_string(),
+        ])?;
+    }
+    out.flush()?;
+    Ok(())
+}

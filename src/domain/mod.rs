@@ -1,0 +1,14 @@
+//! Validated domain types. Raw strings from CSV files, the command line or HTTP become
+//! these types once, at the edge; everything behind the edge trusts them.
+
+mod id_number;
+mod personal;
+mod phone;
+mod roster;
+mod time_of_day;
+
+pub use id_number::IdNumber;
+pub use personal::{IdHash, PersonalDataKey};
+pub use phone::Phone;
+pub use roster::{Building, Code, Coordinates, Mobility, Resident, Site, Team};
+pub use time_of_day::TimeOfDay;

@@ -1,0 +1,89 @@
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use super::IdNumber;
+
+/// The district's secret key for hashing ID numbers. The store keeps only this keyed hash
+/// (to match a resident's lookup) and a masked form (to show): without the key, a copy of
+/// the database does not let anyone test guessed ID numbers against it.
+#[derive(Clone)]
+pub struct PersonalDataKey([u8; 32]);
+
+impl PersonalDataKey {
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        let mut key = [0u8; 32];
+        decode_hex(hex, &mut key)?;
+        Some(PersonalDataKey(key))
+    }
+
+    pub fn generate() -> Self {
+        PersonalDataKey(rand::random())
+    }
+
+    pub fn to_hex(&self) -> String {
+        encode_hex(&self.0)
+    }
+
+    /// The first 16 bytes of HMAC-SHA256(key, normalized ID number).
+    pub fn id_hash(&self, id: &IdNumber) -> IdHash {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("any key length works");
+        mac.update(id.as_str().as_bytes());
+        let digest = mac.finalize().into_bytes();
+        IdHash(digest[..16].try_into().expect("SHA-256 gives 32 bytes"))
+    }
+}
+
+/// A keyed hash of an ID number: equal for the same person, useless without the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IdHash([u8; 16]);
+
+impl IdHash {
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        let mut bytes = [0u8; 16];
+        decode_hex(hex, &mut bytes)?;
+        Some(IdHash(bytes))
+    }
+
+    pub fn to_hex(&self) -> String {
+        encode_hex(&self.0)
+    }
+}
+
+fn encode_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        text.push(DIGITS[usize::from(b >> 4)] as char);
+        text.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    text
+}
+
+fn decode_hex(hex: &str, out: &mut [u8]) -> Option<()> {
+    if hex.len() != out.len() * 2 {
+        return None;
+    }
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_depends_on_key_and_number_and_round_trips_the_key() {
+        let key = PersonalDataKey::generate();
+        let same = PersonalDataKey::from_hex(&key.to_hex()).unwrap();
+        let other = PersonalDataKey::generate();
+        let a = IdNumber::parse("11010519491231002X").unwrap();
+        let b = IdNumber::parse("E12345678").unwrap();
+        assert_eq!(key.id_hash(&a), same.id_hash(&a));
+        assert_ne!(key.id_hash(&a), key.id_hash(&b));
+        assert_ne!(key.id_hash(&a), other.id_hash(&a));
+        let hash = key.id_hash(&a);
+        assert_eq!(IdHash::from_hex(&hash.to_hex()), Some(hash));
+    }
+}

@@ -1,0 +1,336 @@
+//! Reading one roster CSV file: header checks, line numbers as a spreadsheet shows them,
+//! and per-field parsing that records every problem instead of stopping at the first.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::Read;
+
+/// One problem in a roster file, located the way an office worker finds it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowError {
+    pub file: &'static str,
+    /// The line as a spreadsheet numbers it: the header is line 1.
+    pub line: u64,
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} line {}", self.file, self.line)?;
+        if let Some(column) = &self.column {
+            write!(f, ", column {column}")?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+/// The columns a file may have: `required` ones must be in the header, `optional` ones may
+/// be left out (their values are then empty). Any other column is refused, so a misspelt
+/// header is reported instead of silently dropping its values.
+pub struct Layout {
+    pub file: &'static str,
+    pub required: &'static [&'static str],
+    pub optional: &'static [&'static str],
+}
+
+pub struct CsvFile<R: Read> {
+    layout: &'static Layout,
+    reader: csv::Reader<R>,
+    /// Column name → index in the record.
+    columns: HashMap<&'static str, usize>,
+    record: csv::StringRecord,
+}
+
+impl<R: Read> CsvFile<R> {
+    /// Reads and checks the header; on a bad header the errors are returned and the rows
+    /// cannot be read.
+    pub fn open(layout: &'static Layout, input: R) -> Result<Self, Vec<RowError>> {
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+        let header_error = |reason: String, column: Option<String>| RowError {
+            file: layout.file,
+            line: 1,
+            column,
+            reason,
+        };
+        let headers = reader
+            .headers()
+            .map_err(|e| vec![header_error(describe_csv_error(&e), None)])?
+            .clone();
+        let mut columns = HashMap::new();
+        let mut errors = Vec::new();
+        for (index, raw) in headers.iter().enumerate() {
+            let name = raw
+                .trim_start_matches('\u{feff}')
+                .trim()
+                .to_ascii_lowercase();
+            let known = layout
+                .required
+                .iter()
+                .chain(layout.optional)
+                .find(|c| **c == name);
+            match known {
+                Some(column) if columns.insert(*column, index).is_some() => {
+                    errors.push(header_error("column appears twice".into(), Some(name)))
+                }
+                Some(_) => {}
+                None if name.is_empty() && headers.len() == 1 => errors.push(header_error(
+                    "the file is empty or has no header".into(),
+                    None,
+                )),
+                None => errors.push(header_error(
+                    format!(
+                        "unknown column '{name}' (expected {})",
+                        layout
+                            .required
+                            .iter()
+                            .chain(layout.optional)
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    ),
+                    Some(name.clone()),
+                )),
+            }
+        }
+        for column in layout.required {
+            if !columns.contains_key(column) && !errors.iter().any(|e| e.column.is_none()) {
+                errors.push(header_error(
+                    "missing column".into(),
+                    Some(column.to_string()),
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(CsvFile {
+            layout,
+            reader,
+            columns,
+            record: csv::StringRecord::new(),
+        })
+    }
+
+    /// The next data row, or `None` at the end. A row the CSV reader itself cannot read
+    /// (broken quoting, bad UTF-8) comes back as an error; reading may go on after it.
+    pub fn next_row(&mut self) -> Option<Result<Row<'_>, RowError>> {
+        match self.reader.read_record(&mut self.record) {
+            Ok(false) => None,
+            Ok(true) => {
+                let line = self.record.position().map_or(0, |p| p.line());
+                Some(Ok(Row {
+                    file: self.layout.file,
+                    line,
+                    record: &self.record,
+                    columns: &self.columns,
+                    errors: Vec::new(),
+                }))
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                Some(Err(RowError {
+                    file: self.layout.file,
+                    line,
+                    column: None,
+                    reason: describe_csv_error(&e),
+                }))
+            }
+        }
+    }
+}
+
+fn describe_csv_error(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "is not UTF-8 text (save the sheet as CSV UTF-8)".into(),
+        csv::ErrorKind::Io(io) => format!("cannot be read: {io}"),
+        _ => format!("is not valid CSV: {e}"),
+    }
+}
+
+/// One data row, collecting the problems of its fields.
+pub struct Row<'a> {
+    pub file: &'static str,
+    pub line: u64,
+    record: &'a csv::StringRecord,
+    columns: &'a HashMap<&'static str, usize>,
+    errors: Vec<RowError>,
+}
+
+impl<'a> Row<'a> {
+    /// The trimmed text of a column; empty when the column or the cell is absent.
+    pub fn text(&self, column: &str) -> &'a str {
+        self.columns
+            .get(column)
+            .and_then(|i| self.record.get(*i))
+            .map_or("", str::trim)
+    }
+
+    pub fn fail(&mut self, column: &str, reason: impl Into<String>) {
+        self.errors.push(RowError {
+            file: self.file,
+            line: self.line,
+            column: (!column.is_empty()).then(|| column.to_string()),
+            reason: reason.into(),
+        });
+    }
+
+    /// A value that must be present; records "is required" or the parser's complaint.
+    pub fn required<T>(
+        &mut self,
+        column: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let text = self.text(column);
+        if text.is_empty() {
+            self.fail(column, "is required");
+            return None;
+        }
+        self.parse(column, text, parse)
+    }
+
+    /// A value that may be empty: `Some(None)` when empty, `None` when present but bad.
+    pub fn optional<T>(
+        &mut self,
+        column: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<Option<T>> {
+        let text = self.text(column);
+        if text.is_empty() {
+            return Some(None);
+        }
+        self.parse(column, text, parse).map(Some)
+    }
+
+    fn parse<T>(
+        &mut self,
+        column: &str,
+        text: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        match parse(text) {
+            Ok(value) => Some(value),
+            Err(reason) => {
+                self.fail(column, reason);
+                None
+            }
+        }
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    pub fn into_errors(self) -> Vec<RowError> {
+        self.errors
+    }
+}
+
+/// Parsers for the plain value kinds of the roster files.
+pub mod value {
+    pub fn integer(min: i32, max: i32) -> impl Fn(&str) -> Result<i32, String> {
+        move |text| match text.parse::<i32>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            Ok(n) => Err(format!("{n} is outside {min}..{max}")),
+            Err(_) => Err(format!("'{text}' is not a whole number")),
+        }
+    }
+
+    pub fn number(min: f64, max: f64) -> impl Fn(&str) -> Result<f64, String> {
+        move |text| match text.parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= min && x <= max => Ok(x),
+            Ok(x) => Err(format!("{x} is outside {min}..{max}")),
+            Err(_) => Err(format!("'{text}' is not a number")),
+        }
+    }
+
+    pub fn latitude(text: &str) -> Result<f64, String> {
+        number(-90.0, 90.0)(text).map_err(|e| format!("latitude: {e}"))
+    }
+
+    pub fn longitude(text: &str) -> Result<f64, String> {
+        number(-180.0, 180.0)(text).map_err(|e| format!("longitude: {e}"))
+    }
+
+    /// yes/no as offices write it in either language.
+    pub fn yes_no(text: &str) -> Result<bool, String> {
+        match text.to_ascii_lowercase().as_str() {
+            "yes" | "y" | "true" | "1" | "是" | "有" => Ok(true),
+            "no" | "n" | "false" | "0" | "否" | "无" => Ok(false),
+            _ => Err(format!("'{text}' is not yes or no")),
+        }
+    }
+
+    pub fn text(text: &str) -> Result<String, String> {
+        if text.chars().count() > 200 {
+            return Err("is longer than 200 characters".into());
+        }
+        Ok(text.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static LAYOUT: Layout = Layout {
+        file: "things.csv",
+        required: &["code", "floors"],
+        optional: &["notes"],
+    };
+
+    fn rows(input: &str) -> Result<Vec<(u64, String, Option<i32>, Vec<RowError>)>, Vec<RowError>> {
+        let mut file = CsvFile::open(&LAYOUT, input.as_bytes())?;
+        let mut out = Vec::new();
+        while let Some(row) = file.next_row() {
+            let mut row = row.map_err(|e| vec![e])?;
+            let code = row.text("code").to_string();
+            let floors = row.required("floors", value::integer(1, 200));
+            out.push((row.line, code, floors, row.into_errors()));
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn reads_a_spreadsheet_export_with_bom_crlf_and_any_column_order() {
+        let rows = rows("\u{feff}floors,Code\r\n6,B1\r\n\"7\",B2\r\n").unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (rows[0].0, rows[0].1.as_str(), rows[0].2),
+            (2, "B1", Some(6))
+        );
+        assert_eq!(
+            (rows[1].0, rows[1].1.as_str(), rows[1].2),
+            (3, "B2", Some(7))
+        );
+    }
+
+    #[test]
+    fn line_numbers_count_quoted_line_breaks() {
+        let rows = rows("code,floors,notes\nB1,6,\"two\nlines\"\nB2,x,\n").unwrap();
+        assert_eq!(rows[1].0, 4);
+        assert_eq!(
+            rows[1].3[0].to_string(),
+            "things.csv line 4, column floors: 'x' is not a whole number"
+        );
+    }
+
+    #[test]
+    fn header_problems_are_named() {
+        let errors = rows("code,flors\n").unwrap_err();
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert!(text[0].contains("unknown column 'flors'"), "{text:?}");
+        assert!(
+            text[1].contains("column floors: missing column"),
+            "{text:?}"
+        );
+        assert!(rows("").unwrap_err()[0].reason.contains("empty"));
+    }
+
+    #[test]
+    fn yes_no_accepts_both_languages() {
+        assert_eq!(value::yes_no("Yes"), Ok(true));
+        assert_eq!(value::yes_no("否"), Ok(false));
+        assert!(value::yes_no("maybe").is_err());
+    }
+}

@@ -1,0 +1,12 @@
+//! sweep plans and tracks a mass PCR testing round in a city district: who goes to which
+//! sampling site when, which mobile team visits whom at home, and who is still missing.
+//!
+//! Data flows one way: CSV → [`import`] → [`domain`] → [`store`]; [`api`] reads and writes
+//! through [`store`].
+
+pub mod api;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod import;
+pub mod store;

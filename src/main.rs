@@ -1,0 +1,189 @@
+//! The `sweep` command line.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use sweep::api::Application;
+use sweep::config::Config;
+use sweep::demo::{self, DemoSpec};
+use sweep::import::{self, ImportError, RosterFiles};
+use sweep::store::Db;
+
+#[derive(Parser)]
+#[command(
+    name = "sweep",
+    version,
+    about = "Plans and tracks a mass PCR testing round in a city district"
+)]
+struct Cli {
+    /// A TOML file laid over config/default.toml (SWEEP_* variables still win).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API.
+    Serve {
+        /// ADDRESS:PORT to listen on, instead of server.bind.
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Import roster CSV files (buildings.csv, residents.csv, sites.csv, teams.csv) from DIR.
+    Import {
+        dir: PathBuf,
+        /// End with one JSON line of the totals stored.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a synthetic district. Without --out: write it to ./demo-district, import it and serve it.
+    Demo {
+        /// Only write the four CSV files into DIR.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        #[arg(long, default_value_t = DemoSpec::default().residents)]
+        residents: u32,
+        #[arg(long, default_value_t = DemoSpec::default().seed)]
+        seed: u64,
+        /// Import but do not serve.
+        #[arg(long)]
+        no_serve: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve { bind } => {
+            if let Some(bind) = bind {
+                config.server.bind = bind;
+            }
+            serve(&config, open(&config)?)?;
+        }
+        Command::Import { dir, json } => return import_dir(&open(&config)?, &dir, json),
+        Command::Demo {
+            out,
+            residents,
+            seed,
+            no_serve,
+        } => {
+            let spec = DemoSpec { residents, seed };
+            let dir = out
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("demo-district"));
+            let counts = demo::write_district(&dir, spec)
+                .with_context(|| format!("writing {}", dir.display()))?;
+            eprintln!(
+                "demo district in {}: {} residents ({} need a home visit) in {} buildings of {} communities, \
+                 {} sampling sites, {} mobile teams",
+                dir.display(),
+                counts.residents,
+                counts.home_visits,
+                counts.buildings,
+                counts.communities,
+                counts.sites,
+                counts.teams
+            );
+            if out.is_some() {
+                return Ok(ExitCode::SUCCESS);
+            }
+            let db = open(&config)?;
+            let code = import_dir(&db, &dir, false)?;
+            if code == ExitCode::SUCCESS && !no_serve {
+                serve(&config, db)?;
+            }
+            return Ok(code);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn open(config: &Config) -> anyhow::Result<Db> {
+    Ok(Db::open(&config.database)?)
+}
+
+fn import_dir(db: &Db, dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let progress = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    progress.set_style(
+        ProgressStyle::with_template("importing {bar:40} {bytes}/{total_bytes} ({eta})")
+            .expect("valid template"),
+    );
+    let started = std::time::Instant::now();
+    let mut conn = db.conn()?;
+    let result =
+        RosterFiles::from_dir(dir, &progress).and_then(|files| import::import(&mut conn, files));
+    progress.finish_and_clear();
+    match result {
+        Ok(totals) => {
+            tracing::info!(
+                dir = %dir.display(),
+                seconds = started.elapsed().as_secs_f64(),
+                "imported; the district now holds {} buildings, {} residents, {} sites, {} teams",
+                totals.buildings,
+                totals.residents,
+                totals.sites,
+                totals.teams
+            );
+            if json {
+                println!("{}", serde_json::to_string(&totals)?);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(ImportError::Invalid(errors)) => {
+            for error in &errors {
+                eprintln!("{}", error);
+            }
+            eprintln!(
+                "{} bad row(s) in {}; nothing was imported",
+                errors.len(),
+                dir.display()
+            );
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "error": "invalid_roster", "errors": errors })
+                );
+            }
+            Ok(ExitCode::FAILURE)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn serve(config: &Config, db: Db) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async {
+        let app = Application::build(config, db)
+            .with_context(|| format!("cannot listen on {}", config.server.bind))?;
+        eprintln!(
+            "sweep is serving on http://127.0.0.1:{}/healthz (Ctrl-C stops it)",
+            app.port()
+        );
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}

@@ -1,0 +1,218 @@
+//! Storage: one diesel code path over SQLite (the embedded default) and PostgreSQL (the
+//! scale-out backend), chosen from the database URL. Migrations for each backend are built
+//! into the binary and applied when the database is opened.
+
+pub mod roster;
+pub mod schema;
+mod settings;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
+use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::DatabaseConfig;
+pub use settings::personal_data_key;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either backend. Queries written once with diesel's builder run on both;
+/// code that must differ matches on the variant (see [`on_backend!`]).
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+/// Runs the same code against the concrete connection of either backend, for the few
+/// statements (bulk upserts) that diesel's multi-backend builder does not express.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::store::DbConnection::Sqlite($c) => $body,
+            $crate::store::DbConnection::Pg($c) => $body,
+        }
+    };
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {target}: {source}")]
+    Open {
+        target: String,
+        source: diesel::r2d2::PoolError,
+    },
+    #[error("cannot migrate the database: {0}")]
+    Migrate(String),
+    #[error("database connection unavailable: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+/// Which backend a database URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A file path (`sqlite://` prefix optional), relative to the working directory.
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl Target {
+    pub fn from_url(url: &str) -> Self {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Target::Postgres(url.to_string())
+        } else {
+            Target::Sqlite(url.strip_prefix("sqlite://").unwrap_or(url).to_string())
+        }
+    }
+
+    /// The URL without a password, safe to print.
+    pub fn display(&self) -> String {
+        match self {
+            Target::Sqlite(path) => format!("SQLite file {path}"),
+            Target::Postgres(url) => {
+                let shown = match (url.find("://"), url.rfind('@')) {
+                    (Some(scheme), Some(at)) if at > scheme => {
+                        let credentials = &url[scheme + 3..at];
+                        let user = credentials.split(':').next().unwrap_or("");
+                        format!("{}{user}{}", &url[..scheme + 3], &url[at..])
+                    }
+                    _ => url.clone(),
+                };
+                format!("PostgreSQL {shown}")
+            }
+        }
+    }
+}
+
+/// Opens connections for the pool; SQLite ones get their per-connection settings here.
+#[derive(Debug)]
+pub struct Manager {
+    target: Target,
+    busy_timeout_ms: u32,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectionError> {
+        match &self.target {
+            Target::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path)?;
+                // The busy timeout comes first so that switching to WAL waits for a
+                // connection opening alongside. WAL lets readers (the server) go on while an
+                // import writes; NORMAL is durable across application crashes with WAL.
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    self.busy_timeout_ms
+                ))
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            Target::Postgres(url) => Ok(DbConnection::Pg(PgConnection::establish(url)?)),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectionError> {
+        conn.batch_execute("SELECT 1")
+            .map_err(ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type Conn = PooledConnection<Manager>;
+
+/// The database of one district: a connection pool, migrated when opened. Holds no other
+/// state, so several processes may share one PostgreSQL database.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<Manager>,
+    target: Target,
+}
+
+impl Db {
+    pub fn open(config: &DatabaseConfig) -> Result<Db, StoreError> {
+        let target = Target::from_url(&config.url);
+        let manager = Manager {
+            target: target.clone(),
+            busy_timeout_ms: config.busy_timeout_ms,
+        };
+        let pool = Pool::builder()
+            .max_size(config.pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)
+            .map_err(|source| StoreError::Open {
+                target: target.display(),
+                source,
+            })?;
+        let db = Db { pool, target };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    pub fn conn(&self) -> Result<Conn, StoreError> {
+        Ok(self.pool.get()?)
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let result = match &mut *conn {
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(drop),
+            DbConnection::Pg(c) => {
+                // Several `sweep serve` processes may start together on one database.
+                c.batch_execute("SELECT pg_advisory_lock(7265312)")?;
+                let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(drop);
+                c.batch_execute("SELECT pg_advisory_unlock(7265312)")?;
+                result
+            }
+        };
+        result.map_err(|e| StoreError::Migrate(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_is_chosen_by_scheme() {
+        assert_eq!(
+            Target::from_url("sweep.db"),
+            Target::Sqlite("sweep.db".into())
+        );
+        assert_eq!(
+            Target::from_url("sqlite://x/y.db"),
+            Target::Sqlite("x/y.db".into())
+        );
+        assert!(matches!(
+            Target::from_url("postgres://h/db"),
+            Target::Postgres(_)
+        ));
+        assert!(matches!(
+            Target::from_url("postgresql://h/db"),
+            Target::Postgres(_)
+        ));
+    }
+
+    #[test]
+    fn passwords_are_not_displayed() {
+        let shown = Target::from_url("postgres://office:secret@db:5432/sweep").display();
+        assert_eq!(shown, "PostgreSQL postgres://office@db:5432/sweep");
+    }
+}

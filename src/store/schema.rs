@@ -1,0 +1,106 @@
+//! Table definitions shared by both backends (kept by hand: the migrations under
+//! `migrations/sqlite` and `migrations/postgres` create the same columns).
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    communities (id) {
+        id -> BigInt,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    buildings (id) {
+        id -> BigInt,
+        code -> Text,
+        community_id -> BigInt,
+        address -> Text,
+        lat -> Double,
+        lon -> Double,
+        floors -> Integer,
+        has_elevator -> Bool,
+    }
+}
+
+diesel::table! {
+    residents (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        id_hash -> Text,
+        id_masked -> Text,
+        phone_masked -> Nullable<Text>,
+        building_id -> BigInt,
+        unit -> Text,
+        floor -> Integer,
+        room -> Text,
+        household -> Text,
+        birth_year -> Nullable<Integer>,
+        mobility -> Text,
+        home_visit -> Bool,
+        available_from -> Nullable<Integer>,
+        available_to -> Nullable<Integer>,
+        notes -> Text,
+    }
+}
+
+diesel::table! {
+    sites (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        lat -> Double,
+        lon -> Double,
+        lanes -> Integer,
+        per_lane_per_hour -> Integer,
+        opens_at -> Integer,
+        closes_at -> Integer,
+        queue_capacity -> Integer,
+    }
+}
+
+diesel::table! {
+    teams (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        members -> Integer,
+        start_lat -> Double,
+        start_lon -> Double,
+        shift_start -> Integer,
+        shift_end -> Integer,
+        speed_kmh -> Double,
+        max_visits -> Integer,
+    }
+}
+
+diesel::table! {
+    rounds (id) {
+        id -> BigInt,
+        date -> Date,
+        starts_at -> Integer,
+        ends_at -> Integer,
+        slot_minutes -> Integer,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(buildings -> communities (community_id));
+diesel::joinable!(residents -> buildings (building_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    settings,
+    communities,
+    buildings,
+    residents,
+    sites,
+    teams,
+    rounds,
+);
