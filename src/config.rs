@@ -69,8 +69,11 @@ pub struct ConfigError(String);
 
 fn deserialize_timezone<'de, D: serde::Deserializer<'de>>(d: D) -> Result<chrono_tz::Tz, D::Error> {
     let name = String::deserialize(d)?;
-    name.parse()
-        .map_err(|_| serde::de::Error::custom(format!("'{name}' is not an IANA time zone")))
+    name.parse().map_err(|_| {
+        serde::de::Error::custom(format!(
+            "district.timezone: '{name}' is not an IANA time zone"
+        ))
+    })
 }
 
 impl Config {
@@ -139,50 +142,63 @@ impl Config {
 
 /// Lays `overrides` over `base`, refusing sections and keys the defaults do not have.
 fn overlay(base: &mut Table, overrides: Table, path: &Path) -> Result<(), ConfigError> {
+    let origin = path.display();
     for (section, value) in overrides {
         let Some(Value::Table(base_section)) = base.get_mut(&section) else {
             return Err(ConfigError(format!(
-                "{}: unknown section [{section}]",
-                path.display()
+                "{origin}: unknown section [{section}]"
             )));
         };
         let Value::Table(keys) = value else {
             return Err(ConfigError(format!(
-                "{}: [{section}] must be a table",
-                path.display()
+                "{origin}: [{section}] must be a table"
             )));
         };
         for (key, value) in keys {
-            if !base_section.contains_key(&key) {
+            let Some(default) = base_section.get_mut(&key) else {
                 return Err(ConfigError(format!(
-                    "{}: unknown key {section}.{key}",
-                    path.display()
+                    "{origin}: unknown key {section}.{key}"
                 )));
-            }
-            base_section.insert(key, value);
+            };
+            *default = same_kind(default, value)
+                .map_err(|kind| ConfigError(format!("{origin}: {section}.{key} must be {kind}")))?;
         }
     }
     Ok(())
 }
 
-/// Reads `SWEEP_<SECTION>_<KEY>` for every known key, parsed as the default's type.
+/// `value` if it is of the default's kind (a whole number is also a number), else the
+/// kind it should be. No setting takes a negative number.
+fn same_kind(default: &Value, value: Value) -> Result<Value, &'static str> {
+    match (default, value) {
+        (Value::Integer(_), Value::Integer(n)) if n >= 0 => Ok(Value::Integer(n)),
+        (Value::Integer(_), _) => Err("a whole number, 0 or more"),
+        (Value::Float(_), Value::Float(x)) if x >= 0.0 => Ok(Value::Float(x)),
+        (Value::Float(_), Value::Integer(n)) if n >= 0 => Ok(Value::Float(n as f64)),
+        (Value::Float(_), _) => Err("a number, 0 or more"),
+        (Value::Boolean(_), Value::Boolean(b)) => Ok(Value::Boolean(b)),
+        (Value::Boolean(_), _) => Err("true or false"),
+        (_, Value::String(s)) => Ok(Value::String(s)),
+        (_, _) => Err("a string"),
+    }
+}
+
+/// Reads `SWEEP_<SECTION>_<KEY>` for every known key, parsed as the default's kind.
 fn apply_env(base: &mut Table, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
     for (section, keys) in base.iter_mut() {
         let Value::Table(keys) = keys else { continue };
         for (key, value) in keys.iter_mut() {
             let name = format!("SWEEP_{}_{}", section.to_uppercase(), key.to_uppercase());
             let Some(text) = env(&name) else { continue };
-            let bad = |kind: &str| ConfigError(format!("{name}: '{text}' is not {kind}"));
-            *value = match value {
-                Value::Integer(_) => {
-                    Value::Integer(text.trim().parse().map_err(|_| bad("a whole number"))?)
-                }
-                Value::Float(_) => Value::Float(text.trim().parse().map_err(|_| bad("a number"))?),
-                Value::Boolean(_) => {
-                    Value::Boolean(text.trim().parse().map_err(|_| bad("true or false"))?)
-                }
-                _ => Value::String(text),
+            let parsed = match value {
+                Value::String(_) => Value::String(text.clone()),
+                _ => text
+                    .trim()
+                    .parse::<Value>()
+                    .unwrap_or_else(|_| Value::String(text.clone())),
             };
+            *value = same_kind(value, parsed)
+                .map_err(|kind| ConfigError(format!("{name}: '{text}' is not {kind}")))?;
         }
     }
     Ok(())
@@ -234,6 +250,23 @@ mod tests {
             err.contains("timezone") && err.contains("Mars/Olympus"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn wrong_kinds_in_a_file_name_their_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("district.toml");
+        std::fs::write(&path, "[slots]\nminutes = -5\n").unwrap();
+        let err = Config::load_with_env(Some(&path), no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("slots.minutes must be a whole number"),
+            "{err}"
+        );
+        std::fs::write(&path, "[visits]\ndetour_factor = 2\n").unwrap();
+        let config = Config::load_with_env(Some(&path), no_env).unwrap();
+        assert_eq!(config.visits.detour_factor, 2.0);
     }
 
     #[test]

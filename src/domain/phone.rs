@@ -29,7 +29,7 @@ impl Phone {
     /// The last four stay visible: residents may prove who they are with them.
     pub fn masked(&self) -> String {
         let n = &self.0;
-        if n.len() == 11 {
+        if n.len() == 11 && n.starts_with('1') {
             format!("{}****{}", &n[..3], &n[7..])
         } else {
             format!("{}{}", "*".repeat(n.len() - 4), &n[n.len() - 4..])
@@ -55,7 +55,7 @@ mod tests {
         );
         assert_eq!(
             Phone::parse("+86 21 6543 2109").unwrap().masked(),
-            "*******2109"
+            "********2109"
         );
     }
 

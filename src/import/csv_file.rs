@@ -36,7 +36,7 @@ pub struct Layout {
 
 pub struct CsvFile<R: Read> {
     layout: &'static Layout,
-    reader: csv::Reader<R>,
+    reader: csv::Reader<CrlfToLf<R>>,
     /// Column name → index in the record.
     columns: HashMap<&'static str, usize>,
     record: csv::StringRecord,
@@ -46,7 +46,9 @@ impl<R: Read> CsvFile<R> {
     /// Reads and checks the header; on a bad header the errors are returned and the rows
     /// cannot be read.
     pub fn open(layout: &'static Layout, input: R) -> Result<Self, Vec<RowError>> {
-        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(CrlfToLf::new(input));
         let header_error = |reason: String, column: Option<String>| RowError {
             file: layout.file,
             line: 1,
@@ -57,6 +59,15 @@ impl<R: Read> CsvFile<R> {
             .headers()
             .map_err(|e| vec![header_error(describe_csv_error(&e), None)])?
             .clone();
+        if headers
+            .iter()
+            .all(|h| h.trim_start_matches('\u{feff}').trim().is_empty())
+        {
+            return Err(vec![header_error(
+                "the file is empty or has no header".into(),
+                None,
+            )]);
+        }
         let mut columns = HashMap::new();
         let mut errors = Vec::new();
         for (index, raw) in headers.iter().enumerate() {
@@ -94,7 +105,7 @@ impl<R: Read> CsvFile<R> {
             }
         }
         for column in layout.required {
-            if !columns.contains_key(column) && !errors.iter().any(|e| e.column.is_none()) {
+            if !columns.contains_key(column) {
                 errors.push(header_error(
                     "missing column".into(),
                     Some(column.to_string()),
@@ -135,6 +146,62 @@ impl<R: Read> CsvFile<R> {
                     column: None,
                     reason: describe_csv_error(&e),
                 }))
+            }
+        }
+    }
+}
+
+/// Turns CRLF line ends into LF before the CSV reader sees them: the reader numbers the
+/// records of a CRLF file one line short, and spreadsheets export CRLF. The CSV reader
+/// reads through its own buffer, so every `read` here asks for many bytes.
+struct CrlfToLf<R> {
+    inner: R,
+    /// A `\r` that ended the previous read, not yet known to be part of a CRLF.
+    pending_cr: bool,
+}
+
+impl<R: Read> CrlfToLf<R> {
+    fn new(inner: R) -> Self {
+        CrlfToLf {
+            inner,
+            pending_cr: false,
+        }
+    }
+}
+
+impl<R: Read> Read for CrlfToLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.len() < 2 {
+            // Room for a held-back `\r` and one new byte is needed to tell a CRLF.
+            return Err(std::io::Error::other("read CSV through a buffer"));
+        }
+        loop {
+            let start = usize::from(self.pending_cr);
+            if self.pending_cr {
+                buf[0] = b'\r';
+            }
+            let n = self.inner.read(&mut buf[start..])?;
+            if n == 0 {
+                self.pending_cr = false;
+                return Ok(start);
+            }
+            let filled = start + n;
+            let mut out = 0;
+            for i in 0..filled {
+                let byte = buf[i];
+                if byte == b'\r' && i + 1 < filled && buf[i + 1] == b'\n' {
+                    continue;
+                }
+                buf[out] = byte;
+                out += 1;
+            }
+            // A final `\r` may be the first half of a CRLF split across reads.
+            self.pending_cr = buf[out - 1] == b'\r';
+            if self.pending_cr {
+                out -= 1;
+            }
+            if out > 0 {
+                return Ok(out);
             }
         }
     }
@@ -293,7 +360,7 @@ mod tests {
 
     #[test]
     fn reads_a_spreadsheet_export_with_bom_crlf_and_any_column_order() {
-        let rows = rows("\u{feff}floors,Code\r\n6,B1\r\n\"7\",B2\r\n").unwrap();
+        let rows = rows("\u{feff}floors,Code\r\n6,B1\r\n\r\n\"7\",B2\r\n").unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(
             (rows[0].0, rows[0].1.as_str(), rows[0].2),
@@ -325,6 +392,34 @@ mod tests {
             "{text:?}"
         );
         assert!(rows("").unwrap_err()[0].reason.contains("empty"));
+    }
+
+    #[test]
+    fn crlf_becomes_lf_even_when_split_across_reads() {
+        struct OneByte<'a>(&'a [u8]);
+        impl Read for OneByte<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let Some((first, rest)) = self.0.split_first() else {
+                    return Ok(0);
+                };
+                buf[0] = *first;
+                self.0 = rest;
+                Ok(1)
+            }
+        }
+        for input in ["a\r\nb\r\n", "a\rb\r", "\r\n\r\r\n"] {
+            let expected = input.replace("\r\n", "\n");
+            let mut whole = String::new();
+            CrlfToLf::new(input.as_bytes())
+                .read_to_string(&mut whole)
+                .unwrap();
+            assert_eq!(whole, expected);
+            let mut split = String::new();
+            CrlfToLf::new(OneByte(input.as_bytes()))
+                .read_to_string(&mut split)
+                .unwrap();
+            assert_eq!(split, expected);
+        }
     }
 
     #[test]

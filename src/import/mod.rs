@@ -106,7 +106,7 @@ pub fn import(conn: &mut DbConnection, files: RosterFiles) -> Result<Totals, Imp
             run.buildings(conn, input)?;
         }
         if let Some(input) = files.sites {
-            let sites = run.read_all(input, &rows::SITES, rows::site, |s| s.code.as_str());
+            let sites = run.read_all(input, &rows::SITES, rows::site);
             if run.errors.is_empty() {
                 roster::upsert_sites(
                     conn,
@@ -115,7 +115,7 @@ pub fn import(conn: &mut DbConnection, files: RosterFiles) -> Result<Totals, Imp
             }
         }
         if let Some(input) = files.teams {
-            let teams = run.read_all(input, &rows::TEAMS, rows::team, |t| t.code.as_str());
+            let teams = run.read_all(input, &rows::TEAMS, rows::team);
             if run.errors.is_empty() {
                 roster::upsert_teams(
                     conn,
@@ -137,6 +137,21 @@ struct Import {
     errors: Vec<RowError>,
     /// Floors of the buildings in this import's buildings.csv, written or not.
     file_buildings: HashMap<String, i32>,
+}
+
+/// Codes are unique within a file; the row's code is remembered even when the row has
+/// other problems, so that every duplicate is reported in the same run.
+fn check_code_unique(row: &mut csv_file::Row, seen: &mut HashMap<String, u64>) {
+    let code = row.text("code");
+    if code.is_empty() {
+        return;
+    }
+    if let Err(first) = first_seen(seen, code.to_string(), row.line) {
+        row.fail(
+            "code",
+            format!("duplicate code {code} (first on line {first})"),
+        );
+    }
 }
 
 /// Records where a key was first seen; the second time, says where.
@@ -161,7 +176,6 @@ impl Import {
         input: Box<dyn Read>,
         layout: &'static Layout,
         parse: fn(&mut csv_file::Row) -> Option<T>,
-        code_of: fn(&T) -> &str,
     ) -> Vec<T> {
         let mut file = match CsvFile::open(layout, input) {
             Ok(file) => file,
@@ -180,15 +194,9 @@ impl Import {
                     continue;
                 }
             };
-            if let Some(value) = parse(&mut row) {
-                let code = code_of(&value);
-                match first_seen(&mut seen, code.to_string(), row.line) {
-                    Ok(()) => values.push(value),
-                    Err(first) => row.fail(
-                        "code",
-                        format!("duplicate code {code} (first on line {first})"),
-                    ),
-                }
+            check_code_unique(&mut row, &mut seen);
+            if let Some(value) = parse(&mut row).filter(|_| !row.has_errors()) {
+                values.push(value);
             }
             self.errors.extend(row.into_errors());
         }
@@ -200,7 +208,7 @@ impl Import {
         conn: &mut DbConnection,
         input: Box<dyn Read>,
     ) -> Result<(), ImportError> {
-        let buildings = self.read_all(input, &rows::BUILDINGS, rows::building, |b| b.code.as_str());
+        let buildings = self.read_all(input, &rows::BUILDINGS, rows::building);
         self.file_buildings = buildings
             .iter()
             .map(|b| (b.code.as_str().to_string(), b.floors))
@@ -263,18 +271,13 @@ impl Import {
                     continue;
                 }
             };
+            check_code_unique(&mut row, &mut seen_codes);
             let Some(resident) = rows::resident(&mut row, this_year) else {
                 self.errors.extend(row.into_errors());
                 continue;
             };
             let line = row.line;
             let code = resident.code.as_str();
-            if let Err(first) = first_seen(&mut seen_codes, code.to_string(), line) {
-                row.fail(
-                    "code",
-                    format!("duplicate code {code} (first on line {first})"),
-                );
-            }
 
             let building = resident.building.as_str();
             let floors = self

@@ -1,0 +1,127 @@
+//! The `sweep` binary as an office uses it: demo files, import, and refusal of bad rosters.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::TestDb;
+
+fn sweep(db: &TestDb, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sweep"))
+        .args(args)
+        .current_dir(db.dir.path())
+        .env("SWEEP_DATABASE_URL", db.url())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run sweep")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn demo_files_import_and_report_totals_as_json(db: &TestDb) {
+    let out = sweep(
+        db,
+        &[
+            "demo",
+            "--out",
+            "district",
+            "--residents",
+            "1200",
+            "--seed",
+            "3",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for file in ["buildings.csv", "residents.csv", "sites.csv", "teams.csv"] {
+        assert!(
+            db.dir.path().join("district").join(file).exists(),
+            "{file} written"
+        );
+    }
+    let out = sweep(db, &["import", "district", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let last = stdout.lines().last().expect("a JSON line");
+    let totals: serde_json::Value = serde_json::from_str(last).unwrap();
+    assert_eq!(totals["residents"], 1200);
+    assert_eq!(totals["buildings"], 5);
+    assert_eq!(totals["sites"], 1);
+    assert_eq!(totals["teams"], 1);
+}
+
+fn a_bad_roster_exits_non_zero_naming_every_bad_line(db: &TestDb) {
+    let dir = db.dir.path().join("bad");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("buildings.csv"),
+        "code,community,address,lat,lon,floors,elevator\nB1,梅园新村,淮海路1号,31.22,121.46,6,no\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("residents.csv"),
+        "code,name,id_number,building,floor,mobility\n\
+         R1,王伟,110105194912310021,B1,2,ambulatory\n\
+         R2,王芳,110105195001010012,B1,9,ambulatory\n",
+    )
+    .unwrap();
+    let out = sweep(db, &["import", "bad"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("residents.csv line 2, column id_number"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("residents.csv line 3, column floor"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+    // Personal data is not echoed back, even when it is wrong.
+    assert!(!stderr.contains("110105194912310021"), "{stderr}");
+
+    let out = sweep(db, &["import", "bad", "--json"]);
+    let stdout = text(&out.stdout);
+    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(report["error"], "invalid_roster");
+    assert_eq!(report["errors"].as_array().unwrap().len(), 2);
+}
+
+fn a_folder_without_roster_files_is_an_error(db: &TestDb) {
+    std::fs::create_dir_all(db.dir.path().join("empty")).unwrap();
+    let out = sweep(db, &["import", "empty"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("holds none of buildings.csv"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_bad_setting_is_refused_with_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sweep"))
+        .args(["import", "."])
+        .current_dir(dir.path())
+        .env("SWEEP_SLOTS_MINUTES", "thirty")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("SWEEP_SLOTS_MINUTES"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        !dir.path().join("sweep.db").exists(),
+        "nothing opened"
+    );
+}
+
+on_both_backends!(
+    demo_files_import_and_report_totals_as_json,
+    a_bad_roster_exits_non_zero_naming_every_bad_line,
+    a_folder_without_roster_files_is_an_error,
+);

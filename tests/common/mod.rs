@@ -1,0 +1,102 @@
+//! Test databases: every test gets its own — a fresh SQLite file in a temporary folder,
+//! or a fresh schema in the PostgreSQL database named by SWEEP_TEST_DATABASE_URL, dropped
+//! afterwards — so tests run in parallel.
+
+#![allow(dead_code)] // each test crate uses a different part of this module
+
+use std::io::Write;
+use std::sync::Once;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use sweep::config::Config;
+use sweep::store::Db;
+
+pub const POSTGRES_URL_VARIABLE: &str = "SWEEP_TEST_DATABASE_URL";
+
+pub struct TestDb {
+    pub db: Db,
+    pub config: Config,
+    pub dir: tempfile::TempDir,
+    /// The admin URL and schema to drop, for PostgreSQL.
+    pg_schema: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = dir.path().join("sweep.db").display().to_string();
+        Self::open(url, dir, None)
+    }
+
+    /// `None`, with a note on the terminal, when no PostgreSQL is configured for tests.
+    pub fn postgres() -> Option<TestDb> {
+        let Ok(base) = std::env::var(POSTGRES_URL_VARIABLE) else {
+            static NOTE: Once = Once::new();
+            NOTE.call_once(|| {
+                // Written past the test harness's capture so that the skip is seen.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "note: {POSTGRES_URL_VARIABLE} is not set; the PostgreSQL half of the tests is skipped \
+                     (.ci/run sets it)"
+                );
+            });
+            return None;
+        };
+        let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::establish(&base).unwrap_or_else(|e| {
+            panic!("{POSTGRES_URL_VARIABLE} is set but PostgreSQL is not reachable: {e}")
+        });
+        admin
+            .batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .expect("create a test schema");
+        let separator = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{separator}options=-csearch_path%3D{schema}");
+        let dir = tempfile::tempdir().expect("temporary folder");
+        Some(Self::open(url, dir, Some((base, schema))))
+    }
+
+    fn open(url: String, dir: tempfile::TempDir, pg_schema: Option<(String, String)>) -> TestDb {
+        let mut config = Config::load_with_env(None, |_| None).expect("default config");
+        config.database.url = url;
+        config.database.pool_size = 4;
+        config.server.bind = "127.0.0.1:0".into();
+        let db = Db::open(&config.database).expect("open the test database");
+        TestDb {
+            db,
+            config,
+            dir,
+            pg_schema,
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.config.database.url
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = &self.pg_schema {
+            if let Ok(mut admin) = PgConnection::establish(base) {
+                let _ = admin.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
+            }
+        }
+    }
+}
+
+/// Declares each named test `fn name(db: &TestDb)` twice: on SQLite, and on PostgreSQL
+/// when SWEEP_TEST_DATABASE_URL is set.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(&crate::common::TestDb::sqlite()); } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() {
+                if let Some(db) = crate::common::TestDb::postgres() { super::$name(&db); }
+            } )*
+        }
+    };
+}

@@ -1,0 +1,379 @@
+//! Roster import, through the same function `sweep import` calls, on both backends.
+
+mod common;
+
+use std::path::Path;
+
+use diesel::prelude::*;
+use indicatif::ProgressBar;
+
+use common::TestDb;
+use sweep::demo::{self, DemoSpec};
+use sweep::import::{self, ImportError, RosterFiles, RowError};
+use sweep::store::roster::{self, Totals};
+use sweep::store::schema::{buildings, residents};
+
+const BUILDINGS: &str = "code,community,address,lat,lon,floors,elevator
+B1,梅园新村,淮海路1号,31.22,121.46,6,no
+B2,梅园新村,淮海路2号,31.221,121.461,18,yes
+";
+const RESIDENTS: &str = "code,name,id_number,phone,building,unit,floor,room,household,birth_year,mobility,home_visit,available_from,available_to,notes
+R1,王伟,11010519491231002X,13812345678,B1,1,6,601,H1,1949,bedridden,,09:00,11:30,独居老人
+R2,王芳,110105195001010012,,B1,1,6,601,H1,,ambulatory,,,,
+R3,李娜,E12345678,021-6543 2109,B2,1,17,1702,,,limited,yes,,,
+";
+const SITES: &str = "code,name,lat,lon,lanes,per_lane_per_hour,open,close,queue_capacity
+S1,梅园广场,31.2205,121.4605,4,120,07:00,19:00,150
+";
+const TEAMS: &str =
+    "code,name,members,start_lat,start_lon,shift_start,shift_end,speed_kmh,max_visits
+T1,流动采样1队,2,31.22,121.46,08:00,17:00,4.5,35
+";
+
+fn write_roster(dir: &Path, files: &[(&str, &str)]) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+}
+
+fn import_dir(db: &TestDb, dir: &Path) -> Result<Totals, ImportError> {
+    let files = RosterFiles::from_dir(dir, &ProgressBar::hidden())?;
+    import::import(&mut db.db.conn().unwrap(), files)
+}
+
+fn totals(db: &TestDb) -> Totals {
+    roster::totals(&mut db.db.conn().unwrap()).unwrap()
+}
+
+fn errors_of(result: Result<Totals, ImportError>) -> Vec<RowError> {
+    match result {
+        Err(ImportError::Invalid(errors)) => errors,
+        other => panic!("expected bad rows, got {other:?}"),
+    }
+}
+
+/// (file, line, column) of each error, for compact assertions.
+fn places(errors: &[RowError]) -> Vec<(&'static str, u64, String)> {
+    errors
+        .iter()
+        .map(|e| (e.file, e.line, e.column.clone().unwrap_or_default()))
+        .collect()
+}
+
+type StoredResident = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    i32,
+    String,
+    String,
+    bool,
+);
+
+fn stored_residents(db: &TestDb) -> Vec<StoredResident> {
+    residents::table
+        .select((
+            residents::code,
+            residents::name,
+            residents::id_hash,
+            residents::id_masked,
+            residents::phone_masked,
+            residents::building_id,
+            residents::floor,
+            residents::household,
+            residents::mobility,
+            residents::home_visit,
+        ))
+        .order(residents::code)
+        .load(&mut db.db.conn().unwrap())
+        .unwrap()
+}
+
+fn a_small_roster_imports_with_defaults_filled_in(db: &TestDb) {
+    let dir = db.dir.path().join("roster");
+    write_roster(
+        &dir,
+        &[
+            ("buildings.csv", BUILDINGS),
+            ("residents.csv", RESIDENTS),
+            ("sites.csv", SITES),
+            ("teams.csv", TEAMS),
+        ],
+    );
+    let totals = import_dir(db, &dir).unwrap();
+    assert_eq!(
+        totals,
+        Totals {
+            buildings: 2,
+            residents: 3,
+            sites: 1,
+            teams: 1
+        }
+    );
+    let stored = stored_residents(db);
+    // A bedridden resident is visited at home unless the roster says otherwise; a
+    // resident without a household is a household of one.
+    assert_eq!((stored[0].8.as_str(), stored[0].9), ("bedridden", true));
+    assert_eq!((stored[1].8.as_str(), stored[1].9), ("ambulatory", false));
+    assert_eq!(stored[2].7, "R3");
+    // Personal data is stored only as a hash and masks.
+    assert_eq!(stored[0].3, "110***********002X");
+    assert_eq!(stored[0].4.as_deref(), Some("138****5678"));
+    assert_eq!(stored[2].4.as_deref(), Some("*******2109"));
+    assert_eq!(stored[1].4, None);
+    assert!(stored
+        .iter()
+        .all(|r| r.2.len() == 32 && !r.2.contains("1949")));
+}
+
+fn a_spreadsheet_export_with_bom_crlf_and_shuffled_columns_imports(db: &TestDb) {
+    let dir = db.dir.path().join("roster");
+    let buildings = "\u{feff}elevator,floors,code,community,address,lon,lat\r\nno,6,B1,梅园新村,淮海路1号,121.46,31.22\r\n";
+    let residents = "\u{feff}mobility,floor,building,id_number,name,code\r\nambulatory,3,B1,11010519491231002X,王伟,R1\r\n";
+    write_roster(
+        &dir,
+        &[("buildings.csv", buildings), ("residents.csv", residents)],
+    );
+    let totals = import_dir(db, &dir).unwrap();
+    assert_eq!((totals.buildings, totals.residents), (1, 1));
+}
+
+fn reimporting_the_same_demo_roster_changes_nothing(db: &TestDb) {
+    let dir = db.dir.path().join("demo");
+    let counts = demo::write_district(
+        &dir,
+        DemoSpec {
+            residents: 3_000,
+            seed: 7,
+        },
+    )
+    .unwrap();
+    let first = import_dir(db, &dir).unwrap();
+    assert_eq!(first.residents, 3_000);
+    assert_eq!(first.buildings as usize, counts.buildings);
+    assert_eq!(first.sites as usize, counts.sites);
+    assert_eq!(first.teams as usize, counts.teams);
+    let before = stored_residents(db);
+    let second = import_dir(db, &dir).unwrap();
+    assert_eq!(first, second);
+    assert_eq!(before, stored_residents(db));
+}
+
+fn an_updated_roster_updates_by_code(db: &TestDb) {
+    let dir = db.dir.path().join("roster");
+    write_roster(
+        &dir,
+        &[("buildings.csv", BUILDINGS), ("residents.csv", RESIDENTS)],
+    );
+    import_dir(db, &dir).unwrap();
+    let update = "code,name,id_number,building,floor,mobility,household
+R2,王芳,110105195001010012,B2,12,limited,H2
+R4,张敏,310101198001010018,B2,3,ambulatory,
+";
+    std::fs::remove_file(dir.join("buildings.csv")).unwrap();
+    write_roster(&dir, &[("residents.csv", update)]);
+    let totals = import_dir(db, &dir).unwrap();
+    assert_eq!(
+        totals.residents, 4,
+        "R1 and R3 stay, R2 is updated, R4 is new"
+    );
+    let stored = stored_residents(db);
+    let r2 = stored.iter().find(|r| r.0 == "R2").unwrap();
+    assert_eq!((r2.6, r2.7.as_str(), r2.8.as_str()), (12, "H2", "limited"));
+}
+
+fn a_roster_with_bad_rows_is_refused_whole_and_every_row_is_named(db: &TestDb) {
+    let dir = db.dir.path().join("roster");
+    let buildings = "code,community,address,lat,lon,floors,elevator
+B1,梅园新村,淮海路1号,31.22,121.46,6,no
+B2,梅园新村,淮海路2号,95.0,121.461,18,perhaps
+B1,梅园新村,淮海路3号,31.22,121.46,6,no
+";
+    let residents = "code,name,id_number,phone,building,unit,floor,room,household,birth_year,mobility,home_visit,available_from,available_to,notes
+R1,王伟,110105194912310021,,B1,1,6,601,H1,,bedridden,,,,
+R2,王芳,110105195001010012,,B9,1,2,201,H2,,ambulatory,,,,
+R3,李娜,310101198001010018,,B1,1,7,701,H3,,ambulatory,,,,
+R4,,310101198001020013,,B1,1,2,201,H4,,walking,,9am,,
+R1,张敏,310101198001030019,,B1,1,2,202,H5,,ambulatory,,,,
+R6,赵强,310101198001040014,,B1,1,2,203,H6,1990,ambulatory,,14:00,10:00,
+";
+    let sites = "code,name,lat,lon,lanes,per_lane_per_hour,open,close,queue_capacity
+S1,梅园广场,31.2205,121.4605,0,120,19:00,07:00,150
+";
+    let teams = "code,name,members,start_lat,start_lon,shift_start,shift_end,speed_kmh,max_visits
+T1,流动采样1队,2,31.22,200,08:00,17:00,fast,35
+";
+    write_roster(
+        &dir,
+        &[
+            ("buildings.csv", buildings),
+            ("residents.csv", residents),
+            ("sites.csv", sites),
+            ("teams.csv", teams),
+        ],
+    );
+    let errors = errors_of(import_dir(db, &dir));
+    let expected = [
+        ("buildings.csv", 3, "lat"),
+        ("buildings.csv", 3, "elevator"),
+        ("buildings.csv", 4, "code"),
+        ("sites.csv", 2, "lanes"),
+        ("sites.csv", 2, "close"),
+        ("teams.csv", 2, "start_lon"),
+        ("teams.csv", 2, "speed_kmh"),
+        ("residents.csv", 2, "id_number"),
+        ("residents.csv", 3, "building"),
+        ("residents.csv", 4, "floor"),
+        ("residents.csv", 5, "name"),
+        ("residents.csv", 5, "mobility"),
+        ("residents.csv", 5, "available_from"),
+        ("residents.csv", 6, "code"),
+        ("residents.csv", 7, "birth_year"),
+        ("residents.csv", 7, "available_to"),
+    ];
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|(f, l, c)| (*f, *l, c.to_string()))
+        .collect();
+    assert_eq!(places(&errors), expected, "{errors:#?}");
+    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert!(messages[7].contains("check digit"), "{}", messages[7]);
+    assert!(
+        messages[8].contains("unknown building B9"),
+        "{}",
+        messages[8]
+    );
+    assert!(
+        messages[9].contains("above the top floor (6)"),
+        "{}",
+        messages[9]
+    );
+    assert!(messages[13].contains("first on line 2"), "{}", messages[13]);
+    assert_eq!(
+        totals(db),
+        Totals {
+            buildings: 0,
+            residents: 0,
+            sites: 0,
+            teams: 0
+        }
+    );
+}
+
+fn one_bad_row_leaves_an_earlier_import_untouched(db: &TestDb) {
+    let dir = db.dir.path().join("roster");
+    write_roster(
+        &dir,
+        &[
+            ("buildings.csv", BUILDINGS),
+            ("residents.csv", RESIDENTS),
+            ("sites.csv", SITES),
+        ],
+    );
+    import_dir(db, &dir).unwrap();
+    let before = stored_residents(db);
+    // Good changes to buildings and sites, one bad resident at the very end.
+    let buildings = BUILDINGS.replace(
+        "B1,梅园新村,淮海路1号,31.22,121.46,6,no",
+        "B1,梅园新村,淮海路1号,31.22,121.46,7,no",
+    );
+    let residents =
+        format!("{RESIDENTS}R9,孙杰,110105195001010018,,B1,1,2,201,H9,,ambulatory,,,,\n");
+    write_roster(
+        &dir,
+        &[("buildings.csv", &buildings), ("residents.csv", &residents)],
+    );
+    let errors = errors_of(import_dir(db, &dir));
+    assert_eq!(
+        places(&errors),
+        vec![("residents.csv", 5, "id_number".to_string())]
+    );
+    let floors: i32 = buildings::table
+        .filter(buildings::code.eq("B1"))
+        .select(buildings::floors)
+        .first(&mut db.db.conn().unwrap())
+        .unwrap();
+    assert_eq!(
+        floors, 6,
+        "the building change was rolled back with the bad resident"
+    );
+    assert_eq!(before, stored_residents(db));
+}
+
+fn the_same_person_cannot_appear_twice(db: &TestDb) {
+    let dir = db.dir.path().join("roster");
+    write_roster(
+        &dir,
+        &[("buildings.csv", BUILDINGS), ("residents.csv", RESIDENTS)],
+    );
+    import_dir(db, &dir).unwrap();
+    // R1's ID number under a new code, in lower case: the same person.
+    let residents = "code,name,id_number,building,floor,mobility
+R7,王伟,11010519491231002x,B1,2,ambulatory
+R8,王伟,310101198001010018,B1,2,ambulatory
+R9,王伟,310101198001010018,B1,2,ambulatory
+";
+    write_roster(&dir, &[("residents.csv", residents)]);
+    let errors = errors_of(import_dir(db, &dir));
+    assert_eq!(
+        places(&errors),
+        vec![
+            ("residents.csv", 2, "id_number".to_string()),
+            ("residents.csv", 4, "id_number".to_string())
+        ]
+    );
+    assert!(
+        errors[0].reason.contains("belongs to resident R1"),
+        "{}",
+        errors[0].reason
+    );
+    assert!(errors[1].reason.contains("line 3"), "{}", errors[1].reason);
+}
+
+fn a_household_cannot_span_two_buildings(db: &TestDb) {
+    let dir = db.dir.path().join("roster");
+    let residents = "code,name,id_number,building,floor,mobility,household
+R1,王伟,11010519491231002X,B1,2,ambulatory,H1
+R2,王芳,110105195001010012,B2,2,ambulatory,H1
+";
+    write_roster(
+        &dir,
+        &[("buildings.csv", BUILDINGS), ("residents.csv", residents)],
+    );
+    let errors = errors_of(import_dir(db, &dir));
+    assert_eq!(
+        places(&errors),
+        vec![("residents.csv", 3, "household".to_string())]
+    );
+}
+
+fn headers_must_name_known_columns(db: &TestDb) {
+    let dir = db.dir.path().join("roster");
+    let buildings =
+        "code,community,adress,lat,lon,floors,elevator\nB1,梅园新村,淮海路1号,31.22,121.46,6,no\n";
+    write_roster(&dir, &[("buildings.csv", buildings)]);
+    let errors = errors_of(import_dir(db, &dir));
+    assert_eq!(
+        places(&errors),
+        vec![
+            ("buildings.csv", 1, "adress".to_string()),
+            ("buildings.csv", 1, "address".to_string())
+        ]
+    );
+}
+
+on_both_backends!(
+    a_small_roster_imports_with_defaults_filled_in,
+    a_spreadsheet_export_with_bom_crlf_and_shuffled_columns_imports,
+    reimporting_the_same_demo_roster_changes_nothing,
+    an_updated_roster_updates_by_code,
+    a_roster_with_bad_rows_is_refused_whole_and_every_row_is_named,
+    one_bad_row_leaves_an_earlier_import_untouched,
+    the_same_person_cannot_appear_twice,
+    a_household_cannot_span_two_buildings,
+    headers_must_name_known_columns,
+);
