@@ -114,10 +114,7 @@ fn a_bad_setting_is_refused_with_its_name() {
         "{}",
         text(&out.stderr)
     );
-    assert!(
-        !dir.path().join("sweep.db").exists(),
-        "nothing opened"
-    );
+    assert!(!dir.path().join("sweep.db").exists(), "nothing opened");
 }
 
 on_both_backends!(

@@ -10,7 +10,7 @@ use indicatif::ProgressBar;
 use common::TestDb;
 use sweep::demo::{self, DemoSpec};
 use sweep::import::{self, ImportError, RosterFiles, RowError};
-use sweep::store::roster::{self, Totals};
+use sweep::store::roster::{self, ResidentRow, Totals};
 use sweep::store::schema::{buildings, residents};
 
 const BUILDINGS: &str = "code,community,address,lat,lon,floors,elevator
@@ -61,33 +61,9 @@ fn places(errors: &[RowError]) -> Vec<(&'static str, u64, String)> {
         .collect()
 }
 
-type StoredResident = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    i64,
-    i32,
-    String,
-    String,
-    bool,
-);
-
-fn stored_residents(db: &TestDb) -> Vec<StoredResident> {
+fn stored_residents(db: &TestDb) -> Vec<ResidentRow> {
     residents::table
-        .select((
-            residents::code,
-            residents::name,
-            residents::id_hash,
-            residents::id_masked,
-            residents::phone_masked,
-            residents::building_id,
-            residents::floor,
-            residents::household,
-            residents::mobility,
-            residents::home_visit,
-        ))
+        .select(ResidentRow::as_select())
         .order(residents::code)
         .load(&mut db.db.conn().unwrap())
         .unwrap()
@@ -117,17 +93,21 @@ fn a_small_roster_imports_with_defaults_filled_in(db: &TestDb) {
     let stored = stored_residents(db);
     // A bedridden resident is visited at home unless the roster says otherwise; a
     // resident without a household is a household of one.
-    assert_eq!((stored[0].8.as_str(), stored[0].9), ("bedridden", true));
-    assert_eq!((stored[1].8.as_str(), stored[1].9), ("ambulatory", false));
-    assert_eq!(stored[2].7, "R3");
+    assert_eq!(
+        (stored[0].mobility.as_str(), stored[0].home_visit),
+        ("bedridden", true)
+    );
+    assert_eq!(
+        (stored[1].mobility.as_str(), stored[1].home_visit),
+        ("ambulatory", false)
+    );
+    assert_eq!(stored[2].household, "R3");
     // Personal data is stored only as a hash and masks.
-    assert_eq!(stored[0].3, "110***********002X");
-    assert_eq!(stored[0].4.as_deref(), Some("138****5678"));
-    assert_eq!(stored[2].4.as_deref(), Some("*******2109"));
-    assert_eq!(stored[1].4, None);
-    assert!(stored
-        .iter()
-        .all(|r| r.2.len() == 32 && !r.2.contains("1949")));
+    assert_eq!(stored[0].id_masked, "110***********002X");
+    assert_eq!(stored[0].phone_masked.as_deref(), Some("138****5678"));
+    assert_eq!(stored[2].phone_masked.as_deref(), Some("*******2109"));
+    assert_eq!(stored[1].phone_masked, None);
+    assert!(stored.iter().all(|r| r.id_hash.len() == 16));
 }
 
 fn a_spreadsheet_export_with_bom_crlf_and_shuffled_columns_imports(db: &TestDb) {
@@ -182,8 +162,11 @@ R4,张敏,310101198001010018,B2,3,ambulatory,
         "R1 and R3 stay, R2 is updated, R4 is new"
     );
     let stored = stored_residents(db);
-    let r2 = stored.iter().find(|r| r.0 == "R2").unwrap();
-    assert_eq!((r2.6, r2.7.as_str(), r2.8.as_str()), (12, "H2", "limited"));
+    let r2 = stored.iter().find(|r| r.code == "R2").unwrap();
+    assert_eq!(
+        (r2.floor, r2.household.as_str(), r2.mobility.as_str()),
+        (12, "H2", "limited")
+    );
 }
 
 fn a_roster_with_bad_rows_is_refused_whole_and_every_row_is_named(db: &TestDb) {

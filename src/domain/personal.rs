@@ -38,14 +38,12 @@ impl PersonalDataKey {
 pub struct IdHash([u8; 16]);
 
 impl IdHash {
-    pub fn from_hex(hex: &str) -> Option<Self> {
-        let mut bytes = [0u8; 16];
-        decode_hex(hex, &mut bytes)?;
-        Some(IdHash(bytes))
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        bytes.try_into().ok().map(IdHash)
     }
 
-    pub fn to_hex(&self) -> String {
-        encode_hex(&self.0)
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
     }
 }
 
@@ -84,6 +82,6 @@ mod tests {
         assert_ne!(key.id_hash(&a), key.id_hash(&b));
         assert_ne!(key.id_hash(&a), other.id_hash(&a));
         let hash = key.id_hash(&a);
-        assert_eq!(IdHash::from_hex(&hash.to_hex()), Some(hash));
+        assert_eq!(IdHash::from_bytes(hash.as_bytes()), Some(hash));
     }
 }

@@ -346,7 +346,10 @@ mod tests {
         optional: &["notes"],
     };
 
-    fn rows(input: &str) -> Result<Vec<(u64, String, Option<i32>, Vec<RowError>)>, Vec<RowError>> {
+    /// Line, code, floors and problems of one row.
+    type Parsed = (u64, String, Option<i32>, Vec<RowError>);
+
+    fn rows(input: &str) -> Result<Vec<Parsed>, Vec<RowError>> {
         let mut file = CsvFile::open(&LAYOUT, input.as_bytes())?;
         let mut out = Vec::new();
         while let Some(row) = file.next_row() {

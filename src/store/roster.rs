@@ -2,8 +2,11 @@
 //! code (an updated roster updates rows by their code; nothing is deleted).
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sqlite::Sqlite;
 use diesel::upsert::excluded;
 use serde::Serialize;
 
@@ -25,13 +28,15 @@ pub struct BuildingRow {
     pub has_elevator: bool,
 }
 
-#[derive(Insertable)]
+/// A resident as stored. `Hash` gives the fingerprint that tells a changed row from an
+/// unchanged one when a roster is imported again.
+#[derive(Debug, Clone, PartialEq, Hash, Insertable, Queryable, Selectable, AsChangeset)]
 #[diesel(table_name = residents)]
-#[diesel(treat_none_as_default_value = false)]
+#[diesel(treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct ResidentRow {
     pub code: String,
     pub name: String,
-    pub id_hash: String,
+    pub id_hash: Vec<u8>,
     pub id_masked: String,
     pub phone_masked: Option<String>,
     pub building_id: i64,
@@ -40,7 +45,7 @@ pub struct ResidentRow {
     pub room: String,
     pub household: String,
     pub birth_year: Option<i32>,
-    pub mobility: &'static str,
+    pub mobility: String,
     pub home_visit: bool,
     pub available_from: Option<i32>,
     pub available_to: Option<i32>,
@@ -51,7 +56,7 @@ impl ResidentRow {
     /// The stored form: ID number and phone reduced to a keyed hash and masks.
     pub fn new(resident: domain::Resident, building_id: i64, id_hash: IdHash) -> Self {
         ResidentRow {
-            id_hash: id_hash.to_hex(),
+            id_hash: id_hash.as_bytes().to_vec(),
             id_masked: resident.id_number.masked(),
             phone_masked: resident.phone.as_ref().map(domain::Phone::masked),
             code: resident.code.as_str().to_string(),
@@ -62,7 +67,7 @@ impl ResidentRow {
             room: resident.room,
             household: resident.household,
             birth_year: resident.birth_year,
-            mobility: resident.mobility.as_str(),
+            mobility: resident.mobility.as_str().to_string(),
             home_visit: resident.home_visit,
             available_from: resident.available_from.map(domain::TimeOfDay::minutes),
             available_to: resident.available_to.map(domain::TimeOfDay::minutes),
@@ -149,9 +154,8 @@ pub struct Totals {
     pub teams: i64,
 }
 
-// SQLite allows 32,766 bound values per statement and PostgreSQL 65,535; these batch
-// sizes stay under the smaller limit for each table's column count.
-const RESIDENT_BATCH: usize = 32_766 / 16;
+// SQLite allows 32,766 bound values per statement and PostgreSQL 65,535; this batch
+// size stays under the smaller limit for the widest of these tables.
 const SMALL_BATCH: usize = 32_766 / 10;
 
 /// Adds the communities not yet stored and returns the id of every one named.
@@ -193,38 +197,150 @@ pub fn upsert_buildings(conn: &mut DbConnection, rows: &[BuildingRow]) -> QueryR
     Ok(())
 }
 
-pub fn upsert_residents(conn: &mut DbConnection, rows: &[ResidentRow]) -> QueryResult<()> {
-    use residents::*;
-    for chunk in rows.chunks(RESIDENT_BATCH) {
-        on_backend!(conn, |c| diesel::insert_into(table)
-            .values(chunk)
-            .on_conflict(code)
-            .do_update()
-            .set((
-                (
-                    name.eq(excluded(name)),
-                    id_hash.eq(excluded(id_hash)),
-                    id_masked.eq(excluded(id_masked)),
-                    phone_masked.eq(excluded(phone_masked)),
-                    building_id.eq(excluded(building_id)),
-                    unit.eq(excluded(unit)),
-                    floor.eq(excluded(floor)),
-                    room.eq(excluded(room)),
-                ),
-                (
-                    household.eq(excluded(household)),
-                    birth_year.eq(excluded(birth_year)),
-                    mobility.eq(excluded(mobility)),
-                    home_visit.eq(excluded(home_visit)),
-                    available_from.eq(excluded(available_from)),
-                    available_to.eq(excluded(available_to)),
-                    notes.eq(excluded(notes)),
-                ),
-            ))
-            .execute(c))?;
-    }
-    Ok(())
+/// What is stored of each resident, for an import to compare against.
+pub struct StoredResidents {
+    /// Code → (row id, fingerprint of the stored row).
+    by_code: HashMap<String, (i64, u64)>,
+    /// ID-number hash → code.
+    by_id_hash: HashMap<IdHash, String>,
 }
+
+fn fingerprint(row: &ResidentRow) -> u64 {
+    // The same hasher for stored and incoming rows within one run: that is all it needs.
+    let mut hasher = std::hash::DefaultHasher::new();
+    row.hash(&mut hasher);
+    hasher.finish()
+}
+
+impl StoredResidents {
+    pub fn load(conn: &mut DbConnection) -> QueryResult<Self> {
+        let rows: Vec<(i64, ResidentRow)> = residents::table
+            .select((residents::id, ResidentRow::as_select()))
+            .load(conn)?;
+        let mut stored = StoredResidents {
+            by_code: HashMap::with_capacity(rows.len()),
+            by_id_hash: HashMap::with_capacity(rows.len()),
+        };
+        for (id, row) in rows {
+            let hash = IdHash::from_bytes(&row.id_hash).ok_or_else(|| {
+                diesel::result::Error::DeserializationError(
+                    format!("resident {} has a malformed id_hash", row.code).into(),
+                )
+            })?;
+            stored.by_id_hash.insert(hash, row.code.clone());
+            stored
+                .by_code
+                .insert(row.code.clone(), (id, fingerprint(&row)));
+        }
+        Ok(stored)
+    }
+
+    /// The resident whose ID number has this hash, if any.
+    pub fn owner_of(&self, id_hash: &IdHash) -> Option<&str> {
+        self.by_id_hash.get(id_hash).map(String::as_str)
+    }
+
+    /// Writes `rows`: new codes are inserted in bulk (batched multi-row `INSERT` on SQLite,
+    /// binary `COPY` on PostgreSQL), changed ones updated, unchanged ones left alone — so
+    /// importing the same roster twice writes nothing the second time.
+    pub fn write(&self, conn: &mut DbConnection, rows: &[ResidentRow]) -> QueryResult<()> {
+        let mut new = Vec::new();
+        for row in rows {
+            match self.by_code.get(&row.code) {
+                None => new.push(row),
+                Some((_, stored)) if *stored == fingerprint(row) => {}
+                Some((id, _)) => {
+                    diesel::update(residents::table.find(*id))
+                        .set(row)
+                        .execute(conn)?;
+                }
+            }
+        }
+        match conn {
+            DbConnection::Pg(c) => {
+                diesel::copy_from(residents::table)
+                    .from_insertable(new)
+                    .execute(c)?;
+            }
+            DbConnection::Sqlite(c) => {
+                let mut chunks = new.chunks_exact(INSERT_CHUNK);
+                for chunk in &mut chunks {
+                    let chunk = chunk.try_into().expect("chunks_exact gives full chunks");
+                    InsertResidents::<INSERT_CHUNK>(chunk).execute(c)?;
+                }
+                for row in chunks.remainder() {
+                    InsertResidents::<1>(&[*row]).execute(c)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A `ROWS`-row `INSERT` of residents that diesel keeps prepared: every full chunk runs
+/// the same compiled statement. (SQLite compiles a multi-row insert into a program as
+/// long as its rows, so compiling one per chunk costs more than running it; a statement
+/// per row pays for opening every index's cursor once per row instead. diesel's own batch
+/// insert is never cached.) `OR ROLLBACK`: rows were checked before, so a failed
+/// constraint means the whole import is off, and no statement journal is needed.
+struct InsertResidents<'a, const ROWS: usize>(&'a [&'a ResidentRow; ROWS]);
+
+/// Rows per prepared statement.
+const INSERT_CHUNK: usize = 64;
+
+impl<const ROWS: usize> QueryId for InsertResidents<'_, ROWS> {
+    type QueryId = InsertResidents<'static, ROWS>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<const ROWS: usize> QueryFragment<Sqlite> for InsertResidents<'_, ROWS> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, Text};
+        out.push_sql(
+            "INSERT OR ROLLBACK INTO residents (code, name, id_hash, id_masked, phone_masked, building_id, \
+             unit, floor, room, household, birth_year, mobility, home_visit, available_from, \
+             available_to, notes) VALUES ",
+        );
+        for (i, row) in self.0.iter().enumerate() {
+            out.push_sql(if i == 0 { "(" } else { ", (" });
+            out.push_bind_param::<Text, _>(&row.code)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&row.name)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Binary, _>(&row.id_hash)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&row.id_masked)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Text>, _>(&row.phone_masked)?;
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, _>(&row.building_id)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&row.unit)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Integer, _>(&row.floor)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&row.room)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&row.household)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Integer>, _>(&row.birth_year)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&row.mobility)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Bool, _>(&row.home_visit)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Integer>, _>(&row.available_from)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Integer>, _>(&row.available_to)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&row.notes)?;
+            out.push_sql(")");
+        }
+        Ok(())
+    }
+}
+
+impl<const ROWS: usize> RunQueryDsl<SqliteConnection> for InsertResidents<'_, ROWS> {}
 
 pub fn upsert_sites(conn: &mut DbConnection, rows: &[SiteRow]) -> QueryResult<()> {
     use sites::*;
@@ -279,21 +395,6 @@ pub fn buildings_by_code(conn: &mut DbConnection) -> QueryResult<HashMap<String,
         .into_iter()
         .map(|(code, id, floors)| (code, StoredBuilding { id, floors }))
         .collect())
-}
-
-/// Which resident code each stored ID-number hash belongs to.
-pub fn resident_codes_by_id_hash(conn: &mut DbConnection) -> QueryResult<HashMap<IdHash, String>> {
-    let rows: Vec<(String, String)> = residents::table
-        .select((residents::id_hash, residents::code))
-        .load(conn)?;
-    rows.into_iter()
-        .map(|(hash, code)| match IdHash::from_hex(&hash) {
-            Some(hash) => Ok((hash, code)),
-            None => Err(diesel::result::Error::DeserializationError(
-                format!("resident {code} has a malformed id_hash").into(),
-            )),
-        })
-        .collect()
 }
 
 pub fn totals(conn: &mut DbConnection) -> QueryResult<Totals> {

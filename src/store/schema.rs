@@ -33,7 +33,7 @@ diesel::table! {
         id -> BigInt,
         code -> Text,
         name -> Text,
-        id_hash -> Text,
+        id_hash -> Binary,
         id_masked -> Text,
         phone_masked -> Nullable<Text>,
         building_id -> BigInt,

@@ -91,11 +91,11 @@ impl Drop for TestDb {
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
-            $( #[test] fn $name() { super::$name(&crate::common::TestDb::sqlite()); } )*
+            $( #[test] fn $name() { super::$name(&$crate::common::TestDb::sqlite()); } )*
         }
         mod postgres {
             $( #[test] fn $name() {
-                if let Some(db) = crate::common::TestDb::postgres() { super::$name(&db); }
+                if let Some(db) = $crate::common::TestDb::postgres() { super::$name(&db); }
             } )*
         }
     };

@@ -28,7 +28,7 @@ CREATE TABLE residents (
     code           TEXT NOT NULL UNIQUE,
     name           TEXT NOT NULL,
     -- Personal data: a keyed hash to match a lookup on, and masked forms to show.
-    id_hash        TEXT NOT NULL UNIQUE,
+    id_hash        BLOB NOT NULL UNIQUE,
     id_masked      TEXT NOT NULL,
     phone_masked   TEXT,
     building_id    BIGINT NOT NULL REFERENCES buildings (id),
