@@ -20,5 +20,9 @@ pub fn personal_data_key(conn: &mut DbConnection) -> QueryResult<PersonalDataKey
         .find(PERSONAL_DATA_KEY)
         .select(settings::value)
         .first(conn)?;
-    Ok(PersonalDataKey::from_hex(&stored).expect("the stored key is 64 hex digits"))
+    PersonalDataKey::from_hex(&stored).ok_or_else(|| {
+        diesel::result::Error::DeserializationError(
+            format!("settings.{PERSONAL_DATA_KEY} is not 64 hex digits").into(),
+        )
+    })
 }
