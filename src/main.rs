@@ -179,8 +179,13 @@ fn serve(config: &Config, db: Db) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async {
         let app = Application::build(config, db)
             .with_context(|| format!("cannot listen on {}", config.server.bind))?;
+        // An unspecified address (0.0.0.0) listens on every interface, loopback included.
+        let host = match config.server.bind.parse::<std::net::SocketAddr>() {
+            Ok(addr) if !addr.ip().is_unspecified() => addr.ip().to_string(),
+            _ => "127.0.0.1".to_string(),
+        };
         eprintln!(
-            "sweep is serving on http://127.0.0.1:{}/healthz (Ctrl-C stops it)",
+            "sweep is serving on http://{host}:{}/healthz (Ctrl-C stops it)",
             app.port()
         );
         app.run_until_stopped().await?;
