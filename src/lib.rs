@@ -9,4 +9,5 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod import;
+pub mod plan;
 pub mod store;

@@ -40,6 +40,13 @@ impl fmt::Display for TimeOfDay {
     }
 }
 
+/// Serialized as `HH:MM`, the way offices write it.
+impl serde::Serialize for TimeOfDay {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,6 @@
+//! The planning core: plain data in, a plan out. Nothing here touches the database or
+//! HTTP, so it can be tested with properties and benchmarked on its own.
+
+pub mod queue;
+pub mod slots;
+pub mod travel;
