@@ -47,6 +47,9 @@ pub struct DistrictConfig {
 pub struct SlotsConfig {
     pub minutes: u32,
     pub utilisation_target: f64,
+    pub no_show_rate: f64,
+    pub service_time_cv: f64,
+    pub max_p90_wait_minutes: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -123,6 +126,18 @@ impl Config {
         }
         if !(self.slots.utilisation_target > 0.0 && self.slots.utilisation_target <= 1.0) {
             return fail("slots.utilisation_target", "must be above 0 and at most 1");
+        }
+        if !(0.0..0.9).contains(&self.slots.no_show_rate) {
+            return fail("slots.no_show_rate", "must be at least 0 and below 0.9");
+        }
+        if !(0.0..=3.0).contains(&self.slots.service_time_cv) {
+            return fail("slots.service_time_cv", "must be between 0 and 3");
+        }
+        if !(self.slots.max_p90_wait_minutes > 0.0 && self.slots.max_p90_wait_minutes <= 240.0) {
+            return fail(
+                "slots.max_p90_wait_minutes",
+                "must be above 0 and at most 240",
+            );
         }
         if !(self.visits.service_minutes > 0.0 && self.visits.service_minutes <= 240.0) {
             return fail("visits.service_minutes", "must be above 0 and at most 240");

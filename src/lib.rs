@@ -10,4 +10,5 @@ pub mod demo;
 pub mod domain;
 pub mod import;
 pub mod plan;
+pub mod rounds;
 pub mod store;

@@ -5,13 +5,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use sweep::api::Application;
 use sweep::config::Config;
 use sweep::demo::{self, DemoSpec};
+use sweep::domain::TimeOfDay;
 use sweep::import::{self, ImportError, RosterFiles};
+use sweep::rounds::{self, parse_window, PlanOptions, RoundSummary};
 use sweep::store::Db;
 
 #[derive(Parser)]
@@ -43,6 +46,32 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Plan (or re-plan) the testing round on DATE: a site and a time slot for every
+    /// resident who walks to a site. A published round keeps the slots residents were told
+    /// wherever they still fit.
+    Plan {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: NaiveDate,
+        /// The round's window, HH:MM-HH:MM (default: the sites' opening hours).
+        #[arg(long, value_parser = parse_window)]
+        window: Option<(TimeOfDay, TimeOfDay)>,
+        /// Slot length (default: slots.minutes).
+        #[arg(long)]
+        slot_minutes: Option<u32>,
+        /// Print the summary as one JSON line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark the round's plan as told to residents.
+    Publish {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: NaiveDate,
+    },
+    /// Write a round's plan as CSV.
+    Export {
+        #[command(subcommand)]
+        what: Export,
+    },
     /// Make a synthetic district. Without --out: write it to ./demo-district, import it and serve it.
     Demo {
         /// Only write the four CSV files into DIR.
@@ -55,6 +84,18 @@ enum Command {
         /// Import but do not serve.
         #[arg(long)]
         no_serve: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum Export {
+    /// resident,site,start,end — one row per resident with a slot.
+    Slots {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: NaiveDate,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -86,6 +127,42 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve(&config, open(&config)?)?;
         }
         Command::Import { dir, json } => return import_dir(&open(&config)?, &dir, json),
+        Command::Plan {
+            date,
+            window,
+            slot_minutes,
+            json,
+        } => {
+            let options = PlanOptions {
+                date,
+                window,
+                slot_minutes,
+            };
+            let summary = rounds::plan_round(&open(&config)?, &config, options)?;
+            if json {
+                println!("{}", serde_json::to_string(&summary)?);
+            } else {
+                print_summary(&summary);
+            }
+        }
+        Command::Publish { date } => {
+            rounds::publish_round(&open(&config)?, date)?;
+            eprintln!("round {date} published: re-plans now keep the slots residents were told");
+        }
+        Command::Export {
+            what: Export::Slots { date, out },
+        } => {
+            let db = open(&config)?;
+            let rows = match &out {
+                Some(path) => {
+                    let file = std::fs::File::create(path)
+                        .with_context(|| format!("cannot create {}", path.display()))?;
+                    rounds::export_slots(&db, date, std::io::BufWriter::new(file))?
+                }
+                None => rounds::export_slots(&db, date, std::io::stdout().lock())?,
+            };
+            eprintln!("{rows} residents with a slot on {date}");
+        }
         Command::Demo {
             out,
             residents,
@@ -121,6 +198,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(summary: &RoundSummary) {
+    println!(
+        "round {} ({}), {} in slots of {} minutes",
+        summary.date, summary.status, summary.window, summary.slot_minutes
+    );
+    println!(
+        "{} of {} residents who walk to a site have a slot; {} have none; {} were moved",
+        summary.placed, summary.walkers, summary.unplaced, summary.moved
+    );
+    println!(
+        "walking {:.0} km in all; the longest predicted wait (90th percentile) is {:.1} minutes",
+        summary.walking_km, summary.max_p90_wait_minutes
+    );
+    for shortfall in &summary.shortfalls {
+        println!("{}", shortfall.advice);
+    }
 }
 
 fn open(config: &Config) -> anyhow::Result<Db> {

@@ -89,11 +89,63 @@ diesel::table! {
         slot_minutes -> Integer,
         status -> Text,
         created_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    slot_assignments (round_id, resident_id) {
+        round_id -> BigInt,
+        resident_id -> BigInt,
+        site_id -> BigInt,
+        starts_at -> Integer,
+        ends_at -> Integer,
+    }
+}
+
+diesel::table! {
+    slot_loads (round_id, site_id, starts_at) {
+        round_id -> BigInt,
+        site_id -> BigInt,
+        starts_at -> Integer,
+        ends_at -> Integer,
+        planned -> Integer,
+        capacity -> Integer,
+        utilisation -> Double,
+        mean_wait_minutes -> Double,
+        p90_wait_minutes -> Double,
+        mean_queue -> Double,
+        p90_queue -> Double,
+    }
+}
+
+diesel::table! {
+    slot_unplaced (round_id, resident_id) {
+        round_id -> BigInt,
+        resident_id -> BigInt,
+        reason -> Text,
+    }
+}
+
+diesel::table! {
+    slot_moves (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        resident_id -> BigInt,
+        from_site_id -> BigInt,
+        from_starts_at -> Integer,
+        to_site_id -> Nullable<BigInt>,
+        to_starts_at -> Nullable<Integer>,
+        reason -> Text,
+        moved_at -> Timestamp,
     }
 }
 
 diesel::joinable!(buildings -> communities (community_id));
 diesel::joinable!(residents -> buildings (building_id));
+diesel::joinable!(slot_assignments -> residents (resident_id));
+diesel::joinable!(slot_assignments -> sites (site_id));
+diesel::joinable!(slot_assignments -> rounds (round_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -103,4 +155,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sites,
     teams,
     rounds,
+    slot_assignments,
+    slot_loads,
+    slot_unplaced,
+    slot_moves,
 );

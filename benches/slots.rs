@@ -1,0 +1,169 @@
+//! Slot planning core on a demo district: time, peak memory and walking distance against
+//! a lower bound.
+//!
+//!     cargo bench --bench slots -- [RESIDENTS] [RUNS]      (defaults: 1000000 3)
+//!
+//! The lower bound gives every resident the nearest open site, ignoring both capacity and
+//! keeping buildings together: no plan can walk less.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Instant;
+
+use sweep::domain::{Coordinates, TimeOfDay};
+use sweep::plan::queue::QueueModel;
+use sweep::plan::slots::{plan, SlotBuilding, SlotProblem, SlotRules, SlotSite};
+use sweep::plan::travel::street_metres;
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let residents: u32 = args
+        .first()
+        .map_or(1_000_000, |a| a.parse().expect("RESIDENTS"));
+    let runs: usize = args.get(1).map_or(3, |a| a.parse().expect("RUNS"));
+    let dir = tempfile::tempdir().expect("temporary folder");
+    sweep::demo::write_district(dir.path(), sweep::demo::DemoSpec { residents, seed: 1 })
+        .expect("demo district");
+    let problem = load(dir.path());
+    let walkers: usize = problem
+        .buildings
+        .iter()
+        .flat_map(|b| &b.households)
+        .map(Vec::len)
+        .sum();
+
+    let mut seconds = Vec::new();
+    let mut result = None;
+    for _ in 0..runs {
+        let started = Instant::now();
+        let planned = plan(&problem);
+        seconds.push(started.elapsed().as_secs_f64());
+        result = Some(planned);
+    }
+    seconds.sort_by(f64::total_cmp);
+    let planned = result.expect("at least one run");
+    let bound: f64 = problem
+        .buildings
+        .iter()
+        .map(|b| {
+            let people = b.households.iter().map(Vec::len).sum::<usize>() as f64;
+            let nearest = problem
+                .sites
+                .iter()
+                .filter(|s| s.lanes > 0)
+                .map(|s| street_metres(b.location, s.location, problem.rules.detour_factor))
+                .fold(f64::INFINITY, f64::min);
+            people * nearest
+        })
+        .sum();
+    println!(
+        "residents walking to a site: {walkers}, buildings: {}, sites: {}",
+        problem.buildings.len(),
+        problem.sites.len()
+    );
+    println!(
+        "placed: {}, unplaced: {}",
+        planned.placements.len(),
+        planned.unplaced.len()
+    );
+    println!(
+        "plan seconds, median of {runs}: {:.3} (all: {seconds:.3?})",
+        seconds[seconds.len() / 2]
+    );
+    println!("peak memory of the process: {} MB", peak_rss_mb());
+    println!(
+        "walking: {:.0} km, lower bound {:.0} km, {:.2}% above",
+        planned.walking_metres / 1000.0,
+        bound / 1000.0,
+        (planned.walking_metres / bound - 1.0) * 100.0
+    );
+}
+
+fn time(text: &str) -> TimeOfDay {
+    TimeOfDay::parse(text).expect("demo times are valid")
+}
+
+fn coordinates(lat: &str, lon: &str) -> Coordinates {
+    Coordinates::new(lat.parse().unwrap(), lon.parse().unwrap()).unwrap()
+}
+
+/// The demo district's walkers as the planner sees them; the same rules as config/default.toml.
+fn load(dir: &Path) -> SlotProblem {
+    let mut index = HashMap::new();
+    let mut buildings = Vec::new();
+    for row in csv::Reader::from_path(dir.join("buildings.csv"))
+        .unwrap()
+        .records()
+    {
+        let row = row.unwrap();
+        index.insert(row[0].to_string(), buildings.len());
+        buildings.push(SlotBuilding {
+            location: coordinates(&row[3], &row[4]),
+            households: Vec::new(),
+        });
+    }
+    let mut households: HashMap<String, (usize, Vec<i64>)> = HashMap::new();
+    for (i, row) in csv::Reader::from_path(dir.join("residents.csv"))
+        .unwrap()
+        .records()
+        .enumerate()
+    {
+        let row = row.unwrap();
+        let home_visit = &row[10] == "bedridden" || &row[11] == "yes";
+        if !home_visit {
+            let entry = households
+                .entry(row[8].to_string())
+                .or_insert((index[&row[4]], Vec::new()));
+            entry.1.push(i as i64);
+        }
+    }
+    let mut households: Vec<_> = households.into_iter().collect();
+    households.sort();
+    for (_, (b, members)) in households {
+        buildings[b].households.push(members);
+    }
+    let sites = csv::Reader::from_path(dir.join("sites.csv"))
+        .unwrap()
+        .records()
+        .map(|row| {
+            let row = row.unwrap();
+            SlotSite {
+                location: coordinates(&row[2], &row[3]),
+                lanes: row[4].parse().unwrap(),
+                per_lane_per_hour: row[5].parse().unwrap(),
+                opens_at: time(&row[6]),
+                closes_at: time(&row[7]),
+                queue_capacity: row[8].parse().unwrap(),
+            }
+        })
+        .collect();
+    SlotProblem {
+        sites,
+        buildings,
+        rules: SlotRules {
+            window_start: time("07:00"),
+            window_end: time("21:00"),
+            slot_minutes: 30,
+            utilisation: 0.85,
+            detour_factor: 1.3,
+            queue: QueueModel {
+                no_show_rate: 0.05,
+                service_cv: 0.5,
+                max_p90_wait_minutes: 15.0,
+            },
+        },
+        published: HashMap::new(),
+    }
+}
+
+fn peak_rss_mb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024)
+}

@@ -1,0 +1,400 @@
+//! Planning a testing round: the roster from the store, a plan from the core, the plan
+//! back to the store — in one transaction, so a plan is stored whole or not at all.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use chrono::NaiveDate;
+use diesel::Connection;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::domain::{Coordinates, TimeOfDay};
+use crate::plan::queue::QueueModel;
+use crate::plan::slots::{self, SlotBuilding, SlotProblem, SlotRules, SlotSite};
+use crate::store::rounds::{
+    self, AssignmentRow, LoadRow, MoveRow, NewRound, RoundRow, SlotPlanRows, UnplacedRow,
+};
+use crate::store::{Db, DbConnection, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RoundError {
+    #[error("there is no round on {0}; plan it first with `sweep plan --date {0}`")]
+    NoRound(NaiveDate),
+    #[error("no sampling sites are stored; import sites.csv first")]
+    NoSites,
+    #[error("{0}")]
+    BadOption(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("cannot write the export: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What `sweep plan` may set; the rest comes from the stored round or the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanOptions {
+    pub date: NaiveDate,
+    /// The round's window; default: from the earliest opening to the latest closing site.
+    pub window: Option<(TimeOfDay, TimeOfDay)>,
+    pub slot_minutes: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Shortfall {
+    pub site: String,
+    pub people: u32,
+    pub extra_lanes: u32,
+    pub open_until: Option<TimeOfDay>,
+    /// In the office's words.
+    pub advice: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundSummary {
+    pub date: NaiveDate,
+    pub status: String,
+    pub window: String,
+    pub slot_minutes: u32,
+    pub walkers: usize,
+    pub placed: usize,
+    pub unplaced: usize,
+    pub moved: usize,
+    pub walking_km: f64,
+    pub max_p90_wait_minutes: f64,
+    pub shortfalls: Vec<Shortfall>,
+}
+
+/// Parses `HH:MM-HH:MM`.
+pub fn parse_window(text: &str) -> Result<(TimeOfDay, TimeOfDay), String> {
+    let (from, to) = text
+        .split_once('-')
+        .ok_or_else(|| format!("'{text}' is not a window HH:MM-HH:MM"))?;
+    let (from, to) = (TimeOfDay::parse(from)?, TimeOfDay::parse(to)?);
+    if from >= to {
+        return Err(format!("the window {text} ends before it starts"));
+    }
+    Ok((from, to))
+}
+
+/// Plans (or re-plans) the round on `options.date` and stores the plan. A published round
+/// keeps every notified resident's slot that still fits; the others are reported as moved.
+pub fn plan_round(
+    db: &Db,
+    config: &Config,
+    options: PlanOptions,
+) -> Result<RoundSummary, RoundError> {
+    let mut conn = db.conn()?;
+    conn.transaction(|conn| {
+        let sites = rounds::all_sites(conn)?;
+        if sites.is_empty() {
+            return Err(RoundError::NoSites);
+        }
+        let round = ensure_round(conn, config, &options, &sites)?;
+        let problem = load_problem(conn, config, &round, &sites)?;
+        let plan = slots::plan(&problem);
+        rounds::replace_slot_plan(conn, round.id, &plan_rows(&round, &problem, &plan, &sites))?;
+
+        let walkers = problem.buildings.iter().flat_map(|b| &b.households).map(Vec::len).sum();
+        let max_p90_wait_minutes = plan
+            .slots
+            .iter()
+            .flatten()
+            .map(|s| s.prediction.p90_wait_minutes)
+            .fold(0.0, f64::max);
+        let shortfalls = plan
+            .shortfalls
+            .iter()
+            .map(|s| {
+                let site = &sites[s.site].code;
+                let lanes = if s.extra_lanes == 1 { "1 more lane".to_string() } else { format!("{} more lanes", s.extra_lanes) };
+                let advice = match s.open_until {
+                    Some(until) => format!("site {site} needs {lanes}, or to stay open until {until} ({} residents have no slot)", s.people),
+                    None => format!("site {site} needs {lanes} ({} residents have no slot)", s.people),
+                };
+                Shortfall {
+                    site: site.clone(),
+                    people: s.people,
+                    extra_lanes: s.extra_lanes,
+                    open_until: s.open_until,
+                    advice,
+                }
+            })
+            .collect();
+        Ok(RoundSummary {
+            date: round.date,
+            status: round.status.clone(),
+            window: format!("{}-{}", problem.rules.window_start, problem.rules.window_end),
+            slot_minutes: problem.rules.slot_minutes,
+            walkers,
+            placed: plan.placements.len(),
+            unplaced: plan.unplaced.len(),
+            moved: plan.moved.len(),
+            walking_km: plan.walking_metres / 1000.0,
+            max_p90_wait_minutes,
+            shortfalls,
+        })
+    })
+}
+
+/// Marks the round's plan as told to residents: from now on re-plans keep their slots.
+pub fn publish_round(db: &Db, date: NaiveDate) -> Result<(), RoundError> {
+    let mut conn = db.conn()?;
+    let round = rounds::round_on(&mut conn, date)?.ok_or(RoundError::NoRound(date))?;
+    rounds::publish_round(&mut conn, round.id, chrono::Utc::now().naive_utc())?;
+    Ok(())
+}
+
+/// Writes `resident,site,start,end` (local times, `YYYY-MM-DD HH:MM`), one row per resident
+/// with a slot, by site and time.
+pub fn export_slots(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
+    let mut conn = db.conn()?;
+    let round = rounds::round_on(&mut conn, date)?.ok_or(RoundError::NoRound(date))?;
+    let rows = rounds::slot_export(&mut conn, round.id)?;
+    let mut writer = csv::Writer::from_writer(out);
+    writer
+        .write_record(["resident", "site", "start", "end"])
+        .map_err(csv_error)?;
+    let stamp = |minutes: i32| {
+        let time = TimeOfDay::from_minutes(minutes).expect("stored slot times lie inside the day");
+        format!("{date} {time}")
+    };
+    for (resident, site, start, end) in &rows {
+        writer
+            .write_record([
+                resident.as_str(),
+                site.as_str(),
+                &stamp(*start),
+                &stamp(*end),
+            ])
+            .map_err(csv_error)?;
+    }
+    writer.flush()?;
+    Ok(rows.len())
+}
+
+fn csv_error(e: csv::Error) -> RoundError {
+    RoundError::Io(std::io::Error::other(e))
+}
+
+fn ensure_round(
+    conn: &mut DbConnection,
+    config: &Config,
+    options: &PlanOptions,
+    sites: &[rounds::StoredSite],
+) -> Result<RoundRow, RoundError> {
+    let slot_minutes = options.slot_minutes.unwrap_or(config.slots.minutes);
+    if !(5..=24 * 60).contains(&slot_minutes) {
+        return Err(RoundError::BadOption(
+            "--slot-minutes must be between 5 and 1440".into(),
+        ));
+    }
+    match rounds::round_on(conn, options.date)? {
+        Some(round) if options.window.is_none() && options.slot_minutes.is_none() => Ok(round),
+        Some(round) => {
+            let (start, end) = options
+                .window
+                .map_or((round.starts_at, round.ends_at), |(a, b)| {
+                    (a.minutes(), b.minutes())
+                });
+            rounds::update_round_times(conn, round.id, start, end, slot_minutes as i32)?;
+            Ok(rounds::round_on(conn, options.date)?.expect("the round was just updated"))
+        }
+        None => {
+            let (start, end) = match options.window {
+                Some((a, b)) => (a.minutes(), b.minutes()),
+                None => (
+                    sites
+                        .iter()
+                        .map(|s| s.opens_at)
+                        .min()
+                        .expect("sites are not empty"),
+                    sites
+                        .iter()
+                        .map(|s| s.closes_at)
+                        .max()
+                        .expect("sites are not empty"),
+                ),
+            };
+            Ok(rounds::create_round(
+                conn,
+                NewRound {
+                    date: options.date,
+                    starts_at: start,
+                    ends_at: end,
+                    slot_minutes: slot_minutes as i32,
+                    status: "draft",
+                    created_at: chrono::Utc::now().naive_utc(),
+                },
+            )?)
+        }
+    }
+}
+
+fn coordinates(lat: f64, lon: f64) -> Coordinates {
+    Coordinates::new(lat, lon).expect("stored coordinates were checked on import")
+}
+
+fn time(minutes: i32) -> TimeOfDay {
+    TimeOfDay::from_minutes(minutes).expect("stored times were checked on import")
+}
+
+/// The planner's view of the stored roster. Indexes into `sites` are the planner's site numbers.
+fn load_problem(
+    conn: &mut DbConnection,
+    config: &Config,
+    round: &RoundRow,
+    sites: &[rounds::StoredSite],
+) -> Result<SlotProblem, RoundError> {
+    let site_index: HashMap<i64, usize> =
+        sites.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+    let mut building_index = HashMap::new();
+    let mut buildings = Vec::new();
+    for (id, lat, lon) in rounds::building_locations(conn)? {
+        building_index.insert(id, buildings.len());
+        buildings.push(SlotBuilding {
+            location: coordinates(lat, lon),
+            households: Vec::new(),
+        });
+    }
+    let mut current: Option<(i64, String)> = None;
+    for (resident, building, household) in rounds::walkers(conn)? {
+        let b = building_index[&building];
+        let same = current
+            .as_ref()
+            .is_some_and(|(cb, ch)| *cb == building && *ch == household);
+        if !same {
+            buildings[b].households.push(Vec::new());
+            current = Some((building, household));
+        }
+        buildings[b]
+            .households
+            .last_mut()
+            .expect("just pushed")
+            .push(resident);
+    }
+    let published = if round.is_published() {
+        rounds::assignments(conn, round.id)?
+            .into_iter()
+            .filter_map(|a| {
+                Some((
+                    a.resident_id,
+                    (*site_index.get(&a.site_id)?, time(a.starts_at)),
+                ))
+            })
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    Ok(SlotProblem {
+        sites: sites
+            .iter()
+            .map(|s| SlotSite {
+                location: coordinates(s.lat, s.lon),
+                lanes: s.lanes as u32,
+                per_lane_per_hour: s.per_lane_per_hour as u32,
+                opens_at: time(s.opens_at),
+                closes_at: time(s.closes_at),
+                queue_capacity: s.queue_capacity as u32,
+            })
+            .collect(),
+        buildings,
+        rules: SlotRules {
+            window_start: time(round.starts_at),
+            window_end: time(round.ends_at),
+            slot_minutes: round.slot_minutes as u32,
+            utilisation: config.slots.utilisation_target,
+            detour_factor: config.visits.detour_factor,
+            queue: QueueModel {
+                no_show_rate: config.slots.no_show_rate,
+                service_cv: config.slots.service_time_cv,
+                max_p90_wait_minutes: config.slots.max_p90_wait_minutes,
+            },
+        },
+        published,
+    })
+}
+
+fn plan_rows(
+    round: &RoundRow,
+    problem: &SlotProblem,
+    plan: &slots::SlotPlan,
+    sites: &[rounds::StoredSite],
+) -> SlotPlanRows {
+    let rules = &problem.rules;
+    let bounds = |slot: usize| rules.slot_bounds(slot);
+    let now = chrono::Utc::now().naive_utc();
+    let mut assignments: Vec<AssignmentRow> = plan
+        .placements
+        .iter()
+        .map(|(&resident_id, p)| {
+            let (starts_at, ends_at) = bounds(p.slot);
+            AssignmentRow {
+                round_id: round.id,
+                resident_id,
+                site_id: sites[p.site].id,
+                starts_at,
+                ends_at,
+            }
+        })
+        .collect();
+    assignments.sort_by_key(|a| a.resident_id);
+    let loads = plan
+        .slots
+        .iter()
+        .enumerate()
+        .flat_map(|(s, slots)| {
+            slots
+                .iter()
+                .enumerate()
+                .filter(|(_, slot)| slot.capacity > 0)
+                .map(move |(k, slot)| {
+                    let (starts_at, ends_at) = bounds(k);
+                    LoadRow {
+                        round_id: round.id,
+                        site_id: sites[s].id,
+                        starts_at,
+                        ends_at,
+                        planned: slot.planned as i32,
+                        capacity: slot.capacity as i32,
+                        utilisation: slot.prediction.utilisation,
+                        mean_wait_minutes: slot.prediction.mean_wait_minutes,
+                        p90_wait_minutes: slot.prediction.p90_wait_minutes,
+                        mean_queue: slot.prediction.mean_queue,
+                        p90_queue: slot.prediction.p90_queue,
+                    }
+                })
+        })
+        .collect();
+    let unplaced = plan
+        .unplaced
+        .iter()
+        .map(|&(resident_id, reason)| UnplacedRow {
+            round_id: round.id,
+            resident_id,
+            reason: reason.describe(),
+        })
+        .collect();
+    let moves = plan
+        .moved
+        .iter()
+        .map(|m| MoveRow {
+            round_id: round.id,
+            resident_id: m.resident,
+            from_site_id: sites[m.from_site].id,
+            from_starts_at: m.from_start.minutes(),
+            to_site_id: m.to.map(|p| sites[p.site].id),
+            to_starts_at: m.to.map(|p| bounds(p.slot).0),
+            reason: m.reason.describe(),
+            moved_at: now,
+        })
+        .collect();
+    SlotPlanRows {
+        assignments,
+        loads,
+        unplaced,
+        moves,
+    }
+}

@@ -1,0 +1,247 @@
+//! Testing rounds and their slot plans as stored.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use super::schema::{
+    buildings, residents, rounds, sites, slot_assignments, slot_loads, slot_moves, slot_unplaced,
+};
+use super::DbConnection;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = rounds)]
+pub struct RoundRow {
+    pub id: i64,
+    pub date: NaiveDate,
+    pub starts_at: i32,
+    pub ends_at: i32,
+    pub slot_minutes: i32,
+    pub status: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub published_at: Option<chrono::NaiveDateTime>,
+}
+
+impl RoundRow {
+    pub fn is_published(&self) -> bool {
+        self.status == "published"
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = rounds)]
+pub struct NewRound {
+    pub date: NaiveDate,
+    pub starts_at: i32,
+    pub ends_at: i32,
+    pub slot_minutes: i32,
+    pub status: &'static str,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+pub fn round_on(conn: &mut DbConnection, date: NaiveDate) -> QueryResult<Option<RoundRow>> {
+    rounds::table
+        .filter(rounds::date.eq(date))
+        .select(RoundRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn create_round(conn: &mut DbConnection, round: NewRound) -> QueryResult<RoundRow> {
+    let date = round.date;
+    diesel::insert_into(rounds::table)
+        .values(round)
+        .execute(conn)?;
+    round_on(conn, date)?.ok_or(diesel::result::Error::NotFound)
+}
+
+pub fn update_round_times(
+    conn: &mut DbConnection,
+    id: i64,
+    starts_at: i32,
+    ends_at: i32,
+    slot_minutes: i32,
+) -> QueryResult<()> {
+    diesel::update(rounds::table.find(id))
+        .set((
+            rounds::starts_at.eq(starts_at),
+            rounds::ends_at.eq(ends_at),
+            rounds::slot_minutes.eq(slot_minutes),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn publish_round(
+    conn: &mut DbConnection,
+    id: i64,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(rounds::table.find(id))
+        .set((rounds::status.eq("published"), rounds::published_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = sites)]
+pub struct StoredSite {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub lanes: i32,
+    pub per_lane_per_hour: i32,
+    pub opens_at: i32,
+    pub closes_at: i32,
+    pub queue_capacity: i32,
+}
+
+pub fn all_sites(conn: &mut DbConnection) -> QueryResult<Vec<StoredSite>> {
+    sites::table
+        .select(StoredSite::as_select())
+        .order(sites::id)
+        .load(conn)
+}
+
+/// Every building's id and location.
+pub fn building_locations(conn: &mut DbConnection) -> QueryResult<Vec<(i64, f64, f64)>> {
+    buildings::table
+        .select((buildings::id, buildings::lat, buildings::lon))
+        .order(buildings::id)
+        .load(conn)
+}
+
+/// Residents who walk to a site (no home visit): id, building, household; grouped by
+/// building and household.
+pub fn walkers(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i64, String)>> {
+    residents::table
+        .filter(residents::home_visit.eq(false))
+        .select((residents::id, residents::building_id, residents::household))
+        .order((residents::building_id, residents::household, residents::id))
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Insertable, Queryable)]
+#[diesel(table_name = slot_assignments)]
+pub struct AssignmentRow {
+    pub round_id: i64,
+    pub resident_id: i64,
+    pub site_id: i64,
+    pub starts_at: i32,
+    pub ends_at: i32,
+}
+
+pub fn assignments(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<AssignmentRow>> {
+    slot_assignments::table
+        .filter(slot_assignments::round_id.eq(round_id))
+        .select((
+            slot_assignments::round_id,
+            slot_assignments::resident_id,
+            slot_assignments::site_id,
+            slot_assignments::starts_at,
+            slot_assignments::ends_at,
+        ))
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Insertable)]
+#[diesel(table_name = slot_loads)]
+pub struct LoadRow {
+    pub round_id: i64,
+    pub site_id: i64,
+    pub starts_at: i32,
+    pub ends_at: i32,
+    pub planned: i32,
+    pub capacity: i32,
+    pub utilisation: f64,
+    pub mean_wait_minutes: f64,
+    pub p90_wait_minutes: f64,
+    pub mean_queue: f64,
+    pub p90_queue: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Insertable)]
+#[diesel(table_name = slot_unplaced)]
+pub struct UnplacedRow {
+    pub round_id: i64,
+    pub resident_id: i64,
+    pub reason: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Insertable)]
+#[diesel(table_name = slot_moves)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct MoveRow {
+    pub round_id: i64,
+    pub resident_id: i64,
+    pub from_site_id: i64,
+    pub from_starts_at: i32,
+    pub to_site_id: Option<i64>,
+    pub to_starts_at: Option<i32>,
+    pub reason: &'static str,
+    pub moved_at: chrono::NaiveDateTime,
+}
+
+/// A round's new slot plan, replacing the one stored. Moves are added to the record.
+pub struct SlotPlanRows {
+    pub assignments: Vec<AssignmentRow>,
+    pub loads: Vec<LoadRow>,
+    pub unplaced: Vec<UnplacedRow>,
+    pub moves: Vec<MoveRow>,
+}
+
+// SQLite allows 32,766 bound values a statement; rows here bind at most 11.
+const CHUNK: usize = 32_766 / 11;
+
+pub fn replace_slot_plan(
+    conn: &mut DbConnection,
+    round_id: i64,
+    plan: &SlotPlanRows,
+) -> QueryResult<()> {
+    diesel::delete(slot_assignments::table.filter(slot_assignments::round_id.eq(round_id)))
+        .execute(conn)?;
+    diesel::delete(slot_loads::table.filter(slot_loads::round_id.eq(round_id))).execute(conn)?;
+    diesel::delete(slot_unplaced::table.filter(slot_unplaced::round_id.eq(round_id)))
+        .execute(conn)?;
+    for chunk in plan.assignments.chunks(CHUNK) {
+        crate::on_backend!(conn, |c| diesel::insert_into(slot_assignments::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    for chunk in plan.loads.chunks(CHUNK) {
+        crate::on_backend!(conn, |c| diesel::insert_into(slot_loads::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    for chunk in plan.unplaced.chunks(CHUNK) {
+        crate::on_backend!(conn, |c| diesel::insert_into(slot_unplaced::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    for chunk in plan.moves.chunks(CHUNK) {
+        crate::on_backend!(conn, |c| diesel::insert_into(slot_moves::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// The export's rows: resident code, site code, start and end, by site and time.
+pub fn slot_export(
+    conn: &mut DbConnection,
+    round_id: i64,
+) -> QueryResult<Vec<(String, String, i32, i32)>> {
+    slot_assignments::table
+        .inner_join(residents::table)
+        .inner_join(sites::table)
+        .filter(slot_assignments::round_id.eq(round_id))
+        .select((
+            residents::code,
+            sites::code,
+            slot_assignments::starts_at,
+            slot_assignments::ends_at,
+        ))
+        .order((sites::code, slot_assignments::starts_at, residents::code))
+        .load(conn)
+}
