@@ -72,7 +72,8 @@ enum Command {
         #[command(subcommand)]
         what: Export,
     },
-    /// Make a synthetic district. Without --out: write it to ./demo-district, import it and serve it.
+    /// Make a synthetic district. Without --out: write it to ./demo-district, import it,
+    /// plan today's round and serve it.
     Demo {
         /// Only write the four CSV files into DIR.
         #[arg(long, value_name = "DIR")]
@@ -191,7 +192,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let db = open(&config)?;
             let code = import_dir(&db, &dir, false)?;
-            if code == ExitCode::SUCCESS && !no_serve {
+            if code != ExitCode::SUCCESS {
+                return Ok(code);
+            }
+            // Today's round, as the office would plan it in the morning.
+            let today = chrono::Utc::now()
+                .with_timezone(&config.district.timezone)
+                .date_naive();
+            let options = PlanOptions {
+                date: today,
+                window: None,
+                slot_minutes: None,
+            };
+            print_summary(&rounds::plan_round(&db, &config, options)?);
+            eprintln!("the slots: sweep export slots --date {today}");
+            if !no_serve {
                 serve(&config, db)?;
             }
             return Ok(code);
