@@ -151,15 +151,7 @@ fn a_published_round_keeps_slots_that_still_fit_after_a_lane_closes(db: &TestDb)
     let before = check_stored_plan(db);
 
     // The office closes a lane at the first site, through the same import path.
-    let sites = std::fs::read_to_string(dir.join("sites.csv")).unwrap();
-    let mut lines: Vec<String> = sites.lines().map(str::to_string).collect();
-    let mut fields: Vec<String> = lines[1].split(',').map(str::to_string).collect();
-    fields[4] = "1".into();
-    lines[1] = fields.join(",");
-    let changed = db.dir.path().join("changed");
-    std::fs::create_dir_all(&changed).unwrap();
-    std::fs::write(changed.join("sites.csv"), lines.join("\n")).unwrap();
-    import_dir(db, &changed);
+    close_lanes(db, &dir, 0, 1);
 
     let summary = plan(db);
     assert_eq!(summary.status, "published");
@@ -231,6 +223,124 @@ fn planning_without_sites_or_a_round_is_a_clear_error(db: &TestDb) {
     assert!(err.to_string().contains("import sites.csv"), "{err}");
     let err = rounds::export_slots(&db.db, date(), Vec::new()).unwrap_err();
     assert!(err.to_string().contains("no round on 2026-12-01"), "{err}");
+}
+
+/// Closes `lanes` lanes at the `site`-th site (0-based), through the roster import.
+fn close_lanes(db: &TestDb, roster: &Path, site: usize, lanes: u32) {
+    let sites = std::fs::read_to_string(roster.join("sites.csv")).unwrap();
+    let mut lines: Vec<String> = sites.lines().map(str::to_string).collect();
+    let row = 1 + site % (lines.len() - 1);
+    let mut fields: Vec<String> = lines[row].split(',').map(str::to_string).collect();
+    let open: u32 = fields[4].parse().unwrap();
+    fields[4] = open.saturating_sub(lanes).max(1).to_string();
+    lines[row] = fields.join(",");
+    let changed = db.dir.path().join(format!("changed-{site}-{lanes}"));
+    std::fs::create_dir_all(&changed).unwrap();
+    std::fs::write(changed.join("sites.csv"), lines.join("\n")).unwrap();
+    import_dir(db, &changed);
+}
+
+/// The property tests' rules on a stored plan, over random demo districts and changes:
+/// after a published round is re-planned, nobody whose slot still has room for everyone
+/// told it has moved, and every move is recorded.
+fn random_districts_keep_the_rules_when_stored(db_for: fn() -> Option<TestDb>) {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let mut runner = TestRunner::new(Config {
+        cases: 6,
+        ..Config::default()
+    });
+    let strategy = (
+        1u64..1_000,
+        300u32..1_500,
+        0usize..8,
+        1u32..4,
+        prop::bool::ANY,
+    );
+    runner
+        .run(&strategy, |(seed, residents, site, lanes, shorten)| {
+            let Some(db) = db_for() else { return Ok(()) };
+            let dir = db.dir.path().join("demo");
+            demo::write_district(&dir, DemoSpec { residents, seed }).unwrap();
+            import_dir(&db, &dir);
+            plan(&db);
+            rounds::publish_round(&db.db, date()).unwrap();
+            let before = check_stored_plan(&db);
+            let window = if shorten {
+                let mut conn = db.db.conn().unwrap();
+                let round = stored::round_on(&mut conn, date()).unwrap().unwrap();
+                let end = sweep::domain::TimeOfDay::from_minutes(round.ends_at - 120).unwrap();
+                Some((
+                    sweep::domain::TimeOfDay::from_minutes(round.starts_at).unwrap(),
+                    end,
+                ))
+            } else {
+                close_lanes(&db, &dir, site, lanes);
+                None
+            };
+            let summary = rounds::plan_round(
+                &db.db,
+                &db.config,
+                PlanOptions {
+                    date: date(),
+                    window,
+                    slot_minutes: None,
+                },
+            )
+            .unwrap();
+            let after = check_stored_plan(&db);
+            let moved: HashSet<i64> = slot_moves::table
+                .select(slot_moves::resident_id)
+                .load::<i64>(&mut db.db.conn().unwrap())
+                .unwrap()
+                .into_iter()
+                .collect();
+            prop_assert_eq!(moved.len(), summary.moved);
+            // Capacity of each slot now, and how many were told it.
+            let capacity: HashMap<(i64, i32), i32> = slot_loads::table
+                .select((
+                    slot_loads::site_id,
+                    slot_loads::starts_at,
+                    slot_loads::capacity,
+                ))
+                .load::<(i64, i32, i32)>(&mut db.db.conn().unwrap())
+                .unwrap()
+                .into_iter()
+                .map(|(site, start, cap)| ((site, start), cap))
+                .collect();
+            let mut told: HashMap<(i64, i32), i32> = HashMap::new();
+            for slot in before.values() {
+                *told.entry(*slot).or_default() += 1;
+            }
+            for (resident, slot) in &before {
+                let kept = after.get(resident) == Some(slot);
+                prop_assert_eq!(
+                    kept,
+                    !moved.contains(resident),
+                    "resident {} kept xor recorded",
+                    resident
+                );
+                if capacity.get(slot).is_some_and(|cap| told[slot] <= *cap) {
+                    prop_assert!(
+                        kept,
+                        "resident {} moved from a slot that still fits",
+                        resident
+                    );
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn random_districts_keep_the_rules_when_stored_on_sqlite() {
+    random_districts_keep_the_rules_when_stored(|| Some(TestDb::sqlite()));
+}
+
+#[test]
+fn random_districts_keep_the_rules_when_stored_on_postgres() {
+    random_districts_keep_the_rules_when_stored(TestDb::postgres);
 }
 
 on_both_backends!(
