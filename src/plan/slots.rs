@@ -213,6 +213,24 @@ impl Room {
         self.site_total[at.site] -= u64::from(people);
     }
 
+    /// How many consecutive slots `households`, packed in order from slot `start`, would
+    /// span at `site`; `None` if they would not all fit.
+    fn span_from(&self, site: usize, start: usize, households: &[Household]) -> Option<usize> {
+        let left = &self.left[site];
+        let (mut k, mut used) = (start, 0);
+        for h in households {
+            while k < left.len() && left[k] - used < h.size() {
+                k += 1;
+                used = 0;
+            }
+            if k == left.len() {
+                return None;
+            }
+            used += h.size();
+        }
+        Some(k - start + 1)
+    }
+
     /// The earliest slot at `site` from `from` on with room for `people`.
     fn first_fit(&self, site: usize, from: usize, people: u32) -> Option<usize> {
         (from..self.left[site].len()).find(|&k| self.left[site][k] >= people)
@@ -355,10 +373,21 @@ pub fn plan(problem: &SlotProblem) -> SlotPlan {
         let b = h.building;
         households_of[b].push(h);
     }
-    for (s, buildings) in by_site.iter().enumerate() {
-        let mut cursor = 0;
-        for &b in buildings {
-            for h in std::mem::take(&mut households_of[b]) {
+    for (s, buildings) in by_site.iter_mut().enumerate() {
+        // Largest buildings first, each from the start that spans the fewest slots: the
+        // small ones then fill what is left between them.
+        buildings.sort_by_key(|&b| (std::cmp::Reverse(building_demand[b]), b));
+        for &b in buildings.iter() {
+            let households = std::mem::take(&mut households_of[b]);
+            let start = (0..room.left[s].len())
+                .filter_map(|start| {
+                    room.span_from(s, start, &households)
+                        .map(|span| (span, start))
+                })
+                .min()
+                .map(|(_, start)| start);
+            let mut cursor = start.unwrap_or(0);
+            for h in households {
                 let slot = room
                     .first_fit(s, cursor, h.size())
                     .or_else(|| room.first_fit(s, 0, h.size()));
