@@ -14,6 +14,7 @@ use sweep::config::Config;
 use sweep::demo::{self, DemoSpec};
 use sweep::domain::TimeOfDay;
 use sweep::import::{self, ImportError, RosterFiles};
+use sweep::plan::routing::{self, solomon};
 use sweep::rounds::{self, parse_window, PlanOptions, RoundSummary};
 use sweep::store::Db;
 
@@ -71,6 +72,18 @@ enum Command {
     Export {
         #[command(subcommand)]
         what: Export,
+    },
+    /// Solve a Solomon VRPTW instance (DIMACS 2021 convention) and print the routes as JSON.
+    SolveVrptw {
+        file: PathBuf,
+        /// Seconds to search.
+        #[arg(long, default_value_t = 10.0)]
+        time_limit: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Stop after this many ruin-and-recreate iterations (repeatable results).
+        #[arg(long)]
+        iterations: Option<u64>,
     },
     /// Make a synthetic district. Without --out: write it to ./demo-district, import it,
     /// plan today's round and serve it.
@@ -146,6 +159,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 print_summary(&summary);
             }
         }
+        Command::SolveVrptw {
+            file,
+            time_limit,
+            seed,
+            iterations,
+        } => return solve_vrptw(&file, time_limit, seed, iterations),
         Command::Publish { date } => {
             rounds::publish_round(&open(&config)?, date)?;
             eprintln!("round {date} published: re-plans now keep the slots residents were told");
@@ -213,6 +232,51 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn solve_vrptw(
+    file: &Path,
+    time_limit: f64,
+    seed: u64,
+    iterations: Option<u64>,
+) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let instance = solomon::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    if !(time_limit > 0.0 && time_limit.is_finite()) {
+        anyhow::bail!("--time-limit must be a positive number of seconds");
+    }
+    let params = routing::Params {
+        seed,
+        time_limit: std::time::Duration::from_secs_f64(time_limit),
+        iterations,
+        ..routing::Params::default()
+    };
+    let solution = routing::solve(&instance.to_problem(), &params);
+    // Checked again from the instance's own numbers, not the solver's.
+    let checked = instance.check(&solution.routes);
+    println!(
+        "{}",
+        serde_json::json!({
+            "instance": instance.name,
+            "vehicles": solution.routes.len(),
+            "distance": solution.distance as f64 / 10.0,
+            "feasible": checked.is_ok(),
+            "iterations": solution.iterations,
+            "routes": solution.routes,
+        })
+    );
+    match checked {
+        Ok(distance) if distance == solution.distance => Ok(ExitCode::SUCCESS),
+        Ok(distance) => anyhow::bail!(
+            "the checker measures {distance} tenths, the solver {}",
+            solution.distance
+        ),
+        Err(e) => {
+            eprintln!("infeasible: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }
 
 fn print_summary(summary: &RoundSummary) {

@@ -2,5 +2,6 @@
 //! HTTP, so it can be tested with properties and benchmarked on its own.
 
 pub mod queue;
+pub mod routing;
 pub mod slots;
 pub mod travel;
