@@ -85,6 +85,9 @@ enum Command {
         #[arg(long)]
         iterations: Option<u64>,
     },
+    /// Check routes for a Solomon instance (JSON with "routes", as solve-vrptw prints):
+    /// prints the distance, or why they are infeasible (exit 1).
+    CheckVrptw { file: PathBuf, routes: PathBuf },
     /// Make a synthetic district. Without --out: write it to ./demo-district, import it,
     /// plan today's round and serve it.
     Demo {
@@ -165,6 +168,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             seed,
             iterations,
         } => return solve_vrptw(&file, time_limit, seed, iterations),
+        Command::CheckVrptw { file, routes } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let instance =
+                solomon::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let json = std::fs::read_to_string(&routes)
+                .with_context(|| format!("cannot read {}", routes.display()))?;
+            #[derive(serde::Deserialize)]
+            struct Routes {
+                routes: Vec<Vec<usize>>,
+            }
+            let given: Routes = serde_json::from_str(&json)
+                .with_context(|| format!("{}: not {{\"routes\": [[...]]}}", routes.display()))?;
+            return Ok(match instance.check(&given.routes) {
+                Ok(distance) => {
+                    println!(
+                        "{}",
+                        serde_json::json!({"feasible": true, "distance": distance as f64 / 10.0, "vehicles": given.routes.len()})
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    println!("{}", serde_json::json!({"feasible": false, "error": e}));
+                    ExitCode::FAILURE
+                }
+            });
+        }
         Command::Publish { date } => {
             rounds::publish_round(&open(&config)?, date)?;
             eprintln!("round {date} published: re-plans now keep the slots residents were told");
