@@ -77,6 +77,8 @@ def solve_ortools(vehicles, capacity, nodes, seconds):
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     params.time_limit.seconds = int(seconds)
     solution = routing.SolveWithParameters(params)
+    if solution is None:
+        return None
     routes = []
     for v in range(vehicles):
         i = routing.Start(v)
@@ -99,6 +101,9 @@ def main():
     for name in names:
         path = DATA / "solomon" / f"{name}.txt"
         routes = solve(*read(path), seconds)
+        if routes is None:
+            print(json.dumps({"solver": solver, "instance": name, "feasible": False, "error": "no solution found", "gap": None}), flush=True)
+            continue
         with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
             json.dump({"routes": routes}, f)
             f.flush()
