@@ -209,8 +209,8 @@ pub fn solve(problem: &Problem, params: &Params) -> Solution {
             current_cost = cost;
         }
         // Keep about half of the local optima feasible (Vidal's penalty management).
-        if iteration % 20 == 0 {
-            let share = f64::from(feasible_recently) / 20.0;
+        if iteration % 50 == 0 {
+            let share = f64::from(feasible_recently) / 50.0;
             let scale = |p: i64, up: bool| {
                 if up {
                     (p * 6 / 5).max(p + 1)
