@@ -170,10 +170,10 @@ pub fn solve(problem: &Problem, params: &Params) -> Solution {
     let mut current_cost = current.cost(problem, &penalty);
 
     let budget = params.iterations.unwrap_or(u64::MAX);
-    let (start_temperature, end_temperature) = (
-        0.01 * (current.distance() as f64 / problem.clients() as f64),
-        0.001,
-    );
+    // Temperatures in proportion to an average arc, so that the acceptance of a worse
+    // solution means the same on any instance's scale.
+    let arc = current.distance() as f64 / problem.clients() as f64;
+    let (start_temperature, end_temperature) = (0.5 * arc, 0.005 * arc);
     let mut feasible_recently = 0u32;
     let mut iteration = 0;
     while iteration < budget && started.elapsed() < params.time_limit {
