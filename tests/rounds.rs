@@ -100,6 +100,16 @@ fn check_stored_plan(db: &TestDb) -> HashMap<i64, (i64, i32)> {
     placed
 }
 
+/// Residents whose move a re-plan recorded.
+fn moved_residents(db: &TestDb) -> HashSet<i64> {
+    slot_moves::table
+        .select(slot_moves::resident_id)
+        .load::<i64>(&mut db.db.conn().unwrap())
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
 fn a_demo_round_is_planned_and_stored_whole(db: &TestDb) {
     let dir = db.dir.path().join("demo");
     demo::write_district(
@@ -157,12 +167,7 @@ fn a_published_round_keeps_slots_that_still_fit_after_a_lane_closes(db: &TestDb)
     assert_eq!(summary.status, "published");
     assert!(summary.moved > 0, "the closed lane's slots were full");
     let after = check_stored_plan(db);
-    let moved: HashSet<i64> = slot_moves::table
-        .select(slot_moves::resident_id)
-        .load::<i64>(&mut db.db.conn().unwrap())
-        .unwrap()
-        .into_iter()
-        .collect();
+    let moved = moved_residents(db);
     assert_eq!(moved.len(), summary.moved);
     for (resident, slot) in &before {
         if after.get(resident) != Some(slot) {
@@ -289,12 +294,7 @@ fn random_districts_keep_the_rules_when_stored(db_for: fn() -> Option<TestDb>) {
             )
             .unwrap();
             let after = check_stored_plan(&db);
-            let moved: HashSet<i64> = slot_moves::table
-                .select(slot_moves::resident_id)
-                .load::<i64>(&mut db.db.conn().unwrap())
-                .unwrap()
-                .into_iter()
-                .collect();
+            let moved = moved_residents(&db);
             prop_assert_eq!(moved.len(), summary.moved);
             // Capacity of each slot now, and how many were told it.
             let capacity: HashMap<(i64, i32), i32> = slot_loads::table
