@@ -282,7 +282,8 @@ fn solve_vrptw(
         iterations,
         ..routing::Params::default()
     };
-    let solution = routing::solve(&instance.to_problem(), &params);
+    let mut solution = routing::solve(&instance.to_problem(), &params);
+    solution.routes.retain(|r| !r.is_empty());
     // Checked again from the instance's own numbers, not the solver's.
     let checked = instance.check(&solution.routes);
     println!(

@@ -5,3 +5,4 @@ pub mod queue;
 pub mod routing;
 pub mod slots;
 pub mod travel;
+pub mod visits;

@@ -1,67 +1,205 @@
-//! The immutable data of one routing problem. Node 0 is the depot (where every vehicle
-//! starts and ends); nodes 1..=n are the visits. Times and distances are integers in the
-//! problem's own unit (tenths for the Solomon benchmark, seconds and metres for sweep), so
-//! that sums are exact and results repeatable.
+//! The immutable data of one routing problem: places to visit (with time windows, service
+//! times, demand and, for optional visits, a prize), and a fleet of vehicles, each with its
+//! own start and end place, working hours, capacity and travel profile (speed). Nodes
+//! `0..first_visit` are depots; the rest are visits. Times, distances and costs are
+//! integers in the problem's own unit (tenths for the Solomon benchmark, seconds and metres
+//! for sweep), so that sums are exact and results repeatable.
+
+use std::ops::Range;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
-    /// `distance[i * nodes + j]`.
-    pub distance: Vec<i64>,
-    /// Travel time, same layout.
-    pub duration: Vec<i64>,
-    /// Per node: earliest and latest start of service; the depot's is the shift.
-    pub ready: Vec<i64>,
-    pub due: Vec<i64>,
-    pub service: Vec<i64>,
-    pub demand: Vec<i64>,
-    pub vehicle: Vehicle,
+    pub nodes: Vec<Node>,
+    /// Nodes before this one are depots (never visited, only started from or returned to).
+    pub first_visit: usize,
+    pub vehicles: Vec<Vehicle>,
+    pub travel: Travel,
+    /// Objective weight of the longest route's duration against total travel time: 0 for
+    /// the least travel only; 1 counts a second of the longest day like a second of travel.
+    pub balance_weight: f64,
 }
 
-/// The fleet: `count` identical vehicles.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Node {
+    /// Earliest and latest start of service.
+    pub ready: i64,
+    pub due: i64,
+    pub service: i64,
+    pub demand: i64,
+    /// `None`: the visit must be made. `Some(p)`: leaving it out costs `p` (a visit is worth
+    /// more than any travel it needs when `p` is large).
+    pub prize: Option<i64>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Vehicle {
-    pub count: usize,
+    pub start: usize,
+    pub end: usize,
+    /// Leaves `start` no earlier than `shift_start`, reaches `end` no later than `shift_end`.
+    pub shift_start: i64,
+    pub shift_end: i64,
     pub capacity: i64,
+    /// Index of the travel profile (speed) in [`Travel`].
+    pub profile: usize,
+}
+
+/// Distance and travel time between two nodes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Travel {
+    /// Given matrices (`[i * n + j]`), one profile.
+    Matrix {
+        distance: Vec<i64>,
+        duration: Vec<i64>,
+    },
+    /// Great-circle distance × detour, at each profile's speed; computed when asked, so a
+    /// district of thousands of stops needs no quadratic matrix.
+    Streets(Streets),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Streets {
+    /// Per node: latitude and longitude in radians, and the cosine of the latitude.
+    points: Vec<(f64, f64, f64)>,
+    detour: f64,
+    metres_per_second: Vec<f64>,
+}
+
+/// The mean Earth radius geo's haversine uses, so that both agree.
+const EARTH_RADIUS_METRES: f64 = 6_371_008.8;
+
+impl Streets {
+    /// `points` as (latitude, longitude) in degrees; `speeds_kmh` one per profile.
+    pub fn new(points: &[(f64, f64)], detour: f64, speeds_kmh: &[f64]) -> Streets {
+        Streets {
+            points: points
+                .iter()
+                .map(|&(lat, lon)| (lat.to_radians(), lon.to_radians(), lat.to_radians().cos()))
+                .collect(),
+            detour,
+            metres_per_second: speeds_kmh.iter().map(|s| s / 3.6).collect(),
+        }
+    }
+
+    fn metres(&self, i: usize, j: usize) -> f64 {
+        let (a, b) = (self.points[i], self.points[j]);
+        let half_lat = ((b.0 - a.0) / 2.0).sin();
+        let half_lon = ((b.1 - a.1) / 2.0).sin();
+        let h = half_lat * half_lat + a.2 * b.2 * half_lon * half_lon;
+        2.0 * EARTH_RADIUS_METRES * h.sqrt().min(1.0).asin() * self.detour
+    }
+}
+
+impl Travel {
+    pub fn profiles(&self) -> usize {
+        match self {
+            Travel::Matrix { .. } => 1,
+            Travel::Streets(s) => s.metres_per_second.len(),
+        }
+    }
 }
 
 impl Problem {
     pub fn nodes(&self) -> usize {
-        self.ready.len()
+        self.nodes.len()
     }
 
-    pub fn clients(&self) -> usize {
-        self.nodes() - 1
+    pub fn visits(&self) -> Range<usize> {
+        self.first_visit..self.nodes.len()
     }
 
-    pub fn dist(&self, i: usize, j: usize) -> i64 {
-        self.distance[i * self.nodes() + j]
+    pub fn visit_count(&self) -> usize {
+        self.nodes.len() - self.first_visit
     }
 
-    pub fn time(&self, i: usize, j: usize) -> i64 {
-        self.duration[i * self.nodes() + j]
+    /// Distance and travel time from `i` to `j` for a vehicle of `profile`.
+    pub fn arc(&self, profile: usize, i: usize, j: usize) -> (i64, i64) {
+        match &self.travel {
+            Travel::Matrix { distance, duration } => {
+                let at = i * self.nodes.len() + j;
+                (distance[at], duration[at])
+            }
+            Travel::Streets(streets) => {
+                let metres = streets.metres(i, j);
+                (
+                    metres.round() as i64,
+                    (metres / streets.metres_per_second[profile]).round() as i64,
+                )
+            }
+        }
     }
 
     /// The `k` visits nearest to each visit, by a distance that also counts how badly
     /// the two time windows fit one after the other (Vidal et al. 2013's correlation);
-    /// moves are only tried between such neighbours.
+    /// moves are only tried between such neighbours. Empty for depots.
     pub fn neighbours(&self, k: usize) -> Vec<Vec<usize>> {
-        let n = self.nodes();
-        let mut out = vec![Vec::new(); n];
-        for (i, near) in out.iter_mut().enumerate().skip(1) {
-            let mut others: Vec<(i64, usize)> = (1..n)
+        let mut out = vec![Vec::new(); self.nodes()];
+        for i in self.visits() {
+            let mut others: Vec<(i64, usize)> = self
+                .visits()
                 .filter(|&j| j != i)
                 .map(|j| {
                     // Waiting or lateness when j follows i, or i follows j: the better order.
                     let gap = |a: usize, b: usize| {
-                        let arrive = self.ready[a] + self.service[a] + self.time(a, b);
-                        (self.ready[b] - arrive).max(0) + (arrive - self.due[b]).max(0) * 10
+                        let (na, nb) = (&self.nodes[a], &self.nodes[b]);
+                        let arrive = na.ready + na.service + self.arc(0, a, b).1;
+                        (nb.ready - arrive).max(0) + (arrive - nb.due).max(0) * 10
                     };
-                    (self.dist(i, j) + gap(i, j).min(gap(j, i)) / 5, j)
+                    (self.arc(0, i, j).0 + gap(i, j).min(gap(j, i)) / 5, j)
                 })
                 .collect();
+            let k = k.min(others.len());
+            if k > 0 && k < others.len() {
+                others.select_nth_unstable(k - 1);
+                others.truncate(k);
+            }
             others.sort_unstable();
-            *near = others.into_iter().take(k).map(|(_, j)| j).collect();
+            out[i] = others.into_iter().map(|(_, j)| j).collect();
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Coordinates;
+    use crate::plan::travel;
+
+    #[test]
+    fn street_distances_agree_with_geo_and_times_follow_the_speed() {
+        let places = [
+            (31.2300, 121.4700),
+            (31.2410, 121.4555),
+            (31.1999, 121.5002),
+        ];
+        let streets = Streets::new(&places, 1.3, &[5.0, 20.0]);
+        let problem = Problem {
+            nodes: vec![
+                Node {
+                    ready: 0,
+                    due: 0,
+                    service: 0,
+                    demand: 0,
+                    prize: None
+                };
+                3
+            ],
+            first_visit: 1,
+            vehicles: Vec::new(),
+            travel: Travel::Streets(streets),
+            balance_weight: 0.0,
+        };
+        for (i, a) in places.iter().enumerate() {
+            for (j, b) in places.iter().enumerate() {
+                let a = Coordinates::new(a.0, a.1).unwrap();
+                let b = Coordinates::new(b.0, b.1).unwrap();
+                let (metres, walking) = problem.arc(0, i, j);
+                assert!((metres as f64 - travel::street_metres(a, b, 1.3)).abs() <= 0.5);
+                let minutes = travel::travel_minutes(a, b, 1.3, 5.0);
+                assert!((walking as f64 - minutes * 60.0).abs() <= 0.5);
+                let (_, driving) = problem.arc(1, i, j);
+                assert!((driving as f64 - minutes * 60.0 / 4.0).abs() <= 0.5);
+            }
+        }
     }
 }

@@ -1,10 +1,9 @@
-//! The search: a penalised local search (relocate, swap, 2-opt* between routes, and
-//! relocation into an empty route) over granular neighbourhoods, every move priced in O(1)
-//! from route-segment data, inside an iterated ruin-and-recreate loop (strings of nearby
-//! visits removed, then reinserted at their cheapest places) with simulated-annealing
-//! acceptance. Capacity excess and time warp are allowed during the search at a price that
-//! adapts so that about half of the local optima are feasible; only feasible solutions are
-//! returned. The same seed and iteration budget give the same result.
+//! The search: the local search of `operators.rs` inside an iterated ruin-and-recreate
+//! loop (strings of nearby visits removed, then reinserted at their cheapest places) with
+//! simulated-annealing acceptance. Capacity excess and time warp are allowed during the
+//! search at a price that adapts so that about half of the local optima are feasible; only
+//! feasible solutions are returned when one was found. The same seed and iteration budget
+//! give the same result.
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +11,9 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::operators::{local_search, Context};
 use super::segment::Segment;
+use super::state::{Penalty, State, UNROUTED};
 use super::Problem;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -37,146 +38,83 @@ impl Default for Params {
     }
 }
 
-/// Routes as visit ids (the depot left out), and their total distance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Solution {
+    /// Per vehicle, its visits in order (empty for an unused vehicle).
     pub routes: Vec<Vec<usize>>,
+    /// Optional visits left out.
+    pub unrouted: Vec<usize>,
     pub distance: i64,
-    /// Whether every time window, shift and capacity holds.
+    /// Travel time, plus the balance term, plus the prizes of the visits left out.
+    pub objective: i64,
+    /// Whether every time window, shift and capacity holds and every required visit is made.
     pub feasible: bool,
     pub iterations: u64,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Penalty {
-    load: i64,
-    warp: i64,
-}
-
-impl Penalty {
-    fn cost(&self, problem: &Problem, whole: &Segment) -> i64 {
-        whole.distance
-            + self.load * (whole.load - problem.vehicle.capacity).max(0)
-            + self.warp * whole.time_warp
-    }
-}
-
-/// Routes with depots at both ends, and for each its prefix and suffix segments.
-#[derive(Clone)]
-struct State {
-    routes: Vec<Vec<usize>>,
-    prefix: Vec<Vec<Segment>>,
-    suffix: Vec<Vec<Segment>>,
-    route_of: Vec<usize>,
-    position: Vec<usize>,
-}
-
-impl State {
-    fn new(problem: &Problem, routes: Vec<Vec<usize>>) -> State {
-        let mut state = State {
-            prefix: vec![Vec::new(); routes.len()],
-            suffix: vec![Vec::new(); routes.len()],
-            routes,
-            route_of: vec![usize::MAX; problem.nodes()],
-            position: vec![0; problem.nodes()],
-        };
-        for r in 0..state.routes.len() {
-            state.refresh(problem, r);
-        }
-        state
-    }
-
-    fn refresh(&mut self, problem: &Problem, r: usize) {
-        let route = &self.routes[r];
-        let mut prefix = Vec::with_capacity(route.len());
-        let mut at = Segment::node(problem, route[0]);
-        prefix.push(at);
-        for &i in &route[1..] {
-            at = at.then(problem, &Segment::node(problem, i));
-            prefix.push(at);
-        }
-        let mut suffix = vec![at; route.len()];
-        let mut back = Segment::node(problem, route[route.len() - 1]);
-        suffix[route.len() - 1] = back;
-        for p in (0..route.len() - 1).rev() {
-            back = Segment::node(problem, route[p]).then(problem, &back);
-            suffix[p] = back;
-        }
-        for (p, &i) in route.iter().enumerate() {
-            if i != 0 {
-                self.route_of[i] = r;
-                self.position[i] = p;
-            }
-        }
-        self.prefix[r] = prefix;
-        self.suffix[r] = suffix;
-    }
-
-    fn whole(&self, r: usize) -> Segment {
-        *self.prefix[r]
-            .last()
-            .expect("routes hold two depots at least")
-    }
-
-    fn cost(&self, problem: &Problem, penalty: &Penalty) -> i64 {
-        (0..self.routes.len())
-            .map(|r| penalty.cost(problem, &self.whole(r)))
-            .sum()
-    }
-
-    fn is_feasible(&self, problem: &Problem) -> bool {
-        (0..self.routes.len()).all(|r| {
-            let w = self.whole(r);
-            w.time_warp == 0 && w.load <= problem.vehicle.capacity
-        })
-    }
-
-    fn distance(&self) -> i64 {
-        (0..self.routes.len()).map(|r| self.whole(r).distance).sum()
-    }
-
-    fn solution(&self, problem: &Problem, iterations: u64) -> Solution {
+impl Solution {
+    fn of(problem: &Problem, state: &State, iterations: u64) -> Solution {
+        let mut unrouted = state.unrouted.clone();
+        unrouted.sort_unstable();
         Solution {
-            routes: self
+            routes: state
                 .routes
                 .iter()
-                .filter(|r| r.len() > 2)
                 .map(|r| r[1..r.len() - 1].to_vec())
                 .collect(),
-            distance: self.distance(),
-            feasible: self.is_feasible(problem),
+            unrouted,
+            distance: state.distance(),
+            objective: state.objective(problem),
+            feasible: state.is_feasible(problem),
             iterations,
         }
     }
 }
 
-/// Concatenates segments left to right.
-fn join(problem: &Problem, parts: &[Segment]) -> Segment {
-    parts[1..].iter().fold(parts[0], |s, p| s.then(problem, p))
+pub fn solve(problem: &Problem, params: &Params) -> Solution {
+    solve_from(problem, params, vec![Vec::new(); problem.vehicles.len()])
 }
 
-pub fn solve(problem: &Problem, params: &Params) -> Solution {
+/// Starts from `routes` (per vehicle, its visits in order; a re-plan passes the plan it
+/// re-plans), inserts the visits missing from them, and improves.
+pub fn solve_from(problem: &Problem, params: &Params, routes: Vec<Vec<usize>>) -> Solution {
     let started = Instant::now();
     let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
-    let neighbours = problem.neighbours(params.neighbours);
+    let ctx = Context::new(problem, params.neighbours);
     let mut penalty = Penalty {
         load: 100,
         warp: 10,
     };
 
-    let mut current = construct(problem, &penalty, &mut rng);
-    local_search(problem, &penalty, &neighbours, &mut current, &mut rng);
+    let mut current = State::new(problem, routes);
+    // A plan being re-planned that still holds is the floor for the result.
     let mut best: Option<State> = current.is_feasible(problem).then(|| current.clone());
+    let missing = current.unrouted.clone();
+    recreate(&ctx, &penalty, &mut current, missing, &mut rng);
+    local_search(&ctx, &penalty, &mut current, &mut rng, None);
+    if current.is_feasible(problem)
+        && best
+            .as_ref()
+            .is_none_or(|b| current.objective(problem) < b.objective(problem))
+    {
+        best = Some(current.clone());
+    }
     let mut current_cost = current.cost(problem, &penalty);
 
     let budget = params.iterations.unwrap_or(u64::MAX);
     // Temperatures in proportion to an average arc, so that the acceptance of a worse
     // solution means the same on any instance's scale.
-    let arc = current.distance() as f64 / problem.clients() as f64;
+    let routed = (problem.visit_count() - current.unrouted.len()).max(1);
+    let arc = (0..current.routes.len())
+        .map(|r| current.whole(r).travel)
+        .sum::<i64>() as f64
+        / routed as f64;
     let (start_temperature, end_temperature) = (0.5 * arc, 0.005 * arc);
+    let has_optional = problem.visits().any(|v| problem.nodes[v].prize.is_some());
     let mut feasible_recently = 0u32;
+    let mut penalty_changed = false;
     let mut iteration = 0;
-    while iteration < budget && started.elapsed() < params.time_limit {
+    while iteration < budget && started.elapsed() < params.time_limit && problem.visit_count() > 0 {
         iteration += 1;
         let progress = match params.iterations {
             Some(n) => iteration as f64 / n as f64,
@@ -186,18 +124,40 @@ pub fn solve(problem: &Problem, params: &Params) -> Solution {
             * (end_temperature / start_temperature.max(1e-9)).powf(progress.min(1.0));
 
         let mut candidate = current.clone();
-        let removed = ruin(problem, &neighbours, &mut candidate, &mut rng);
-        recreate(problem, &penalty, &mut candidate, removed, &mut rng);
-        local_search(problem, &penalty, &neighbours, &mut candidate, &mut rng);
+        let since = (!std::mem::take(&mut penalty_changed)).then_some(candidate.moves);
+        let mut removed = ruin(&ctx, &mut candidate, &mut rng);
+        // Give a few of the visits left out earlier another chance.
+        let mut left_out: Vec<usize> = candidate
+            .unrouted
+            .iter()
+            .copied()
+            .filter(|v| !removed.contains(v))
+            .collect();
+        left_out.shuffle(&mut rng);
+        removed.extend(left_out.into_iter().take(10));
+        recreate(&ctx, &penalty, &mut candidate, removed, &mut rng);
+        local_search(&ctx, &penalty, &mut candidate, &mut rng, since);
 
         let feasible = candidate.is_feasible(problem);
         if feasible {
             feasible_recently += 1;
+        }
+        // An infeasible plan with optional visits may become the best once some are left out.
+        let contender = if feasible {
+            Some(candidate.clone())
+        } else if has_optional {
+            let mut repaired = candidate.clone();
+            leave_out_until_feasible(problem, &mut repaired);
+            repaired.is_feasible(problem).then_some(repaired)
+        } else {
+            None
+        };
+        if let Some(contender) = contender {
             if best
                 .as_ref()
-                .is_none_or(|b| candidate.distance() < b.distance())
+                .is_none_or(|b| contender.objective(problem) < b.objective(problem))
             {
-                best = Some(candidate.clone());
+                best = Some(contender);
             }
         }
         let cost = candidate.cost(problem, &penalty);
@@ -222,51 +182,79 @@ pub fn solve(problem: &Problem, params: &Params) -> Solution {
             penalty.load = scale(penalty.load, share < 0.45);
             feasible_recently = 0;
             current_cost = current.cost(problem, &penalty);
+            penalty_changed = true;
         }
     }
-    if best.is_none() {
-        // No feasible local optimum yet: make lateness and overload all but forbidden.
-        let strict = Penalty {
-            load: penalty.load * 1000,
-            warp: penalty.warp * 1000,
-        };
-        local_search(problem, &strict, &neighbours, &mut current, &mut rng);
-    }
-    match best {
-        Some(b) => b.solution(problem, iteration),
-        None => current.solution(problem, iteration),
-    }
+    let result = match best {
+        Some(best) => best,
+        None => repair(&ctx, &penalty, current, &mut rng),
+    };
+    Solution::of(problem, &result, iteration)
 }
 
-/// Visits in random order, each at its cheapest place.
-fn construct(problem: &Problem, penalty: &Penalty, rng: &mut ChaCha8Rng) -> State {
-    let routes = vec![vec![0, 0]; problem.vehicle.count.max(1)];
-    let mut state = State::new(problem, routes);
-    let mut visits: Vec<usize> = (1..problem.nodes()).collect();
-    visits.shuffle(rng);
-    recreate(problem, penalty, &mut state, visits, rng);
+/// No feasible plan was met: make lateness and overload all but forbidden, then leave out
+/// optional visits until every route holds.
+fn repair(ctx: &Context, penalty: &Penalty, mut state: State, rng: &mut ChaCha8Rng) -> State {
+    let strict = Penalty {
+        load: penalty.load.max(1) * 1000,
+        warp: penalty.warp.max(1) * 1000,
+    };
+    local_search(ctx, &strict, &mut state, rng, None);
+    leave_out_until_feasible(ctx.problem, &mut state);
     state
+}
+
+/// From each infeasible route, leaves out optional visits one at a time — of those whose
+/// absence lessens the lateness and overload, the one with the smallest prize (then the
+/// least violation left, then the least travel) — until the route holds or nothing helps.
+fn leave_out_until_feasible(problem: &Problem, state: &mut State) {
+    let profile = |r: usize| problem.vehicles[r].profile;
+    for r in 0..state.routes.len() {
+        while !state.route_is_feasible(problem, r) {
+            let capacity = problem.vehicles[r].capacity;
+            let violation = |s: &Segment| s.time_warp + (s.load - capacity).max(0);
+            let now = violation(&state.whole(r));
+            let choice = (1..state.last(r))
+                .filter_map(|p| {
+                    let prize = problem.nodes[state.routes[r][p]].prize?;
+                    let without =
+                        state
+                            .prefix(r, p - 1)
+                            .then(problem, profile(r), &state.suffix(r, p + 1));
+                    let left = violation(&without);
+                    (left < now).then_some(((prize, left, without.travel), p))
+                })
+                .min();
+            let Some((_, p)) = choice else {
+                break;
+            };
+            let v = state.routes[r][p];
+            state.remove(problem, v);
+        }
+    }
 }
 
 /// Removes strings of consecutive visits from routes near a random visit (after
 /// Christiaens & Vanden Berghe's SISR); returns what was removed.
-fn ruin(
-    problem: &Problem,
-    neighbours: &[Vec<usize>],
-    state: &mut State,
-    rng: &mut ChaCha8Rng,
-) -> Vec<usize> {
-    let n = problem.clients();
-    let target = rng.random_range(2..=(n / 8).clamp(3, 30));
-    let seed = rng.random_range(1..=n);
+fn ruin(ctx: &Context, state: &mut State, rng: &mut ChaCha8Rng) -> Vec<usize> {
+    let problem = ctx.problem;
+    let routed: Vec<usize> = problem
+        .visits()
+        .filter(|&v| state.route_of[v] != UNROUTED)
+        .collect();
+    if routed.is_empty() {
+        return Vec::new();
+    }
+    let target = rng.random_range(2..=(routed.len() / 8).clamp(3, 30));
+    let seed = routed[rng.random_range(0..routed.len())];
     let mut removed = Vec::new();
     let mut touched = Vec::new();
-    for &v in std::iter::once(&seed).chain(neighbours[seed].iter()) {
+    for &v in std::iter::once(&seed).chain(ctx.neighbours[seed].iter()) {
         if removed.len() >= target {
             break;
         }
         let r = state.route_of[v];
-        if touched.contains(&r) || removed.contains(&v) {
+        if r == UNROUTED || touched.contains(&r) {
             continue;
         }
         touched.push(r);
@@ -277,6 +265,10 @@ fn ruin(
         let start = (p.saturating_sub(rng.random_range(0..length))).clamp(1, visits + 1 - length);
         removed.extend(route.drain(start..start + length));
     }
+    for &v in &removed {
+        state.route_of[v] = UNROUTED;
+    }
+    state.unrouted.extend(removed.iter().copied());
     for &r in &touched {
         state.refresh(problem, r);
     }
@@ -284,221 +276,67 @@ fn ruin(
 }
 
 /// Inserts each visit, in a random order sorted a little by time window, at its cheapest
-/// place; now and then a place is skipped ("blinks"), which diversifies the result.
+/// place in the routes of its neighbours or in an unused vehicle nearby (anywhere, if
+/// those have none); now and then a place is skipped ("blinks"), which diversifies the
+/// result. An optional visit whose cheapest place costs more than its prize stays out.
 fn recreate(
-    problem: &Problem,
+    ctx: &Context,
     penalty: &Penalty,
     state: &mut State,
     mut visits: Vec<usize>,
     rng: &mut ChaCha8Rng,
 ) {
+    let problem = ctx.problem;
     visits.shuffle(rng);
     match rng.random_range(0..3) {
-        0 => visits.sort_by_key(|&v| problem.ready[v]),
-        1 => visits.sort_by_key(|&v| std::cmp::Reverse(problem.dist(0, v))),
+        0 => visits.sort_by_key(|&v| problem.nodes[v].ready),
+        1 => visits.sort_by_key(|&v| std::cmp::Reverse(problem.nodes[v].due)),
         _ => {}
     }
+    let mut routes = Vec::new();
     for v in visits {
+        routes.clear();
+        for &w in &ctx.neighbours[v] {
+            let r = state.route_of[w];
+            if r != UNROUTED && !routes.contains(&r) {
+                routes.push(r);
+            }
+        }
+        for &c in &ctx.near_classes[v] {
+            if let Some(r) = ctx.empty_route(state, c) {
+                routes.push(r);
+            }
+        }
+        if routes.is_empty() {
+            routes.extend(0..state.routes.len());
+        }
         let node = Segment::node(problem, v);
         let mut best: Option<(i64, usize, usize)> = None;
-        let mut tried_empty = false;
-        for r in 0..state.routes.len() {
-            let empty = state.routes[r].len() == 2;
-            if empty && std::mem::replace(&mut tried_empty, true) {
-                continue;
-            }
-            let before = penalty.cost(problem, &state.whole(r));
-            for p in 0..state.routes[r].len() - 1 {
+        for &r in &routes {
+            let profile = problem.vehicles[r].profile;
+            for p in 0..state.last(r) {
                 // Never blink before a place is found: there may be only one.
                 if best.is_some() && rng.random::<f64>() < 0.01 {
                     continue;
                 }
-                let after = join(problem, &[state.prefix[r][p], node, state.suffix[r][p + 1]]);
-                let delta = penalty.cost(problem, &after) - before;
+                let after = state.prefix(r, p).then(problem, profile, &node).then(
+                    problem,
+                    profile,
+                    &state.suffix(r, p + 1),
+                );
+                let delta = state.delta(problem, penalty, &[(r, after)]);
                 if best.is_none_or(|b| delta < b.0) {
                     best = Some((delta, r, p));
                 }
             }
         }
-        let (_, r, p) = best.expect("there is always a route to insert into");
-        state.routes[r].insert(p + 1, v);
-        state.refresh(problem, r);
-    }
-}
-
-/// First-improvement local search until no move helps.
-fn local_search(
-    problem: &Problem,
-    penalty: &Penalty,
-    neighbours: &[Vec<usize>],
-    state: &mut State,
-    rng: &mut ChaCha8Rng,
-) {
-    let mut order: Vec<usize> = (1..problem.nodes()).collect();
-    let mut improved = true;
-    while improved {
-        improved = false;
-        order.shuffle(rng);
-        for &u in &order {
-            for &v in &neighbours[u] {
-                if try_moves(problem, penalty, state, u, v) {
-                    improved = true;
-                }
-            }
-            if try_empty_route(problem, penalty, state, u) {
-                improved = true;
-            }
+        let Some((delta, r, p)) = best else {
+            continue;
+        };
+        if problem.nodes[v].prize.is_none_or(|prize| delta < prize) {
+            state.insert(problem, v, r, p + 1);
         }
     }
-}
-
-/// Tries, between visits `u` and `v`: u after v, u before v, swapping them, and 2-opt*
-/// (exchanging the routes' tails after u and after v). Applies the first that pays.
-fn try_moves(problem: &Problem, penalty: &Penalty, state: &mut State, u: usize, v: usize) -> bool {
-    let (ru, rv) = (state.route_of[u], state.route_of[v]);
-    let (pu, pv) = (state.position[u], state.position[v]);
-    let node_u = Segment::node(problem, u);
-    let node_v = Segment::node(problem, v);
-    if ru != rv {
-        let old = penalty.cost(problem, &state.whole(ru)) + penalty.cost(problem, &state.whole(rv));
-        let without_u = join(
-            problem,
-            &[state.prefix[ru][pu - 1], state.suffix[ru][pu + 1]],
-        );
-        let candidates: [(&str, Segment, Segment); 4] = [
-            // u after v.
-            (
-                "after",
-                without_u,
-                join(
-                    problem,
-                    &[state.prefix[rv][pv], node_u, state.suffix[rv][pv + 1]],
-                ),
-            ),
-            // u before v.
-            (
-                "before",
-                without_u,
-                join(
-                    problem,
-                    &[state.prefix[rv][pv - 1], node_u, state.suffix[rv][pv]],
-                ),
-            ),
-            // Swap.
-            (
-                "swap",
-                join(
-                    problem,
-                    &[state.prefix[ru][pu - 1], node_v, state.suffix[ru][pu + 1]],
-                ),
-                join(
-                    problem,
-                    &[state.prefix[rv][pv - 1], node_u, state.suffix[rv][pv + 1]],
-                ),
-            ),
-            // 2-opt*: ru keeps up to u then v's tail; rv keeps up to v then u's tail.
-            (
-                "tails",
-                join(problem, &[state.prefix[ru][pu], state.suffix[rv][pv + 1]]),
-                join(problem, &[state.prefix[rv][pv], state.suffix[ru][pu + 1]]),
-            ),
-        ];
-        for (kind, new_u, new_v) in candidates {
-            if penalty.cost(problem, &new_u) + penalty.cost(problem, &new_v) < old {
-                apply_inter(problem, state, kind, u, v);
-                return true;
-            }
-        }
-        return false;
-    }
-    // Same route: walk the few candidate orders.
-    let route = state.routes[ru].clone();
-    let old = penalty.cost(problem, &state.whole(ru));
-    let mut moved_after = route.clone();
-    moved_after.remove(pu);
-    let v_at = moved_after
-        .iter()
-        .position(|&x| x == v)
-        .expect("v is in the route");
-    moved_after.insert(v_at + 1, u);
-    let mut swapped = route.clone();
-    swapped.swap(pu, pv);
-    let mut reversed = route.clone();
-    let (a, b) = (pu.min(pv), pu.max(pv));
-    reversed[a..=b].reverse();
-    for candidate in [moved_after, swapped, reversed] {
-        let cost = penalty.cost(problem, &walk(problem, &candidate));
-        if cost < old {
-            state.routes[ru] = candidate;
-            state.refresh(problem, ru);
-            return true;
-        }
-    }
-    false
-}
-
-fn walk(problem: &Problem, route: &[usize]) -> Segment {
-    route[1..]
-        .iter()
-        .fold(Segment::node(problem, route[0]), |s, &i| {
-            s.then(problem, &Segment::node(problem, i))
-        })
-}
-
-fn apply_inter(problem: &Problem, state: &mut State, kind: &str, u: usize, v: usize) {
-    let (ru, rv) = (state.route_of[u], state.route_of[v]);
-    let (pu, pv) = (state.position[u], state.position[v]);
-    match kind {
-        "after" | "before" => {
-            state.routes[ru].remove(pu);
-            let at = if kind == "after" { pv + 1 } else { pv };
-            state.routes[rv].insert(at, u);
-        }
-        "swap" => {
-            state.routes[ru][pu] = v;
-            state.routes[rv][pv] = u;
-        }
-        _ => {
-            let tail_u = state.routes[ru].split_off(pu + 1);
-            let tail_v = state.routes[rv].split_off(pv + 1);
-            state.routes[ru].extend(tail_v);
-            state.routes[rv].extend(tail_u);
-        }
-    }
-    state.refresh(problem, ru);
-    state.refresh(problem, rv);
-}
-
-/// Moves `u` alone into an unused vehicle when that pays.
-fn try_empty_route(problem: &Problem, penalty: &Penalty, state: &mut State, u: usize) -> bool {
-    let Some(empty) = (0..state.routes.len()).find(|&r| state.routes[r].len() == 2) else {
-        return false;
-    };
-    let (ru, pu) = (state.route_of[u], state.position[u]);
-    if state.routes[ru].len() == 3 {
-        return false;
-    }
-    let old = penalty.cost(problem, &state.whole(ru));
-    let without = join(
-        problem,
-        &[state.prefix[ru][pu - 1], state.suffix[ru][pu + 1]],
-    );
-    let alone = join(
-        problem,
-        &[
-            Segment::node(problem, 0),
-            Segment::node(problem, u),
-            Segment::node(problem, 0),
-        ],
-    );
-    if penalty.cost(problem, &without) + penalty.cost(problem, &alone) < old {
-        state.routes[ru].remove(pu);
-        state.routes[empty].insert(1, u);
-        state.refresh(problem, ru);
-        state.refresh(problem, empty);
-        return true;
-    }
-    false
 }
 
 #[cfg(test)]
@@ -514,6 +352,16 @@ mod tests {
             .map(|t| solomon::parse(&t).unwrap())
     }
 
+    /// The routes of the vehicles used, as the Solomon checker takes them.
+    fn used(solution: &Solution) -> Vec<Vec<usize>> {
+        solution
+            .routes
+            .iter()
+            .filter(|r| !r.is_empty())
+            .cloned()
+            .collect()
+    }
+
     #[test]
     fn solves_c101_to_a_feasible_plan_close_to_the_best_known() {
         let Some(instance) = instance("C101") else {
@@ -526,7 +374,7 @@ mod tests {
         };
         let solution = solve(&instance.to_problem(), &params);
         assert!(solution.feasible);
-        let checked = instance.check(&solution.routes).unwrap();
+        let checked = instance.check(&used(&solution)).unwrap();
         assert_eq!(checked, solution.distance);
         // Best known: 827.3.
         assert!(checked <= 8273 * 105 / 100, "{checked}");
@@ -604,10 +452,11 @@ mod tests {
         #[test]
         fn plans_agree_with_the_independent_checker(instance in random_instance(false)) {
             let solution = solve(&instance.to_problem(), &budget());
+            prop_assert!(solution.unrouted.is_empty());
             let mut visited: Vec<usize> = solution.routes.iter().flatten().copied().collect();
             visited.sort_unstable();
             prop_assert_eq!(visited, (1..instance.nodes.len()).collect::<Vec<_>>());
-            let checked = instance.check(&solution.routes);
+            let checked = instance.check(&used(&solution));
             if solution.feasible {
                 prop_assert_eq!(checked, Ok(solution.distance));
             } else {
@@ -619,7 +468,7 @@ mod tests {
         fn a_plan_is_found_when_one_is_easy_to_find(instance in random_instance(true)) {
             let solution = solve(&instance.to_problem(), &budget());
             prop_assert!(solution.feasible);
-            prop_assert_eq!(instance.check(&solution.routes), Ok(solution.distance));
+            prop_assert_eq!(instance.check(&used(&solution)), Ok(solution.distance));
         }
     }
 

@@ -14,6 +14,8 @@ pub struct Segment {
     pub first: usize,
     pub last: usize,
     pub distance: i64,
+    /// Time spent travelling (the objective), apart from service and waiting.
+    pub travel: i64,
     pub load: i64,
     pub duration: i64,
     pub time_warp: i64,
@@ -22,29 +24,48 @@ pub struct Segment {
 }
 
 impl Segment {
+    /// A visit on its own.
     pub fn node(problem: &Problem, i: usize) -> Segment {
+        let node = &problem.nodes[i];
         Segment {
             first: i,
             last: i,
             distance: 0,
-            load: problem.demand[i],
-            duration: problem.service[i],
+            travel: 0,
+            load: node.demand,
+            duration: node.service,
             time_warp: 0,
-            earliest: problem.ready[i],
-            latest: problem.due[i],
+            earliest: node.ready,
+            latest: node.due,
         }
     }
 
-    /// `self` followed by `next`.
-    pub fn then(&self, problem: &Problem, next: &Segment) -> Segment {
-        let travel = problem.time(self.last, next.first);
+    /// A vehicle's start or end: a place it may be at any time in its shift.
+    pub fn depot(i: usize, shift_start: i64, shift_end: i64) -> Segment {
+        Segment {
+            first: i,
+            last: i,
+            distance: 0,
+            travel: 0,
+            load: 0,
+            duration: 0,
+            time_warp: 0,
+            earliest: shift_start,
+            latest: shift_end,
+        }
+    }
+
+    /// `self` followed by `next`, travelled by a vehicle of `profile`.
+    pub fn then(&self, problem: &Problem, profile: usize, next: &Segment) -> Segment {
+        let (distance, travel) = problem.arc(profile, self.last, next.first);
         let delta = self.duration - self.time_warp + travel;
         let wait = (next.earliest - delta - self.latest).max(0);
         let warp = (self.earliest + delta - next.latest).max(0);
         Segment {
             first: self.first,
             last: next.last,
-            distance: self.distance + problem.dist(self.last, next.first) + next.distance,
+            distance: self.distance + distance + next.distance,
+            travel: self.travel + travel + next.travel,
             load: self.load + next.load,
             duration: self.duration + next.duration + travel + wait,
             time_warp: self.time_warp + next.time_warp + warp,
@@ -57,7 +78,7 @@ impl Segment {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::routing::Vehicle;
+    use crate::plan::routing::{Node, Travel};
 
     /// A line of points 0, 10, 20, …: travel time = distance.
     fn line(windows: &[(i64, i64)], service: i64) -> Problem {
@@ -69,32 +90,41 @@ mod tests {
             }
         }
         Problem {
-            duration: distance.clone(),
-            distance,
-            ready: windows.iter().map(|w| w.0).collect(),
-            due: windows.iter().map(|w| w.1).collect(),
-            service: vec![service; n],
-            demand: vec![1; n],
-            vehicle: Vehicle {
-                count: 1,
-                capacity: 10,
+            nodes: windows
+                .iter()
+                .map(|&(ready, due)| Node {
+                    ready,
+                    due,
+                    service,
+                    demand: 1,
+                    prize: None,
+                })
+                .collect(),
+            first_visit: 1,
+            vehicles: Vec::new(),
+            travel: Travel::Matrix {
+                duration: distance.clone(),
+                distance,
             },
+            balance_weight: 0.0,
         }
     }
 
     /// Walks the route stop by stop: (distance, time warp) the slow way.
     fn walk(problem: &Problem, route: &[usize]) -> (i64, i64) {
-        let mut time = problem.ready[route[0]];
+        let node = |i: usize| problem.nodes[i];
+        let mut time = node(route[0]).ready;
         let mut warp = 0;
         let mut distance = 0;
         for pair in route.windows(2) {
             let (a, b) = (pair[0], pair[1]);
-            time += problem.service[a] + problem.time(a, b);
-            distance += problem.dist(a, b);
-            time = time.max(problem.ready[b]);
-            if time > problem.due[b] {
-                warp += time - problem.due[b];
-                time = problem.due[b];
+            let (length, travel) = problem.arc(0, a, b);
+            time += node(a).service + travel;
+            distance += length;
+            time = time.max(node(b).ready);
+            if time > node(b).due {
+                warp += time - node(b).due;
+                time = node(b).due;
             }
         }
         (distance, warp)
@@ -113,22 +143,22 @@ mod tests {
             let whole = route[1..]
                 .iter()
                 .fold(Segment::node(&problem, route[0]), |s, &i| {
-                    s.then(&problem, &Segment::node(&problem, i))
+                    s.then(&problem, 0, &Segment::node(&problem, i))
                 });
             // Any split point gives the same summary.
             for split in 1..route.len() {
                 let left = route[1..split]
                     .iter()
                     .fold(Segment::node(&problem, route[0]), |s, &i| {
-                        s.then(&problem, &Segment::node(&problem, i))
+                        s.then(&problem, 0, &Segment::node(&problem, i))
                     });
                 let right = route[split + 1..]
                     .iter()
                     .fold(Segment::node(&problem, route[split]), |s, &i| {
-                        s.then(&problem, &Segment::node(&problem, i))
+                        s.then(&problem, 0, &Segment::node(&problem, i))
                     });
                 assert_eq!(
-                    left.then(&problem, &right),
+                    left.then(&problem, 0, &right),
                     whole,
                     "{route:?} split at {split}"
                 );

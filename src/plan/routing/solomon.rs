@@ -2,7 +2,7 @@
 //! arc's distance and travel time truncated to one decimal; objective = total distance;
 //! at most the instance's number of vehicles), and an independent feasibility check.
 
-use super::{Problem, Vehicle};
+use super::{Node, Problem, Travel, Vehicle};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Customer {
@@ -93,7 +93,8 @@ pub fn dimacs_tenths(a: &Customer, b: &Customer) -> i64 {
 }
 
 impl Instance {
-    /// The routing problem in tenths (times and distances ×10, distances truncated).
+    /// The routing problem in tenths (times and distances ×10, distances truncated); travel
+    /// time equals distance, so the least travel time is the least distance.
     pub fn to_problem(&self) -> Problem {
         let n = self.nodes.len();
         let mut distance = vec![0; n * n];
@@ -102,17 +103,34 @@ impl Instance {
                 distance[i * n + j] = dimacs_tenths(a, b);
             }
         }
+        let depot = &self.nodes[0];
+        let vehicle = Vehicle {
+            start: 0,
+            end: 0,
+            shift_start: depot.ready * 10,
+            shift_end: depot.due * 10,
+            capacity: self.capacity,
+            profile: 0,
+        };
         Problem {
-            duration: distance.clone(),
-            distance,
-            ready: self.nodes.iter().map(|c| c.ready * 10).collect(),
-            due: self.nodes.iter().map(|c| c.due * 10).collect(),
-            service: self.nodes.iter().map(|c| c.service * 10).collect(),
-            demand: self.nodes.iter().map(|c| c.demand).collect(),
-            vehicle: Vehicle {
-                count: self.vehicles,
-                capacity: self.capacity,
+            nodes: self
+                .nodes
+                .iter()
+                .map(|c| Node {
+                    ready: c.ready * 10,
+                    due: c.due * 10,
+                    service: c.service * 10,
+                    demand: c.demand,
+                    prize: None,
+                })
+                .collect(),
+            first_visit: 1,
+            vehicles: vec![vehicle; self.vehicles],
+            travel: Travel::Matrix {
+                duration: distance.clone(),
+                distance,
             },
+            balance_weight: 0.0,
         }
     }
 

@@ -1,0 +1,301 @@
+//! Local search: between each visit and its granular neighbours, relocate (after or before),
+//! swap and 2-opt* across routes, relocate / swap / reverse within a route; a visit may also
+//! move alone into an unused vehicle nearby, or (if optional) be left out when its prize is
+//! worth less than what it costs. Every inter-route move is priced in O(1) from the route
+//! segments; the first that pays is applied.
+
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use super::segment::Segment;
+use super::state::{Penalty, State, UNROUTED};
+use super::Problem;
+
+/// What the search derives once from the problem.
+pub struct Context<'a> {
+    pub problem: &'a Problem,
+    /// Per visit, its nearest visits (moves are only tried between them).
+    pub neighbours: Vec<Vec<usize>>,
+    /// Vehicles that are interchangeable (same start, end, shift, capacity and speed).
+    pub classes: Vec<Vec<usize>>,
+    /// Per visit, the classes whose start is nearest (where it may open a new route).
+    pub near_classes: Vec<Vec<usize>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(problem: &'a Problem, neighbours: usize) -> Context<'a> {
+        let mut classes: Vec<Vec<usize>> = Vec::new();
+        for (r, v) in problem.vehicles.iter().enumerate() {
+            match classes.iter_mut().find(|c| problem.vehicles[c[0]] == *v) {
+                Some(class) => class.push(r),
+                None => classes.push(vec![r]),
+            }
+        }
+        let mut near_classes = vec![Vec::new(); problem.nodes()];
+        for v in problem.visits() {
+            let mut by_distance: Vec<(i64, usize)> = classes
+                .iter()
+                .enumerate()
+                .map(|(c, members)| {
+                    let vehicle = &problem.vehicles[members[0]];
+                    (problem.arc(vehicle.profile, vehicle.start, v).1, c)
+                })
+                .collect();
+            by_distance.sort_unstable();
+            near_classes[v] = by_distance.into_iter().take(8).map(|(_, c)| c).collect();
+        }
+        Context {
+            problem,
+            neighbours: problem.neighbours(neighbours),
+            classes,
+            near_classes,
+        }
+    }
+
+    /// An unused vehicle of class `c`, if any.
+    pub fn empty_route(&self, state: &State, c: usize) -> Option<usize> {
+        self.classes[c].iter().copied().find(|&r| state.is_empty(r))
+    }
+}
+
+/// Improves `state` until no move pays. With `since`, pairs of visits whose routes have not
+/// changed since that move count are skipped: they were already tested at a local optimum.
+pub fn local_search(
+    ctx: &Context,
+    penalty: &Penalty,
+    state: &mut State,
+    rng: &mut ChaCha8Rng,
+    since: Option<u64>,
+) {
+    let problem = ctx.problem;
+    let mut order: Vec<usize> = problem.visits().collect();
+    let mut tested_at: Vec<Option<u64>> = vec![since; problem.nodes()];
+    let mut improved = true;
+    while improved {
+        improved = false;
+        order.shuffle(rng);
+        for &u in &order {
+            if state.route_of[u] == UNROUTED {
+                continue;
+            }
+            let last_test = tested_at[u];
+            tested_at[u] = Some(state.moves);
+            let fresh = |state: &State, r: usize| last_test.is_none_or(|t| state.changed_at[r] > t);
+            for &v in &ctx.neighbours[u] {
+                let (ru, rv) = (state.route_of[u], state.route_of[v]);
+                if rv == UNROUTED || !(fresh(state, ru) || fresh(state, rv)) {
+                    continue;
+                }
+                if try_pair(problem, penalty, state, u, v) {
+                    improved = true;
+                }
+            }
+            if fresh(state, state.route_of[u]) {
+                improved |= try_empty_route(ctx, penalty, state, u);
+                improved |= try_leave_out(problem, penalty, state, u);
+            }
+        }
+    }
+}
+
+fn join(problem: &Problem, r: usize, parts: &[Segment]) -> Segment {
+    let profile = problem.vehicles[r].profile;
+    parts[1..]
+        .iter()
+        .fold(parts[0], |s, p| s.then(problem, profile, p))
+}
+
+#[derive(Clone, Copy)]
+enum Inter {
+    After,
+    Before,
+    Swap,
+    Tails,
+}
+
+/// Tries the moves between visits `u` and `v`; applies the first that pays.
+fn try_pair(problem: &Problem, penalty: &Penalty, state: &mut State, u: usize, v: usize) -> bool {
+    let (ru, rv) = (state.route_of[u], state.route_of[v]);
+    let (pu, pv) = (state.position[u], state.position[v]);
+    if ru == rv {
+        return try_within(problem, penalty, state, ru, pu, pv);
+    }
+    let node_u = Segment::node(problem, u);
+    let node_v = Segment::node(problem, v);
+    let without_u = join(
+        problem,
+        ru,
+        &[state.prefix(ru, pu - 1), state.suffix(ru, pu + 1)],
+    );
+    let candidates = [
+        (
+            Inter::After,
+            without_u,
+            join(
+                problem,
+                rv,
+                &[state.prefix(rv, pv), node_u, state.suffix(rv, pv + 1)],
+            ),
+        ),
+        (
+            Inter::Before,
+            without_u,
+            join(
+                problem,
+                rv,
+                &[state.prefix(rv, pv - 1), node_u, state.suffix(rv, pv)],
+            ),
+        ),
+        (
+            Inter::Swap,
+            join(
+                problem,
+                ru,
+                &[state.prefix(ru, pu - 1), node_v, state.suffix(ru, pu + 1)],
+            ),
+            join(
+                problem,
+                rv,
+                &[state.prefix(rv, pv - 1), node_u, state.suffix(rv, pv + 1)],
+            ),
+        ),
+        // 2-opt*: ru keeps up to u then takes v's tail; rv keeps up to v then takes u's.
+        (
+            Inter::Tails,
+            state.head_then_tail(problem, &state.prefix(ru, pu), ru, rv, pv + 1),
+            state.head_then_tail(problem, &state.prefix(rv, pv), rv, ru, pu + 1),
+        ),
+    ];
+    for (kind, new_u, new_v) in candidates {
+        if state.delta(problem, penalty, &[(ru, new_u), (rv, new_v)]) < 0 {
+            apply(problem, state, kind, u, v);
+            return true;
+        }
+    }
+    false
+}
+
+fn apply(problem: &Problem, state: &mut State, kind: Inter, u: usize, v: usize) {
+    let (ru, rv) = (state.route_of[u], state.route_of[v]);
+    let (pu, pv) = (state.position[u], state.position[v]);
+    match kind {
+        Inter::After | Inter::Before => {
+            state.routes[ru].remove(pu);
+            let at = if matches!(kind, Inter::After) {
+                pv + 1
+            } else {
+                pv
+            };
+            state.routes[rv].insert(at, u);
+        }
+        Inter::Swap => {
+            state.routes[ru][pu] = v;
+            state.routes[rv][pv] = u;
+        }
+        Inter::Tails => {
+            let end_u = state.routes[ru].pop().expect("a route ends at its depot");
+            let end_v = state.routes[rv].pop().expect("a route ends at its depot");
+            let mut tail_u = state.routes[ru].split_off(pu + 1);
+            let mut tail_v = state.routes[rv].split_off(pv + 1);
+            tail_v.push(end_u);
+            tail_u.push(end_v);
+            state.routes[ru].extend(tail_v);
+            state.routes[rv].extend(tail_u);
+        }
+    }
+    state.refresh(problem, ru);
+    state.refresh(problem, rv);
+}
+
+/// Within one route: u after v, the two swapped, or the stretch between them reversed.
+/// Walked stop by stop: routes are short, and these moves are rarer than the others.
+fn try_within(
+    problem: &Problem,
+    penalty: &Penalty,
+    state: &mut State,
+    r: usize,
+    pu: usize,
+    pv: usize,
+) -> bool {
+    let route = &state.routes[r];
+    let mut moved_after = route.clone();
+    let u = moved_after.remove(pu);
+    let v_at = if pv > pu { pv - 1 } else { pv };
+    moved_after.insert(v_at + 1, u);
+    let mut swapped = route.clone();
+    swapped.swap(pu, pv);
+    let mut reversed = route.clone();
+    reversed[pu.min(pv)..=pu.max(pv)].reverse();
+    for candidate in [moved_after, swapped, reversed] {
+        let whole = walk(problem, state, r, &candidate);
+        if state.delta(problem, penalty, &[(r, whole)]) < 0 {
+            state.routes[r] = candidate;
+            state.refresh(problem, r);
+            return true;
+        }
+    }
+    false
+}
+
+/// Route `r`'s vehicle driving `route` (depots included), stop by stop.
+fn walk(problem: &Problem, state: &State, r: usize, route: &[usize]) -> Segment {
+    let profile = problem.vehicles[r].profile;
+    let inner = &route[1..route.len() - 1];
+    inner
+        .iter()
+        .fold(state.start(problem, r), |s, &i| {
+            s.then(problem, profile, &Segment::node(problem, i))
+        })
+        .then(problem, profile, &state.end(problem, r))
+}
+
+/// Moves `u` alone into an unused vehicle starting near it, when that pays.
+fn try_empty_route(ctx: &Context, penalty: &Penalty, state: &mut State, u: usize) -> bool {
+    let problem = ctx.problem;
+    let (ru, pu) = (state.route_of[u], state.position[u]);
+    let without = join(
+        problem,
+        ru,
+        &[state.prefix(ru, pu - 1), state.suffix(ru, pu + 1)],
+    );
+    for &c in &ctx.near_classes[u] {
+        let Some(r) = ctx.empty_route(state, c) else {
+            continue;
+        };
+        let alone = join(
+            problem,
+            r,
+            &[
+                state.start(problem, r),
+                Segment::node(problem, u),
+                state.end(problem, r),
+            ],
+        );
+        if state.delta(problem, penalty, &[(ru, without), (r, alone)]) < 0 {
+            state.routes[ru].remove(pu);
+            state.routes[r].insert(1, u);
+            state.refresh(problem, ru);
+            state.refresh(problem, r);
+            return true;
+        }
+    }
+    false
+}
+
+/// Leaves an optional visit out when its route saves more than the visit's prize.
+fn try_leave_out(problem: &Problem, penalty: &Penalty, state: &mut State, u: usize) -> bool {
+    let Some(prize) = problem.nodes[u].prize else {
+        return false;
+    };
+    let (ru, pu) = (state.route_of[u], state.position[u]);
+    let without = join(
+        problem,
+        ru,
+        &[state.prefix(ru, pu - 1), state.suffix(ru, pu + 1)],
+    );
+    if state.delta(problem, penalty, &[(ru, without)]) + prize < 0 {
+        state.remove(problem, u);
+        return true;
+    }
+    false
+}
