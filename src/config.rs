@@ -58,6 +58,12 @@ pub struct VisitsConfig {
     pub service_minutes: f64,
     pub stair_minutes_per_floor: f64,
     pub detour_factor: f64,
+    pub balance_weight: f64,
+    pub eta_tolerance_minutes: f64,
+    pub knock_again_minutes: f64,
+    pub solver_seconds: f64,
+    pub solver_patience: u64,
+    pub seed: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -147,6 +153,21 @@ impl Config {
         }
         if !(1.0..=5.0).contains(&self.visits.detour_factor) {
             return fail("visits.detour_factor", "must be between 1 and 5");
+        }
+        if !(0.0..=100.0).contains(&self.visits.balance_weight) {
+            return fail("visits.balance_weight", "must be between 0 and 100");
+        }
+        if !(0.0..=240.0).contains(&self.visits.eta_tolerance_minutes) {
+            return fail("visits.eta_tolerance_minutes", "must be between 0 and 240");
+        }
+        if !(0.0..=720.0).contains(&self.visits.knock_again_minutes) {
+            return fail("visits.knock_again_minutes", "must be between 0 and 720");
+        }
+        if !(self.visits.solver_seconds > 0.0 && self.visits.solver_seconds <= 3600.0) {
+            return fail("visits.solver_seconds", "must be above 0 and at most 3600");
+        }
+        if self.visits.solver_patience == 0 {
+            return fail("visits.solver_patience", "must be at least 1");
         }
         if !(1..=50).contains(&self.tubes.pool_size) {
             return fail("tubes.pool_size", "must be between 1 and 50");

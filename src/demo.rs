@@ -435,7 +435,8 @@ fn write_teams(
             rng.random_range(-100.0..100.0),
             rng.random_range(-100.0..100.0),
         );
-        let (start, end) = [("08:00", "17:00"), ("08:00", "12:00"), ("13:00", "18:00")][i % 3];
+        // Staggered day shifts, so that the office's phones are answered from 08:00 to 18:00.
+        let (start, end) = [("08:00", "17:00"), ("08:30", "17:30"), ("09:00", "18:00")][i % 3];
         out.write_record([
             format!("T{:03}", i + 1),
             format!("流动采样{}队", i + 1),

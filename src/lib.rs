@@ -8,6 +8,7 @@ pub mod api;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod home_visits;
 pub mod import;
 pub mod plan;
 pub mod rounds;

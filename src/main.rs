@@ -13,6 +13,7 @@ use sweep::api::Application;
 use sweep::config::Config;
 use sweep::demo::{self, DemoSpec};
 use sweep::domain::TimeOfDay;
+use sweep::home_visits::{self, RouteOptions};
 use sweep::import::{self, ImportError, RosterFiles};
 use sweep::plan::routing::{self, solomon};
 use sweep::rounds::{self, parse_window, PlanOptions, RoundSummary};
@@ -59,6 +60,13 @@ enum Command {
         /// Slot length (default: slots.minutes).
         #[arg(long)]
         slot_minutes: Option<u32>,
+        /// Re-plan the home visits as of this time of day (HH:MM): outcomes recorded so far
+        /// count, teams go on from their last door, nothing is planned before it.
+        #[arg(long, value_parser = TimeOfDay::parse, value_name = "HH:MM")]
+        at: Option<TimeOfDay>,
+        /// Seconds the route solver searches (default: visits.solver_seconds).
+        #[arg(long, value_name = "SECONDS")]
+        route_seconds: Option<f64>,
         /// Print the summary as one JSON line.
         #[arg(long)]
         json: bool,
@@ -114,6 +122,22 @@ enum Export {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// team,seq,resident,arrive,start,end — each mobile team's stops in order.
+    Routes {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: NaiveDate,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// resident,reason — residents who need a home visit that no team can make.
+    Unvisited {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: NaiveDate,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -148,12 +172,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             date,
             window,
             slot_minutes,
+            at,
+            route_seconds,
             json,
         } => {
             let options = PlanOptions {
                 date,
                 window,
                 slot_minutes,
+                routes: RouteOptions {
+                    at,
+                    seconds: route_seconds,
+                },
             };
             let summary = rounds::plan_round(&open(&config)?, &config, options)?;
             if json {
@@ -199,19 +229,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             rounds::publish_round(&open(&config)?, date)?;
             eprintln!("round {date} published: re-plans now keep the slots residents were told");
         }
-        Command::Export {
-            what: Export::Slots { date, out },
-        } => {
+        Command::Export { what } => {
             let db = open(&config)?;
-            let rows = match &out {
-                Some(path) => {
-                    let file = std::fs::File::create(path)
-                        .with_context(|| format!("cannot create {}", path.display()))?;
-                    rounds::export_slots(&db, date, std::io::BufWriter::new(file))?
+            match what {
+                Export::Slots { date, out } => {
+                    let rows = write_to(out.as_deref(), |w| rounds::export_slots(&db, date, w))?;
+                    eprintln!("{rows} residents with a slot on {date}");
                 }
-                None => rounds::export_slots(&db, date, std::io::stdout().lock())?,
-            };
-            eprintln!("{rows} residents with a slot on {date}");
+                Export::Routes { date, out } => {
+                    let (stops, unvisited) =
+                        write_to(out.as_deref(), |w| home_visits::export_routes(&db, date, w))?;
+                    eprintln!("{stops} home visits planned on {date}");
+                    if unvisited > 0 {
+                        eprintln!(
+                            "{unvisited} residents no team can visit: sweep export unvisited --date {date}"
+                        );
+                    }
+                }
+                Export::Unvisited { date, out } => {
+                    let rows = write_to(out.as_deref(), |w| {
+                        home_visits::export_unvisited(&db, date, w)
+                    })?;
+                    eprintln!("{rows} residents no team can visit on {date}");
+                }
+            }
         }
         Command::Demo {
             out,
@@ -248,13 +289,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let today = chrono::Utc::now()
                 .with_timezone(&config.district.timezone)
                 .date_naive();
-            let options = PlanOptions {
-                date: today,
-                window: None,
-                slot_minutes: None,
-            };
+            let options = PlanOptions::on(today);
             print_summary(&rounds::plan_round(&db, &config, options)?);
             eprintln!("the slots: sweep export slots --date {today}");
+            eprintln!("the routes: sweep export routes --date {today}");
             if !no_serve {
                 serve(&config, db)?;
             }
@@ -310,21 +348,58 @@ fn solve_vrptw(
     }
 }
 
+/// Runs `export` on FILE (created) or on standard output.
+fn write_to<T>(
+    out: Option<&Path>,
+    export: impl FnOnce(&mut dyn std::io::Write) -> Result<T, rounds::RoundError>,
+) -> anyhow::Result<T> {
+    Ok(match out {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            export(&mut std::io::BufWriter::new(file))?
+        }
+        None => export(&mut std::io::stdout().lock())?,
+    })
+}
+
 fn print_summary(summary: &RoundSummary) {
+    let slots = &summary.slots;
     println!(
         "round {} ({}), {} in slots of {} minutes",
-        summary.date, summary.status, summary.window, summary.slot_minutes
+        summary.date, summary.status, slots.window, slots.slot_minutes
     );
     println!(
         "{} of {} residents who walk to a site have a slot; {} have none; {} were moved",
-        summary.placed, summary.walkers, summary.unplaced, summary.moved
+        slots.placed, slots.walkers, slots.unplaced, slots.moved
     );
     println!(
         "walking {:.0} km in all; the longest predicted wait (90th percentile) is {:.1} minutes",
-        summary.walking_km, summary.max_p90_wait_minutes
+        slots.walking_km, slots.max_p90_wait_minutes
     );
-    for shortfall in &summary.shortfalls {
+    for shortfall in &slots.shortfalls {
         println!("{}", shortfall.advice);
+    }
+    let visits = &summary.home_visits;
+    println!(
+        "home visits: {} of {} planned ({} already done) by {} of {} teams; {:.1} hours of travel, \
+         the longest team day {:.1} hours",
+        visits.planned,
+        visits.to_visit,
+        visits.already_done,
+        visits.teams_out,
+        visits.teams,
+        visits.travel_hours,
+        visits.longest_day_hours
+    );
+    for (reason, residents) in &visits.unvisited {
+        println!("{residents} residents cannot be visited: {reason}");
+    }
+    if visits.promises_broken > 0 {
+        println!(
+            "{} residents were told a visit time that can no longer be kept: tell them the new one",
+            visits.promises_broken
+        );
     }
 }
 

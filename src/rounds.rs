@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::domain::{Coordinates, TimeOfDay};
+use crate::home_visits::{self, RouteOptions, RouteSummary};
 use crate::plan::queue::QueueModel;
 use crate::plan::slots::{self, SlotBuilding, SlotProblem, SlotRules, SlotSite};
 use crate::store::rounds::{
@@ -40,6 +41,20 @@ pub struct PlanOptions {
     /// The round's window; default: from the earliest opening to the latest closing site.
     pub window: Option<(TimeOfDay, TimeOfDay)>,
     pub slot_minutes: Option<u32>,
+    /// Home visits: re-plan as of this time, and the solver's time.
+    pub routes: RouteOptions,
+}
+
+impl PlanOptions {
+    /// Everything else from the stored round or the configuration.
+    pub fn on(date: NaiveDate) -> PlanOptions {
+        PlanOptions {
+            date,
+            window: None,
+            slot_minutes: None,
+            routes: RouteOptions::default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,6 +71,12 @@ pub struct Shortfall {
 pub struct RoundSummary {
     pub date: NaiveDate,
     pub status: String,
+    pub slots: SlotSummary,
+    pub home_visits: RouteSummary,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SlotSummary {
     pub window: String,
     pub slot_minutes: u32,
     pub walkers: usize,
@@ -79,20 +100,38 @@ pub fn parse_window(text: &str) -> Result<(TimeOfDay, TimeOfDay), String> {
     Ok((from, to))
 }
 
-/// Plans (or re-plans) the round on `options.date` and stores the plan. A published round
-/// keeps every notified resident's slot that still fits; the others are reported as moved.
+/// Plans (or re-plans) the round on `options.date` and stores the plan: slots for those who
+/// walk to a site, then routes for the home visits. A published round keeps every notified
+/// resident's slot that still fits (the others are reported as moved) and told visit times
+/// within the tolerance where feasible.
 pub fn plan_round(
     db: &Db,
     config: &Config,
     options: PlanOptions,
 ) -> Result<RoundSummary, RoundError> {
+    let (round, slots) = plan_slots(db, config, &options)?;
+    let home_visits = home_visits::plan_routes(db, config, &round, options.routes)?;
+    Ok(RoundSummary {
+        date: round.date,
+        status: round.status,
+        slots,
+        home_visits,
+    })
+}
+
+/// The slot half of a round's plan, in one transaction.
+fn plan_slots(
+    db: &Db,
+    config: &Config,
+    options: &PlanOptions,
+) -> Result<(RoundRow, SlotSummary), RoundError> {
     let mut conn = db.conn()?;
     conn.transaction(|conn| {
         let sites = rounds::all_sites(conn)?;
         if sites.is_empty() {
             return Err(RoundError::NoSites);
         }
-        let round = ensure_round(conn, config, &options, &sites)?;
+        let round = ensure_round(conn, config, options, &sites)?;
         let problem = load_problem(conn, config, &round, &sites)?;
         let plan = slots::plan(&problem);
         rounds::replace_slot_plan(conn, round.id, &plan_rows(&round, &problem, &plan, &sites))?;
@@ -123,9 +162,7 @@ pub fn plan_round(
                 }
             })
             .collect();
-        Ok(RoundSummary {
-            date: round.date,
-            status: round.status.clone(),
+        let summary = SlotSummary {
             window: format!("{}-{}", problem.rules.window_start, problem.rules.window_end),
             slot_minutes: problem.rules.slot_minutes,
             walkers,
@@ -135,7 +172,8 @@ pub fn plan_round(
             walking_km: plan.walking_metres / 1000.0,
             max_p90_wait_minutes,
             shortfalls,
-        })
+        };
+        Ok((round, summary))
     })
 }
 

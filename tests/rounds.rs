@@ -29,11 +29,7 @@ fn import_dir(db: &TestDb, dir: &Path) {
 }
 
 fn plan(db: &TestDb) -> RoundSummary {
-    let options = PlanOptions {
-        date: date(),
-        window: None,
-        slot_minutes: None,
-    };
+    let options = PlanOptions::on(date());
     rounds::plan_round(&db.db, &db.config, options).unwrap()
 }
 
@@ -123,8 +119,8 @@ fn a_demo_round_is_planned_and_stored_whole(db: &TestDb) {
     import_dir(db, &dir);
     let summary = plan(db);
     assert_eq!(summary.status, "draft");
-    assert_eq!(summary.placed, summary.walkers);
-    assert!(summary.walkers > 1_900);
+    assert_eq!(summary.slots.placed, summary.slots.walkers);
+    assert!(summary.slots.walkers > 1_900);
     check_stored_plan(db);
 
     // Every building at one site when there is room.
@@ -165,10 +161,10 @@ fn a_published_round_keeps_slots_that_still_fit_after_a_lane_closes(db: &TestDb)
 
     let summary = plan(db);
     assert_eq!(summary.status, "published");
-    assert!(summary.moved > 0, "the closed lane's slots were full");
+    assert!(summary.slots.moved > 0, "the closed lane's slots were full");
     let after = check_stored_plan(db);
     let moved = moved_residents(db);
-    assert_eq!(moved.len(), summary.moved);
+    assert_eq!(moved.len(), summary.slots.moved);
     for (resident, slot) in &before {
         if after.get(resident) != Some(slot) {
             assert!(
@@ -198,7 +194,7 @@ fn slots_export_as_csv_with_local_times(db: &TestDb) {
     let summary = plan(db);
     let mut out = Vec::new();
     let rows = rounds::export_slots(&db.db, date(), &mut out).unwrap();
-    assert_eq!(rows, summary.placed);
+    assert_eq!(rows, summary.slots.placed);
     let text = String::from_utf8(out).unwrap();
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("resident,site,start,end"));
@@ -215,16 +211,7 @@ fn slots_export_as_csv_with_local_times(db: &TestDb) {
 }
 
 fn planning_without_sites_or_a_round_is_a_clear_error(db: &TestDb) {
-    let err = rounds::plan_round(
-        &db.db,
-        &db.config,
-        PlanOptions {
-            date: date(),
-            window: None,
-            slot_minutes: None,
-        },
-    )
-    .unwrap_err();
+    let err = rounds::plan_round(&db.db, &db.config, PlanOptions::on(date())).unwrap_err();
     assert!(err.to_string().contains("import sites.csv"), "{err}");
     let err = rounds::export_slots(&db.db, date(), Vec::new()).unwrap_err();
     assert!(err.to_string().contains("no round on 2026-12-01"), "{err}");
@@ -287,15 +274,14 @@ fn random_districts_keep_the_rules_when_stored(db_for: fn() -> Option<TestDb>) {
                 &db.db,
                 &db.config,
                 PlanOptions {
-                    date: date(),
                     window,
-                    slot_minutes: None,
+                    ..PlanOptions::on(date())
                 },
             )
             .unwrap();
             let after = check_stored_plan(&db);
             let moved = moved_residents(&db);
-            prop_assert_eq!(moved.len(), summary.moved);
+            prop_assert_eq!(moved.len(), summary.slots.moved);
             // Capacity of each slot now, and how many were told it.
             let capacity: HashMap<(i64, i32), i32> = slot_loads::table
                 .select((

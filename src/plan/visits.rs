@@ -467,6 +467,7 @@ mod tests {
             seed: 7,
             time_limit: Duration::from_secs(60),
             iterations: Some(30),
+            patience: None,
             neighbours: 10,
         }
     }

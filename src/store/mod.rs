@@ -4,6 +4,7 @@
 
 pub mod roster;
 pub mod rounds;
+pub mod routes;
 pub mod schema;
 mod settings;
 

@@ -141,11 +141,59 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    team_routes (round_id, team_id) {
+        round_id -> BigInt,
+        team_id -> BigInt,
+        leaves_at -> Integer,
+        returns_at -> Integer,
+        distance_metres -> BigInt,
+        travel_seconds -> BigInt,
+    }
+}
+
+diesel::table! {
+    route_stops (round_id, resident_id) {
+        round_id -> BigInt,
+        resident_id -> BigInt,
+        team_id -> BigInt,
+        seq -> Integer,
+        arrive_at -> Integer,
+        starts_at -> Integer,
+        ends_at -> Integer,
+    }
+}
+
+diesel::table! {
+    route_unvisited (round_id, resident_id) {
+        round_id -> BigInt,
+        resident_id -> BigInt,
+        reason -> Text,
+    }
+}
+
+diesel::table! {
+    visit_outcomes (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        resident_id -> BigInt,
+        team_id -> BigInt,
+        outcome -> Text,
+        note -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(buildings -> communities (community_id));
 diesel::joinable!(residents -> buildings (building_id));
 diesel::joinable!(slot_assignments -> residents (resident_id));
 diesel::joinable!(slot_assignments -> sites (site_id));
 diesel::joinable!(slot_assignments -> rounds (round_id));
+diesel::joinable!(route_stops -> residents (resident_id));
+diesel::joinable!(route_stops -> teams (team_id));
+diesel::joinable!(route_unvisited -> residents (resident_id));
+diesel::joinable!(team_routes -> teams (team_id));
+diesel::joinable!(visit_outcomes -> residents (resident_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -159,4 +207,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     slot_loads,
     slot_unplaced,
     slot_moves,
+    team_routes,
+    route_stops,
+    route_unvisited,
+    visit_outcomes,
 );

@@ -208,7 +208,7 @@ fn apply(problem: &Problem, state: &mut State, kind: Inter, u: usize, v: usize) 
 }
 
 /// Within one route: u after v, the two swapped, or the stretch between them reversed.
-/// Walked stop by stop: routes are short, and these moves are rarer than the others.
+/// Only the stretch between the two is walked; the rest comes from the route's segments.
 fn try_within(
     problem: &Problem,
     penalty: &Penalty,
@@ -217,36 +217,36 @@ fn try_within(
     pu: usize,
     pv: usize,
 ) -> bool {
-    let route = &state.routes[r];
-    let mut moved_after = route.clone();
-    let u = moved_after.remove(pu);
-    let v_at = if pv > pu { pv - 1 } else { pv };
-    moved_after.insert(v_at + 1, u);
-    let mut swapped = route.clone();
-    swapped.swap(pu, pv);
-    let mut reversed = route.clone();
-    reversed[pu.min(pv)..=pu.max(pv)].reverse();
+    let (a, b) = (pu.min(pv), pu.max(pv));
+    let stretch = &state.routes[r][a..=b];
+    let mut moved_after = stretch.to_vec();
+    if pu < pv {
+        moved_after.rotate_left(1);
+    } else {
+        // v ... u  →  v u ...
+        let u = moved_after.pop().expect("the stretch holds u");
+        moved_after.insert(1, u);
+    }
+    let mut swapped = stretch.to_vec();
+    let last = swapped.len() - 1;
+    swapped.swap(0, last);
+    let mut reversed = stretch.to_vec();
+    reversed.reverse();
+    let profile = problem.vehicles[r].profile;
     for candidate in [moved_after, swapped, reversed] {
-        let whole = walk(problem, state, r, &candidate);
+        let whole = candidate
+            .iter()
+            .fold(state.prefix(r, a - 1), |s, &i| {
+                s.then(problem, profile, &Segment::node(problem, i))
+            })
+            .then(problem, profile, &state.suffix(r, b + 1));
         if state.delta(problem, penalty, &[(r, whole)]) < 0 {
-            state.routes[r] = candidate;
+            state.routes[r][a..=b].copy_from_slice(&candidate);
             state.refresh(problem, r);
             return true;
         }
     }
     false
-}
-
-/// Route `r`'s vehicle driving `route` (depots included), stop by stop.
-fn walk(problem: &Problem, state: &State, r: usize, route: &[usize]) -> Segment {
-    let profile = problem.vehicles[r].profile;
-    let inner = &route[1..route.len() - 1];
-    inner
-        .iter()
-        .fold(state.start(problem, r), |s, &i| {
-            s.then(problem, profile, &Segment::node(problem, i))
-        })
-        .then(problem, profile, &state.end(problem, r))
 }
 
 /// Moves `u` alone into an unused vehicle starting near it, when that pays.

@@ -23,6 +23,8 @@ pub struct Params {
     /// Ruin-and-recreate iterations; `None`: until the time limit. With a budget and a
     /// time limit that does not cut it short, results are identical run to run.
     pub iterations: Option<u64>,
+    /// Stop after this many iterations without a better plan; `None`: never.
+    pub patience: Option<u64>,
     /// Moves are tried between each visit and this many of its nearest.
     pub neighbours: usize,
 }
@@ -33,6 +35,7 @@ impl Default for Params {
             seed: 1,
             time_limit: Duration::from_secs(10),
             iterations: None,
+            patience: None,
             neighbours: 30,
         }
     }
@@ -114,7 +117,12 @@ pub fn solve_from(problem: &Problem, params: &Params, routes: Vec<Vec<usize>>) -
     let mut feasible_recently = 0u32;
     let mut penalty_changed = false;
     let mut iteration = 0;
-    while iteration < budget && started.elapsed() < params.time_limit && problem.visit_count() > 0 {
+    let mut improved_at = 0;
+    while iteration < budget
+        && started.elapsed() < params.time_limit
+        && problem.visit_count() > 0
+        && params.patience.is_none_or(|p| iteration - improved_at < p)
+    {
         iteration += 1;
         let progress = match params.iterations {
             Some(n) => iteration as f64 / n as f64,
@@ -158,6 +166,7 @@ pub fn solve_from(problem: &Problem, params: &Params, routes: Vec<Vec<usize>>) -
                 .is_none_or(|b| contender.objective(problem) < b.objective(problem))
             {
                 best = Some(contender);
+                improved_at = iteration;
             }
         }
         let cost = candidate.cost(problem, &penalty);
@@ -438,6 +447,7 @@ mod tests {
     fn budget() -> Params {
         Params {
             iterations: Some(20),
+            patience: None,
             time_limit: Duration::from_secs(60),
             neighbours: 10,
             seed: 3,

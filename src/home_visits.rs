@@ -1,0 +1,387 @@
+//! Home-visit routes of a round: the stored roster, teams and door outcomes in; routes from
+//! the planning core; the routes back to the store. The solver runs outside any
+//! transaction (it may take many seconds, and SQLite has one writer); the write checks that
+//! no outcome was recorded meanwhile, and plans again if one was.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use diesel::Connection;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::domain::{Coordinates, TimeOfDay};
+use crate::plan::routing::Params;
+use crate::plan::visits::{
+    self, HomeVisit, TeamNow, VisitPlan, VisitProblem, VisitRules, VisitTeam,
+};
+use crate::rounds::RoundError;
+use crate::store::rounds::{self as stored_rounds, RoundRow};
+use crate::store::routes::{self, RouteRows, StopRow, TeamRouteRow, UnvisitedRow};
+use crate::store::{Db, DbConnection};
+
+/// Outcomes after which a resident needs no more visits this round.
+const FINAL_OUTCOMES: [&str; 4] = ["sampled", "refused", "moved_away", "unable"];
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RouteOptions {
+    /// Re-plan as of this time of day: nothing is planned before it.
+    pub at: Option<TimeOfDay>,
+    /// Solver time (default: visits.solver_seconds).
+    pub seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteSummary {
+    /// Residents who need a home visit and have not had a final outcome.
+    pub to_visit: usize,
+    pub planned: usize,
+    pub already_done: usize,
+    /// Reason → residents.
+    pub unvisited: BTreeMap<&'static str, usize>,
+    pub teams_out: usize,
+    pub teams: usize,
+    pub travel_hours: f64,
+    pub longest_day_hours: f64,
+    pub promises_broken: usize,
+    pub solver_seconds: f64,
+    pub iterations: u64,
+}
+
+/// Plans (or re-plans) the round's home visits and stores the routes.
+pub fn plan_routes(
+    db: &Db,
+    config: &Config,
+    round: &RoundRow,
+    options: RouteOptions,
+) -> Result<RouteSummary, RoundError> {
+    let seconds = options.seconds.unwrap_or(config.visits.solver_seconds);
+    if !(seconds > 0.0 && seconds <= 3600.0) {
+        return Err(RoundError::BadOption(
+            "--route-seconds must be above 0 and at most 3600".into(),
+        ));
+    }
+    let params = Params {
+        seed: config.visits.seed,
+        time_limit: Duration::from_secs_f64(seconds),
+        patience: Some(config.visits.solver_patience),
+        ..Params::default()
+    };
+    let mut conn = db.conn()?;
+    // Outcomes recorded while the solver ran make its plan stale: plan again.
+    for _ in 0..3 {
+        let day = load_day(&mut conn, config, round, options.at)?;
+        let started = Instant::now();
+        let plan = visits::plan(&day.problem, &params, Some(&day.previous));
+        let solver_seconds = started.elapsed().as_secs_f64();
+        let rows = route_rows(round.id, &day, &plan);
+        let stored = conn.transaction(|conn| {
+            if routes::outcomes(conn, round.id)?.len() != day.outcomes_seen {
+                return Ok(false);
+            }
+            routes::replace_routes(conn, round.id, &rows)?;
+            Ok::<_, diesel::result::Error>(true)
+        })?;
+        if stored {
+            let mut unvisited = BTreeMap::new();
+            for (_, reason) in &plan.unvisited {
+                *unvisited.entry(reason.describe()).or_default() += 1;
+            }
+            return Ok(RouteSummary {
+                to_visit: day.problem.visits.len(),
+                planned: plan.visited(),
+                already_done: day.done.len(),
+                unvisited,
+                teams_out: plan.routes.iter().filter(|r| !r.stops.is_empty()).count(),
+                teams: plan.routes.len(),
+                travel_hours: plan.travel_seconds() as f64 / 3600.0,
+                longest_day_hours: plan.longest_day_seconds() as f64 / 3600.0,
+                promises_broken: plan.promises_broken.len(),
+                solver_seconds,
+                iterations: plan.iterations,
+            });
+        }
+    }
+    Err(RoundError::BadOption(
+        "outcomes keep arriving while the routes are planned; try again".into(),
+    ))
+}
+
+/// The day as the planner sees it, and how to map its answer back to stored rows.
+struct Day {
+    problem: VisitProblem,
+    previous: Vec<Vec<usize>>,
+    residents: Vec<i64>,
+    team_ids: Vec<i64>,
+    /// Stops already made (final outcome), kept in the stored routes.
+    done: Vec<StopRow>,
+    outcomes_seen: usize,
+}
+
+fn load_day(
+    conn: &mut DbConnection,
+    config: &Config,
+    round: &RoundRow,
+    at: Option<TimeOfDay>,
+) -> Result<Day, RoundError> {
+    let teams = routes::all_teams(conn)?;
+    let visitors = routes::home_visitors(conn)?;
+    let stored = routes::stops(conn, round.id)?;
+    let outcomes = routes::outcomes(conn, round.id)?;
+    let local_seconds = |t: NaiveDateTime| seconds_of_round_day(config, round.date, t);
+    let at_seconds = at.map(|t| i64::from(t.minutes()) * 60);
+
+    let location: HashMap<i64, Coordinates> = visitors
+        .iter()
+        .map(|v| (v.id, coordinates(v.lat, v.lon)))
+        .collect();
+    let mut last_outcome: HashMap<i64, (&str, i64)> = HashMap::new();
+    // Per team: the door it was last at, when, and the kits it used.
+    let mut last_door: HashMap<i64, (Option<Coordinates>, i64, u32)> = HashMap::new();
+    for o in &outcomes {
+        let t = local_seconds(o.recorded_at);
+        last_outcome.insert(o.resident_id, (o.outcome.as_str(), t));
+        let door = last_door.entry(o.team_id).or_insert((None, t, 0));
+        door.0 = location.get(&o.resident_id).copied().or(door.0);
+        door.1 = door.1.max(t);
+        door.2 += u32::from(o.outcome == "sampled");
+    }
+    let is_done = |resident: i64| {
+        last_outcome
+            .get(&resident)
+            .is_some_and(|(o, _)| FINAL_OUTCOMES.contains(o))
+    };
+
+    let promised: HashMap<i64, i64> = if round.is_published() {
+        stored
+            .iter()
+            .map(|s| (s.resident_id, i64::from(s.starts_at)))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let knock_again = (config.visits.knock_again_minutes * 60.0).round() as i64;
+    let mut residents = Vec::new();
+    let mut visit_index = HashMap::new();
+    let mut home_visits = Vec::new();
+    for v in visitors.iter().filter(|v| !is_done(v.id)) {
+        let not_home_at = last_outcome
+            .get(&v.id)
+            .filter(|(o, _)| *o == "not_home")
+            .map(|(_, t)| *t);
+        let window = match (v.available_from, v.available_to) {
+            (None, None) => None,
+            (from, to) => Some((
+                i64::from(from.unwrap_or(0)) * 60,
+                i64::from(to.unwrap_or(24 * 60)) * 60,
+            )),
+        };
+        visit_index.insert(v.id, home_visits.len());
+        residents.push(v.id);
+        home_visits.push(HomeVisit {
+            resident: v.id,
+            location: coordinates(v.lat, v.lon),
+            floor: v.floor,
+            has_elevator: v.has_elevator,
+            window,
+            urgent: false,
+            not_before: not_home_at.map(|t| t + knock_again),
+            // A knock that found nobody voids the time the resident was told.
+            promised: promised
+                .get(&v.id)
+                .copied()
+                .filter(|_| not_home_at.is_none()),
+        });
+    }
+    let mut previous = vec![Vec::new(); teams.len()];
+    let team_index: HashMap<i64, usize> =
+        teams.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+    for s in &stored {
+        if let (Some(&t), Some(&i)) = (team_index.get(&s.team_id), visit_index.get(&s.resident_id))
+        {
+            previous[t].push(i);
+        }
+    }
+    let done = stored
+        .iter()
+        .copied()
+        .filter(|s| is_done(s.resident_id))
+        .collect();
+    let problem = VisitProblem {
+        teams: teams
+            .iter()
+            .map(|t| {
+                let base = coordinates(t.start_lat, t.start_lon);
+                let mut now = last_door
+                    .get(&t.id)
+                    .map(|&(place, free_from, visits_made)| TeamNow {
+                        location: place.unwrap_or(base),
+                        free_from,
+                        visits_made,
+                    });
+                if let Some(at) = at_seconds {
+                    let n = now.get_or_insert(TeamNow {
+                        location: base,
+                        free_from: at,
+                        visits_made: 0,
+                    });
+                    n.free_from = n.free_from.max(at);
+                }
+                VisitTeam {
+                    base,
+                    shift_start: i64::from(t.shift_start) * 60,
+                    shift_end: i64::from(t.shift_end) * 60,
+                    speed_kmh: t.speed_kmh,
+                    max_visits: t.max_visits.max(0) as u32,
+                    now,
+                }
+            })
+            .collect(),
+        visits: home_visits,
+        rules: VisitRules {
+            service_minutes: config.visits.service_minutes,
+            stair_minutes_per_floor: config.visits.stair_minutes_per_floor,
+            detour_factor: config.visits.detour_factor,
+            balance_weight: config.visits.balance_weight,
+            eta_tolerance_minutes: config.visits.eta_tolerance_minutes,
+        },
+    };
+    Ok(Day {
+        problem,
+        previous,
+        residents,
+        team_ids: teams.iter().map(|t| t.id).collect(),
+        done,
+        outcomes_seen: outcomes.len(),
+    })
+}
+
+/// Seconds after local midnight of the round's date (negative before it, above 86,400
+/// after it) of a UTC timestamp.
+fn seconds_of_round_day(config: &Config, date: NaiveDate, utc: NaiveDateTime) -> i64 {
+    let local = config
+        .district
+        .timezone
+        .from_utc_datetime(&utc)
+        .naive_local();
+    (local - date.and_hms_opt(0, 0, 0).expect("midnight exists")).num_seconds()
+}
+
+fn coordinates(lat: f64, lon: f64) -> Coordinates {
+    Coordinates::new(lat, lon).expect("stored coordinates were checked on import")
+}
+
+fn route_rows(round_id: i64, day: &Day, plan: &VisitPlan) -> RouteRows {
+    let clamp = |t: i64| t.clamp(0, 2 * 86_400) as i32;
+    let mut stops = day.done.clone();
+    let mut teams = Vec::new();
+    for (t, route) in plan.routes.iter().enumerate() {
+        let team_id = day.team_ids[t];
+        let made = day
+            .done
+            .iter()
+            .filter(|s| s.team_id == team_id)
+            .map(|s| s.seq)
+            .max()
+            .unwrap_or(0);
+        for (k, stop) in route.stops.iter().enumerate() {
+            stops.push(StopRow {
+                round_id,
+                resident_id: day.residents[stop.visit],
+                team_id,
+                seq: made + k as i32 + 1,
+                arrive_at: clamp(stop.arrive),
+                starts_at: clamp(stop.start),
+                ends_at: clamp(stop.end),
+            });
+        }
+        if !route.stops.is_empty() {
+            teams.push(TeamRouteRow {
+                round_id,
+                team_id,
+                leaves_at: clamp(route.leaves),
+                returns_at: clamp(route.returns),
+                distance_metres: route.distance_metres,
+                travel_seconds: route.travel_seconds,
+            });
+        }
+    }
+    let unvisited = plan
+        .unvisited
+        .iter()
+        .map(|&(i, reason)| UnvisitedRow {
+            round_id,
+            resident_id: day.residents[i],
+            reason: reason.describe(),
+        })
+        .collect();
+    RouteRows {
+        teams,
+        stops,
+        unvisited,
+    }
+}
+
+fn round_or_error(conn: &mut DbConnection, date: NaiveDate) -> Result<RoundRow, RoundError> {
+    stored_rounds::round_on(conn, date)?.ok_or(RoundError::NoRound(date))
+}
+
+fn stamp(date: NaiveDate, seconds: i32) -> String {
+    let day = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    (day + chrono::Duration::seconds(i64::from(seconds)))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// Writes `team,seq,resident,arrive,start,end` (local times, `YYYY-MM-DD HH:MM:SS`), by
+/// team and order; returns the number of stops and of residents no team can visit.
+pub fn export_routes(
+    db: &Db,
+    date: NaiveDate,
+    out: impl Write,
+) -> Result<(usize, usize), RoundError> {
+    let mut conn = db.conn()?;
+    let round = round_or_error(&mut conn, date)?;
+    let rows = routes::route_export(&mut conn, round.id)?;
+    let unvisited = routes::unvisited_export(&mut conn, round.id)?.len();
+    let mut writer = csv::Writer::from_writer(out);
+    writer
+        .write_record(["team", "seq", "resident", "arrive", "start", "end"])
+        .map_err(csv_error)?;
+    for (team, seq, resident, arrive, start, end) in &rows {
+        writer
+            .write_record([
+                team.as_str(),
+                &seq.to_string(),
+                resident.as_str(),
+                &stamp(date, *arrive),
+                &stamp(date, *start),
+                &stamp(date, *end),
+            ])
+            .map_err(csv_error)?;
+    }
+    writer.flush()?;
+    Ok((rows.len(), unvisited))
+}
+
+/// Writes `resident,reason` for every resident who needs a home visit no team can make.
+pub fn export_unvisited(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
+    let mut conn = db.conn()?;
+    let round = round_or_error(&mut conn, date)?;
+    let rows = routes::unvisited_export(&mut conn, round.id)?;
+    let mut writer = csv::Writer::from_writer(out);
+    writer
+        .write_record(["resident", "reason"])
+        .map_err(csv_error)?;
+    for (resident, reason) in &rows {
+        writer.write_record([resident, reason]).map_err(csv_error)?;
+    }
+    writer.flush()?;
+    Ok(rows.len())
+}
+
+fn csv_error(e: csv::Error) -> RoundError {
+    RoundError::Io(std::io::Error::other(e))
+}

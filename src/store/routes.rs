@@ -1,0 +1,215 @@
+//! Home-visit routes as stored: teams' stops, their days, the residents no team can visit,
+//! and the outcomes recorded at the doors.
+
+use diesel::prelude::*;
+
+use super::schema::{
+    buildings, residents, route_stops, route_unvisited, team_routes, teams, visit_outcomes,
+};
+use super::DbConnection;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = teams)]
+pub struct StoredTeam {
+    pub id: i64,
+    pub code: String,
+    pub start_lat: f64,
+    pub start_lon: f64,
+    pub shift_start: i32,
+    pub shift_end: i32,
+    pub speed_kmh: f64,
+    pub max_visits: i32,
+}
+
+pub fn all_teams(conn: &mut DbConnection) -> QueryResult<Vec<StoredTeam>> {
+    teams::table
+        .select(StoredTeam::as_select())
+        .order(teams::id)
+        .load(conn)
+}
+
+/// A resident who needs a home visit, with where and when.
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct HomeVisitor {
+    pub id: i64,
+    pub floor: i32,
+    pub available_from: Option<i32>,
+    pub available_to: Option<i32>,
+    pub lat: f64,
+    pub lon: f64,
+    pub has_elevator: bool,
+}
+
+pub fn home_visitors(conn: &mut DbConnection) -> QueryResult<Vec<HomeVisitor>> {
+    residents::table
+        .inner_join(buildings::table)
+        .filter(residents::home_visit.eq(true))
+        .select((
+            residents::id,
+            residents::floor,
+            residents::available_from,
+            residents::available_to,
+            buildings::lat,
+            buildings::lon,
+            buildings::has_elevator,
+        ))
+        .order(residents::id)
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Insertable, Queryable, Selectable)]
+#[diesel(table_name = route_stops)]
+pub struct StopRow {
+    pub round_id: i64,
+    pub resident_id: i64,
+    pub team_id: i64,
+    pub seq: i32,
+    pub arrive_at: i32,
+    pub starts_at: i32,
+    pub ends_at: i32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Insertable, Queryable, Selectable)]
+#[diesel(table_name = team_routes)]
+pub struct TeamRouteRow {
+    pub round_id: i64,
+    pub team_id: i64,
+    pub leaves_at: i32,
+    pub returns_at: i32,
+    pub distance_metres: i64,
+    pub travel_seconds: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Insertable)]
+#[diesel(table_name = route_unvisited)]
+pub struct UnvisitedRow {
+    pub round_id: i64,
+    pub resident_id: i64,
+    pub reason: &'static str,
+}
+
+/// The stored stops of a round, by team and order.
+pub fn stops(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<StopRow>> {
+    route_stops::table
+        .filter(route_stops::round_id.eq(round_id))
+        .select(StopRow::as_select())
+        .order((route_stops::team_id, route_stops::seq))
+        .load(conn)
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = visit_outcomes)]
+pub struct OutcomeRow {
+    pub id: i64,
+    pub resident_id: i64,
+    pub team_id: i64,
+    pub outcome: String,
+    pub recorded_at: chrono::NaiveDateTime,
+}
+
+/// Every outcome recorded in a round, oldest first.
+pub fn outcomes(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<OutcomeRow>> {
+    visit_outcomes::table
+        .filter(visit_outcomes::round_id.eq(round_id))
+        .select(OutcomeRow::as_select())
+        .order((visit_outcomes::recorded_at, visit_outcomes::id))
+        .load(conn)
+}
+
+#[derive(Debug, Clone, PartialEq, Insertable)]
+#[diesel(table_name = visit_outcomes)]
+pub struct NewOutcome<'a> {
+    pub round_id: i64,
+    pub resident_id: i64,
+    pub team_id: i64,
+    pub outcome: &'a str,
+    pub note: &'a str,
+    pub recorded_at: chrono::NaiveDateTime,
+}
+
+pub fn record_outcome(conn: &mut DbConnection, outcome: &NewOutcome) -> QueryResult<()> {
+    crate::on_backend!(conn, |c| diesel::insert_into(visit_outcomes::table)
+        .values(outcome)
+        .execute(c))?;
+    Ok(())
+}
+
+/// A round's routes, replacing the stored ones (stops already made included: the caller
+/// passes them again).
+pub struct RouteRows {
+    pub teams: Vec<TeamRouteRow>,
+    pub stops: Vec<StopRow>,
+    pub unvisited: Vec<UnvisitedRow>,
+}
+
+// SQLite allows 32,766 bound values a statement; rows here bind at most 7.
+const CHUNK: usize = 32_766 / 7;
+
+pub fn replace_routes(conn: &mut DbConnection, round_id: i64, rows: &RouteRows) -> QueryResult<()> {
+    diesel::delete(team_routes::table.filter(team_routes::round_id.eq(round_id))).execute(conn)?;
+    diesel::delete(route_stops::table.filter(route_stops::round_id.eq(round_id))).execute(conn)?;
+    diesel::delete(route_unvisited::table.filter(route_unvisited::round_id.eq(round_id)))
+        .execute(conn)?;
+    for chunk in rows.teams.chunks(CHUNK) {
+        crate::on_backend!(conn, |c| diesel::insert_into(team_routes::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    for chunk in rows.stops.chunks(CHUNK) {
+        crate::on_backend!(conn, |c| diesel::insert_into(route_stops::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    for chunk in rows.unvisited.chunks(CHUNK) {
+        crate::on_backend!(conn, |c| diesel::insert_into(route_unvisited::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// One exported stop: team code, order, resident code, arrival, start and end.
+pub type ExportedStop = (String, i32, String, i32, i32, i32);
+
+pub fn route_export(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<ExportedStop>> {
+    route_stops::table
+        .inner_join(teams::table)
+        .inner_join(residents::table)
+        .filter(route_stops::round_id.eq(round_id))
+        .select((
+            teams::code,
+            route_stops::seq,
+            residents::code,
+            route_stops::arrive_at,
+            route_stops::starts_at,
+            route_stops::ends_at,
+        ))
+        .order((teams::code, route_stops::seq))
+        .load(conn)
+}
+
+/// Residents no team can visit: code and reason.
+pub fn unvisited_export(
+    conn: &mut DbConnection,
+    round_id: i64,
+) -> QueryResult<Vec<(String, String)>> {
+    route_unvisited::table
+        .inner_join(residents::table)
+        .filter(route_unvisited::round_id.eq(round_id))
+        .select((residents::code, route_unvisited::reason))
+        .order(residents::code)
+        .load(conn)
+}
+
+/// Per team: code, leaves, returns, distance, travel and number of stops planned.
+pub fn team_days(
+    conn: &mut DbConnection,
+    round_id: i64,
+) -> QueryResult<Vec<(String, TeamRouteRow)>> {
+    team_routes::table
+        .inner_join(teams::table)
+        .filter(team_routes::round_id.eq(round_id))
+        .select((teams::code, TeamRouteRow::as_select()))
+        .order(teams::code)
+        .load(conn)
+}
