@@ -231,7 +231,6 @@ pub fn plan(problem: &VisitProblem, params: &Params, previous: Option<&[Vec<usiz
         .map(|&n| visit_of(n))
         .filter(|&i| promised[i])
         .collect();
-    let mut promises_broken = Vec::new();
     if !broken.is_empty() {
         let (relaxed, _) = to_routing(problem, &candidates, |i| {
             (promised[i] && !broken.contains(&i)).then_some(tolerance)
@@ -244,7 +243,6 @@ pub fn plan(problem: &VisitProblem, params: &Params, previous: Option<&[Vec<usiz
         solution = routing::solve_from(&relaxed, &relaxed_params, solution.routes.clone());
         iterations += solution.iterations;
         routing_problem = relaxed;
-        promises_broken = broken;
     }
 
     let routes: Vec<TeamRoute> = solution
@@ -269,12 +267,19 @@ pub fn plan(problem: &VisitProblem, params: &Params, previous: Option<&[Vec<usiz
             .map(|&n| (visit_of(n), left_reason)),
     );
     unvisited.sort_unstable_by_key(|u| u.0);
-    promises_broken.retain(|&i| {
-        let kept = routes.iter().flat_map(|r| &r.stops).find(|s| s.visit == i);
-        kept.is_none_or(|s| {
-            (s.start - problem.visits[i].promised.unwrap_or(s.start)).abs() > tolerance
+    // Every resident told a time who is now visited more than the tolerance away from it,
+    // or not at all, must be told again.
+    let mut start_of = vec![None; problem.visits.len()];
+    for stop in routes.iter().flat_map(|r| &r.stops) {
+        start_of[stop.visit] = Some(stop.start);
+    }
+    let promises_broken = (0..problem.visits.len())
+        .filter(|&i| {
+            problem.visits[i]
+                .promised
+                .is_some_and(|eta| start_of[i].is_none_or(|start| (start - eta).abs() > tolerance))
         })
-    });
+        .collect();
     VisitPlan {
         routes,
         unvisited,

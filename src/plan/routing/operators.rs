@@ -68,12 +68,34 @@ pub fn local_search(
     since: Option<u64>,
 ) {
     let problem = ctx.problem;
-    let mut order: Vec<usize> = problem.visits().collect();
     let mut tested_at: Vec<Option<u64>> = vec![since; problem.nodes()];
-    let mut improved = true;
-    while improved {
-        improved = false;
+    let mut listed = vec![false; problem.nodes()];
+    let mut pass_since = since;
+    loop {
+        let pass_start = state.moves;
+        // Only visits whose pairs may have changed: those in routes changed since the last
+        // pass began, and their neighbours (a district has thousands of untouched visits).
+        let mut order: Vec<usize> = match pass_since {
+            None => problem.visits().collect(),
+            Some(t) => {
+                let mut order = Vec::new();
+                for r in (0..state.routes.len()).filter(|&r| state.changed_at[r] > t) {
+                    for &u in &state.routes[r][1..state.last(r)] {
+                        for &w in std::iter::once(&u).chain(&ctx.neighbours[u]) {
+                            if !std::mem::replace(&mut listed[w], true) {
+                                order.push(w);
+                            }
+                        }
+                    }
+                }
+                for &w in &order {
+                    listed[w] = false;
+                }
+                order
+            }
+        };
         order.shuffle(rng);
+        let mut improved = false;
         for &u in &order {
             if state.route_of[u] == UNROUTED {
                 continue;
@@ -95,6 +117,10 @@ pub fn local_search(
                 improved |= try_leave_out(problem, penalty, state, u);
             }
         }
+        if !improved {
+            break;
+        }
+        pass_since = Some(pass_start);
     }
 }
 
