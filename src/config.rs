@@ -62,6 +62,7 @@ pub struct VisitsConfig {
     pub eta_tolerance_minutes: f64,
     pub knock_again_minutes: f64,
     pub solver_seconds: f64,
+    pub replan_seconds: f64,
     pub solver_patience: u64,
     pub seed: u64,
 }
@@ -165,6 +166,9 @@ impl Config {
         }
         if !(self.visits.solver_seconds > 0.0 && self.visits.solver_seconds <= 3600.0) {
             return fail("visits.solver_seconds", "must be above 0 and at most 3600");
+        }
+        if !(self.visits.replan_seconds > 0.0 && self.visits.replan_seconds <= 3600.0) {
+            return fail("visits.replan_seconds", "must be above 0 and at most 3600");
         }
         if self.visits.solver_patience == 0 {
             return fail("visits.solver_patience", "must be at least 1");

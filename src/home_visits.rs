@@ -29,7 +29,7 @@ const FINAL_OUTCOMES: [&str; 4] = ["sampled", "refused", "moved_away", "unable"]
 pub struct RouteOptions {
     /// Re-plan as of this time of day: nothing is planned before it.
     pub at: Option<TimeOfDay>,
-    /// Solver time (default: visits.solver_seconds).
+    /// Solver time (default: visits.solver_seconds, or visits.replan_seconds with `at`).
     pub seconds: Option<f64>,
 }
 
@@ -57,7 +57,11 @@ pub fn plan_routes(
     round: &RoundRow,
     options: RouteOptions,
 ) -> Result<RouteSummary, RoundError> {
-    let seconds = options.seconds.unwrap_or(config.visits.solver_seconds);
+    let seconds = options.seconds.unwrap_or(if options.at.is_some() {
+        config.visits.replan_seconds
+    } else {
+        config.visits.solver_seconds
+    });
     if !(seconds > 0.0 && seconds <= 3600.0) {
         return Err(RoundError::BadOption(
             "--route-seconds must be above 0 and at most 3600".into(),

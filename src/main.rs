@@ -64,7 +64,8 @@ enum Command {
         /// count, teams go on from their last door, nothing is planned before it.
         #[arg(long, value_parser = TimeOfDay::parse, value_name = "HH:MM")]
         at: Option<TimeOfDay>,
-        /// Seconds the route solver searches (default: visits.solver_seconds).
+        /// Seconds the route solver searches (default: visits.solver_seconds, or
+        /// visits.replan_seconds with --at).
         #[arg(long, value_name = "SECONDS")]
         route_seconds: Option<f64>,
         /// Print the summary as one JSON line.

@@ -219,7 +219,19 @@ pub fn plan(problem: &VisitProblem, params: &Params, previous: Option<&[Vec<usiz
             None => vec![Vec::new(); problem.teams.len()],
         }
     };
-    let mut solution = routing::solve_from(&routing_problem, params, starting_routes(&node_of));
+    // Where told times may have to give way, a fifth of the time is kept for that.
+    let started = std::time::Instant::now();
+    let first_params = if promised.contains(&true) {
+        Params {
+            time_limit: params.time_limit * 4 / 5,
+            iterations: params.iterations.map(|n| n * 4 / 5),
+            ..*params
+        }
+    } else {
+        *params
+    };
+    let mut solution =
+        routing::solve_from(&routing_problem, &first_params, starting_routes(&node_of));
     let mut iterations = solution.iterations;
     let first_visit = routing_problem.first_visit;
     let visit_of = |node: usize| candidates[node - first_visit];
@@ -236,8 +248,11 @@ pub fn plan(problem: &VisitProblem, params: &Params, previous: Option<&[Vec<usiz
             (promised[i] && !broken.contains(&i)).then_some(tolerance)
         });
         let relaxed_params = Params {
-            time_limit: params.time_limit / 4,
-            iterations: params.iterations.map(|n| n / 4),
+            time_limit: params
+                .time_limit
+                .saturating_sub(started.elapsed())
+                .max(params.time_limit / 20),
+            iterations: params.iterations.map(|n| n / 5),
             ..*params
         };
         solution = routing::solve_from(&relaxed, &relaxed_params, solution.routes.clone());

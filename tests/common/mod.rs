@@ -63,6 +63,7 @@ impl TestDb {
         config.server.bind = "127.0.0.1:0".into();
         // Test districts are small: a short route search finds their plans.
         config.visits.solver_seconds = 2.0;
+        config.visits.replan_seconds = 1.0;
         config.visits.solver_patience = 300;
         let db = Db::open(&config.database).expect("open the test database");
         TestDb {
