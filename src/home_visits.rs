@@ -305,6 +305,7 @@ fn route_rows(round_id: i64, day: &Day, plan: &VisitPlan) -> RouteRows {
             teams.push(TeamRouteRow {
                 round_id,
                 team_id,
+                visits: route.stops.len() as i32,
                 leaves_at: clamp(route.leaves),
                 returns_at: clamp(route.returns),
                 distance_metres: route.distance_metres,
@@ -368,6 +369,41 @@ pub fn export_routes(
     }
     writer.flush()?;
     Ok((rows.len(), unvisited))
+}
+
+/// Writes `team,visits,leaves,returns,hours,distance_km,travel_minutes`: each team's day as
+/// planned (after a re-plan: from where it goes on).
+pub fn export_team_days(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
+    let mut conn = db.conn()?;
+    let round = round_or_error(&mut conn, date)?;
+    let rows = routes::team_days(&mut conn, round.id)?;
+    let mut writer = csv::Writer::from_writer(out);
+    writer
+        .write_record([
+            "team",
+            "visits",
+            "leaves",
+            "returns",
+            "hours",
+            "distance_km",
+            "travel_minutes",
+        ])
+        .map_err(csv_error)?;
+    for (team, day) in &rows {
+        writer
+            .write_record([
+                team.clone(),
+                day.visits.to_string(),
+                stamp(date, day.leaves_at),
+                stamp(date, day.returns_at),
+                format!("{:.2}", f64::from(day.returns_at - day.leaves_at) / 3600.0),
+                format!("{:.2}", day.distance_metres as f64 / 1000.0),
+                format!("{:.0}", day.travel_seconds as f64 / 60.0),
+            ])
+            .map_err(csv_error)?;
+    }
+    writer.flush()?;
+    Ok(rows.len())
 }
 
 /// Writes `resident,reason` for every resident who needs a home visit no team can make.

@@ -49,8 +49,9 @@ enum Command {
         json: bool,
     },
     /// Plan (or re-plan) the testing round on DATE: a site and a time slot for every
-    /// resident who walks to a site. A published round keeps the slots residents were told
-    /// wherever they still fit.
+    /// resident who walks to a site, and the mobile teams' routes for those who need a home
+    /// visit. A published round keeps the slots residents were told wherever they still
+    /// fit, and told visit times within visits.eta_tolerance_minutes where feasible.
     Plan {
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: NaiveDate,
@@ -125,6 +126,14 @@ enum Export {
     },
     /// team,seq,resident,arrive,start,end — each mobile team's stops in order.
     Routes {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: NaiveDate,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// team,visits,leaves,returns,hours,distance_km,travel_minutes — each team's day.
+    Teams {
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: NaiveDate,
         /// Write to FILE instead of standard output.
@@ -246,6 +255,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             "{unvisited} residents no team can visit: sweep export unvisited --date {date}"
                         );
                     }
+                }
+                Export::Teams { date, out } => {
+                    let rows = write_to(out.as_deref(), |w| {
+                        home_visits::export_team_days(&db, date, w)
+                    })?;
+                    eprintln!("{rows} teams out on {date}");
                 }
                 Export::Unvisited { date, out } => {
                     let rows = write_to(out.as_deref(), |w| {

@@ -98,6 +98,18 @@ fn home_visits_are_routed_stored_and_exported(db: &TestDb) {
         assert!(time.starts_with(DATE));
     }
     let mut out = Vec::new();
+    let teams = home_visits::export_team_days(&db.db, date(), &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("team,visits,leaves,returns,hours,distance_km,travel_minutes\n"));
+    assert_eq!(teams, visits.teams_out);
+    let visits_in_days: usize = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(visits_in_days, stops.len());
+
+    let mut out = Vec::new();
     home_visits::export_unvisited(&db.db, date(), &mut out).unwrap();
     assert!(String::from_utf8(out)
         .unwrap()

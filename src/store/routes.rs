@@ -74,6 +74,8 @@ pub struct StopRow {
 pub struct TeamRouteRow {
     pub round_id: i64,
     pub team_id: i64,
+    /// Stops planned from where the team starts (or, after a re-plan, goes on).
+    pub visits: i32,
     pub leaves_at: i32,
     pub returns_at: i32,
     pub distance_metres: i64,
@@ -201,7 +203,7 @@ pub fn unvisited_export(
         .load(conn)
 }
 
-/// Per team: code, leaves, returns, distance, travel and number of stops planned.
+/// Per team with a route: its code and its day.
 pub fn team_days(
     conn: &mut DbConnection,
     round_id: i64,

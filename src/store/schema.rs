@@ -145,6 +145,7 @@ diesel::table! {
     team_routes (round_id, team_id) {
         round_id -> BigInt,
         team_id -> BigInt,
+        visits -> Integer,
         leaves_at -> Integer,
         returns_at -> Integer,
         distance_metres -> BigInt,

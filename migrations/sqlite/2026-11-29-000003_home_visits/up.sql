@@ -5,6 +5,7 @@
 CREATE TABLE team_routes (
     round_id        BIGINT NOT NULL REFERENCES rounds (id),
     team_id         BIGINT NOT NULL REFERENCES teams (id),
+    visits          INTEGER NOT NULL,
     leaves_at       INTEGER NOT NULL,
     returns_at      INTEGER NOT NULL,
     distance_metres BIGINT NOT NULL,
