@@ -4,6 +4,8 @@
 //! worth less than what it costs. Every inter-route move is priced in O(1) from the route
 //! segments; the first that pays is applied.
 
+use std::cell::RefCell;
+
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
@@ -20,6 +22,15 @@ pub struct Context<'a> {
     pub classes: Vec<Vec<usize>>,
     /// Per visit, the classes whose start is nearest (where it may open a new route).
     pub near_classes: Vec<Vec<usize>>,
+    /// The local search's bookkeeping, kept between calls: allocating it afresh for every
+    /// call of a large district cost more than the search itself (fresh pages).
+    scratch: RefCell<Scratch>,
+}
+
+#[derive(Default)]
+struct Scratch {
+    tested_at: Vec<Option<u64>>,
+    listed: Vec<bool>,
 }
 
 impl<'a> Context<'a> {
@@ -49,6 +60,10 @@ impl<'a> Context<'a> {
             neighbours: problem.neighbours(neighbours),
             classes,
             near_classes,
+            scratch: RefCell::new(Scratch {
+                tested_at: vec![None; problem.nodes()],
+                listed: vec![false; problem.nodes()],
+            }),
         }
     }
 
@@ -68,8 +83,9 @@ pub fn local_search(
     since: Option<u64>,
 ) {
     let problem = ctx.problem;
-    let mut tested_at: Vec<Option<u64>> = vec![since; problem.nodes()];
-    let mut listed = vec![false; problem.nodes()];
+    let mut scratch = ctx.scratch.borrow_mut();
+    let Scratch { tested_at, listed } = &mut *scratch;
+    tested_at.fill(since);
     let mut pass_since = since;
     loop {
         let pass_start = state.moves;
@@ -81,10 +97,8 @@ pub fn local_search(
                 let mut order = Vec::new();
                 for r in (0..state.routes.len()).filter(|&r| state.changed_at[r] > t) {
                     for &u in &state.routes[r][1..state.last(r)] {
-                        for &w in std::iter::once(&u).chain(&ctx.neighbours[u]) {
-                            if !std::mem::replace(&mut listed[w], true) {
-                                order.push(w);
-                            }
+                        if !std::mem::replace(&mut listed[u], true) {
+                            order.push(u);
                         }
                     }
                 }

@@ -60,6 +60,8 @@ pub enum Travel {
 pub struct Streets {
     /// Per node: the point on the unit sphere (x, y, z).
     points: Vec<[f64; 3]>,
+    /// Per node: latitude and longitude in degrees, for finding near points on a grid.
+    degrees: Vec<(f64, f64)>,
     detour: f64,
     seconds_per_metre: Vec<f64>,
 }
@@ -78,6 +80,7 @@ impl Streets {
                     [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()]
                 })
                 .collect(),
+            degrees: points.to_vec(),
             detour,
             seconds_per_metre: speeds_kmh.iter().map(|s| 3.6 / s).collect(),
         }
@@ -98,6 +101,67 @@ impl Streets {
             half_chord.min(1.0).asin()
         };
         2.0 * EARTH_RADIUS_METRES * half_angle * self.detour
+    }
+}
+
+impl Streets {
+    /// For each of `nodes`, at least `want` of the others nearest to it on the map (more
+    /// where a grid cell holds more): a few rings of grid cells around its own, in
+    /// O(nodes × want) instead of comparing every pair.
+    fn near(&self, nodes: &[usize], want: usize) -> Vec<Vec<usize>> {
+        let mean_lat = nodes.iter().map(|&i| self.degrees[i].0).sum::<f64>() / nodes.len() as f64;
+        // Degrees of longitude shrink with latitude: scale them to make cells square.
+        let squash = mean_lat.to_radians().cos().max(0.01);
+        let xy: Vec<(f64, f64)> = nodes
+            .iter()
+            .map(|&i| (self.degrees[i].1 * squash, self.degrees[i].0))
+            .collect();
+        let (min_x, max_x) = xy
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+        let (min_y, max_y) = xy
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+        // About want / 4 points a cell, so that the 3 × 3 cells around a point hold ~2 × want.
+        let cells = (4 * nodes.len() / want.max(1)).max(1) as f64;
+        let side = (((max_x - min_x) * (max_y - min_y)) / cells)
+            .sqrt()
+            .max(1e-9);
+        let columns = (((max_x - min_x) / side) as usize + 1).min(4096);
+        let rows = (((max_y - min_y) / side) as usize + 1).min(4096);
+        let cell_of = |(x, y): (f64, f64)| {
+            (
+                (((x - min_x) / side) as usize).min(columns - 1),
+                (((y - min_y) / side) as usize).min(rows - 1),
+            )
+        };
+        let mut grid = vec![Vec::new(); columns * rows];
+        for (k, &p) in xy.iter().enumerate() {
+            let (c, r) = cell_of(p);
+            grid[r * columns + c].push(k);
+        }
+        xy.iter()
+            .enumerate()
+            .map(|(k, &p)| {
+                let (c, r) = cell_of(p);
+                let mut found: Vec<usize> = Vec::new();
+                for ring in 1.. {
+                    found.clear();
+                    let (c0, c1) = (c.saturating_sub(ring), (c + ring).min(columns - 1));
+                    let (r0, r1) = (r.saturating_sub(ring), (r + ring).min(rows - 1));
+                    for row in r0..=r1 {
+                        for col in c0..=c1 {
+                            found.extend(grid[row * columns + col].iter().filter(|&&o| o != k));
+                        }
+                    }
+                    let everything = c0 == 0 && r0 == 0 && c1 == columns - 1 && r1 == rows - 1;
+                    if found.len() >= want || everything {
+                        break;
+                    }
+                }
+                found.iter().map(|&o| nodes[o]).collect()
+            })
+            .collect()
     }
 }
 
@@ -145,10 +209,18 @@ impl Problem {
     /// the two time windows fit one after the other (Vidal et al. 2013's correlation);
     /// moves are only tried between such neighbours. Empty for depots.
     pub fn neighbours(&self, k: usize) -> Vec<Vec<usize>> {
+        let visits: Vec<usize> = self.visits().collect();
+        // A district has thousands of visits: only those near on the map are ranked.
+        let near = match &self.travel {
+            Travel::Streets(streets) if visits.len() > 1000 => Some(streets.near(&visits, 4 * k)),
+            _ => None,
+        };
         let mut out = vec![Vec::new(); self.nodes()];
-        for i in self.visits() {
-            let mut others: Vec<(i64, usize)> = self
-                .visits()
+        for (at, &i) in visits.iter().enumerate() {
+            let pool: &[usize] = near.as_ref().map_or(&visits, |n| &n[at]);
+            let mut others: Vec<(i64, usize)> = pool
+                .iter()
+                .copied()
                 .filter(|&j| j != i)
                 .map(|j| {
                     // Waiting or lateness when j follows i, or i follows j: the better order.
@@ -175,6 +247,49 @@ impl Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Many visits with the same window: the neighbours found on the grid are the nearest.
+    #[test]
+    fn grid_neighbours_are_the_nearest_ones() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        let places: Vec<(f64, f64)> = (0..3000)
+            .map(|_| {
+                (
+                    31.2 + rng.random::<f64>() * 0.1,
+                    121.4 + rng.random::<f64>() * 0.1,
+                )
+            })
+            .collect();
+        let node = Node {
+            ready: 0,
+            due: 86_400,
+            service: 0,
+            demand: 1,
+            prize: None,
+        };
+        let problem = Problem {
+            nodes: vec![node; places.len()],
+            first_visit: 0,
+            vehicles: Vec::new(),
+            travel: Travel::Streets(Streets::new(&places, 1.3, &[5.0])),
+            balance_weight: 0.0,
+        };
+        let on_grid = problem.neighbours(10);
+        // Compared by distance (two neighbours may be equally far): the ten smallest over
+        // every other visit.
+        for i in 0..places.len() {
+            let metres = |j: &usize| problem.arc(0, i, *j).0;
+            let mut exact: Vec<i64> = (0..places.len())
+                .filter(|&j| j != i)
+                .map(|j| metres(&j))
+                .collect();
+            exact.sort_unstable();
+            exact.truncate(10);
+            let found: Vec<i64> = on_grid[i].iter().map(metres).collect();
+            assert_eq!(found, exact, "visit {i}");
+        }
+    }
     use crate::domain::Coordinates;
     use crate::plan::travel;
 
