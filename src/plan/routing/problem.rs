@@ -278,7 +278,7 @@ mod tests {
         let on_grid = problem.neighbours(10);
         // Compared by distance (two neighbours may be equally far): the ten smallest over
         // every other visit.
-        for i in 0..places.len() {
+        for (i, found) in on_grid.iter().enumerate() {
             let metres = |j: &usize| problem.arc(0, i, *j).0;
             let mut exact: Vec<i64> = (0..places.len())
                 .filter(|&j| j != i)
@@ -286,7 +286,7 @@ mod tests {
                 .collect();
             exact.sort_unstable();
             exact.truncate(10);
-            let found: Vec<i64> = on_grid[i].iter().map(metres).collect();
+            let found: Vec<i64> = found.iter().map(metres).collect();
             assert_eq!(found, exact, "visit {i}");
         }
     }
