@@ -17,6 +17,7 @@ pub struct Config {
     pub district: DistrictConfig,
     pub slots: SlotsConfig,
     pub visits: VisitsConfig,
+    pub access: AccessConfig,
     pub tubes: TubesConfig,
 }
 
@@ -65,6 +66,12 @@ pub struct VisitsConfig {
     pub replan_seconds: f64,
     pub solver_patience: u64,
     pub seed: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessConfig {
+    pub session_hours: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -172,6 +179,9 @@ impl Config {
         }
         if self.visits.solver_patience == 0 {
             return fail("visits.solver_patience", "must be at least 1");
+        }
+        if !(self.access.session_hours > 0.0 && self.access.session_hours <= 24.0 * 30.0) {
+            return fail("access.session_hours", "must be above 0 and at most 720");
         }
         if !(1..=50).contains(&self.tubes.pool_size) {
             return fail("tubes.pool_size", "must be between 1 and 50");

@@ -4,6 +4,7 @@
 //! Data flows one way: CSV → [`import`] → [`domain`] → [`store`]; [`api`] reads and writes
 //! through [`store`].
 
+pub mod access;
 pub mod api;
 pub mod config;
 pub mod demo;

@@ -83,6 +83,16 @@ enum Command {
         #[command(subcommand)]
         what: Export,
     },
+    /// Office and lab accounts.
+    User {
+        #[command(subcommand)]
+        what: UserCommand,
+    },
+    /// Mobile teams' logins.
+    Team {
+        #[command(subcommand)]
+        what: TeamCommand,
+    },
     /// Solve a Solomon VRPTW instance (DIMACS 2021 convention) and print the routes as JSON.
     SolveVrptw {
         file: PathBuf,
@@ -111,6 +121,30 @@ enum Command {
         /// Import but do not serve.
         #[arg(long)]
         no_serve: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account. The password is read from SWEEP_PASSWORD, or else from the first
+    /// line of standard input (never from the command line, which others can see).
+    Add {
+        #[arg(long)]
+        login: String,
+        /// office or lab.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TeamCommand {
+    /// Give team CODE a new PIN (printed once; only its hash is stored).
+    Pin {
+        code: String,
+        /// The PIN to set (4–12 digits); default: six random digits.
+        #[arg(long)]
+        pin: Option<String>,
     },
 }
 
@@ -234,6 +268,72 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     ExitCode::FAILURE
                 }
             });
+        }
+        Command::User {
+            what: UserCommand::Add { login, role },
+        } => {
+            let role = match role.as_str() {
+                "office" | "lab" => role,
+                other => anyhow::bail!("--role: '{other}' is not office or lab"),
+            };
+            let login = login.trim();
+            if login.is_empty() || login.chars().count() > 64 {
+                anyhow::bail!("--login: 1 to 64 characters");
+            }
+            let password = match std::env::var("SWEEP_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            if password.chars().count() < 8 {
+                anyhow::bail!("the password needs at least 8 characters");
+            }
+            let db = open(&config)?;
+            let mut conn = db.conn()?;
+            if sweep::store::access::account(&mut conn, login)?.is_some() {
+                anyhow::bail!("--login: '{login}' already exists");
+            }
+            let now = chrono::Utc::now().naive_utc();
+            sweep::store::access::add_account(
+                &mut conn,
+                login,
+                &role,
+                &sweep::access::hash_secret(&password),
+                now,
+            )?;
+            sweep::store::access::audit(
+                &mut conn,
+                "command line",
+                &format!("add {role} account"),
+                login,
+                now,
+            )?;
+            eprintln!("{role} account '{login}' added");
+        }
+        Command::Team {
+            what: TeamCommand::Pin { code, pin },
+        } => {
+            let pin = pin.unwrap_or_else(sweep::access::new_pin);
+            if !(4..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+                anyhow::bail!("--pin: 4 to 12 digits");
+            }
+            let db = open(&config)?;
+            let mut conn = db.conn()?;
+            let Some((team_id, _, _)) = sweep::store::access::team_pin(&mut conn, &code)? else {
+                anyhow::bail!("no team '{code}' is stored; import teams.csv first");
+            };
+            sweep::store::access::set_team_pin(
+                &mut conn,
+                team_id,
+                &sweep::access::hash_secret(&pin),
+            )?;
+            let now = chrono::Utc::now().naive_utc();
+            sweep::store::access::audit(&mut conn, "command line", "set team PIN", &code, now)?;
+            println!("{pin}");
+            eprintln!("team {code}: the PIN above is shown once; only its hash is kept");
         }
         Command::Publish { date } => {
             rounds::publish_round(&open(&config)?, date)?;

@@ -152,7 +152,9 @@ fn a_replan_keeps_done_stops_and_told_times_and_knocks_again_later(db: &TestDb) 
                 resident_id: stop.resident_id,
                 team_id: team,
                 outcome,
+                tube_code: None,
                 note: "",
+                recorded_by: "test",
                 recorded_at: utc_at(db, stop.ends_at),
             },
         )

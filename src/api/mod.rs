@@ -1,8 +1,11 @@
 //! The HTTP service. Handlers are grouped by who calls them; this module builds the
 //! application: routes, JSON errors, request logging without personal data.
 
+mod auth;
 mod error;
 mod health;
+mod office;
+mod team;
 
 use std::net::TcpListener;
 use std::time::Instant;
@@ -27,9 +30,11 @@ impl Application {
         let listener = TcpListener::bind(&config.server.bind)?;
         let port = listener.local_addr()?.port();
         let db = web::Data::new(db);
+        let shared_config = web::Data::new(config.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(db.clone())
+                .app_data(shared_config.clone())
                 .app_data(web::JsonConfig::default().error_handler(error::json_error))
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
@@ -52,6 +57,14 @@ impl Application {
                     }
                 })
                 .route("/healthz", web::get().to(health::healthz))
+                .service(
+                    web::scope("/api/v1")
+                        .route("/sessions", web::post().to(auth::login))
+                        .route("/team-sessions", web::post().to(auth::team_login))
+                        .route("/team/route", web::get().to(team::my_route))
+                        .route("/team/outcomes", web::post().to(team::record_outcome))
+                        .route("/office/audit", web::get().to(office::audit_trail)),
+                )
                 .default_service(web::to(error::not_found))
         })
         .shutdown_timeout(config.server.shutdown_timeout_seconds)

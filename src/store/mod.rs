@@ -2,6 +2,7 @@
 //! scale-out backend), chosen from the database URL. Migrations for each backend are built
 //! into the binary and applied when the database is opened.
 
+pub mod access;
 pub mod roster;
 pub mod rounds;
 pub mod routes;

@@ -125,7 +125,10 @@ pub struct NewOutcome<'a> {
     pub resident_id: i64,
     pub team_id: i64,
     pub outcome: &'a str,
+    pub tube_code: Option<&'a str>,
     pub note: &'a str,
+    /// Who recorded it, as the audit names them (`team:T001`).
+    pub recorded_by: &'a str,
     pub recorded_at: chrono::NaiveDateTime,
 }
 
@@ -214,4 +217,79 @@ pub fn team_days(
         .select((teams::code, TeamRouteRow::as_select()))
         .order(teams::code)
         .load(conn)
+}
+
+/// One stop of a team's route as the team sees it.
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct TeamStop {
+    pub seq: i32,
+    pub resident_id: i64,
+    pub resident: String,
+    pub name: String,
+    pub phone_masked: Option<String>,
+    pub address: String,
+    pub unit: String,
+    pub floor: i32,
+    pub room: String,
+    pub has_elevator: bool,
+    pub notes: String,
+    pub available_from: Option<i32>,
+    pub available_to: Option<i32>,
+    pub arrive_at: i32,
+    pub starts_at: i32,
+    pub ends_at: i32,
+}
+
+pub fn team_stops(
+    conn: &mut DbConnection,
+    round_id: i64,
+    team_id: i64,
+) -> QueryResult<Vec<TeamStop>> {
+    route_stops::table
+        .inner_join(residents::table.inner_join(buildings::table))
+        .filter(route_stops::round_id.eq(round_id))
+        .filter(route_stops::team_id.eq(team_id))
+        .select((
+            route_stops::seq,
+            residents::id,
+            residents::code,
+            residents::name,
+            residents::phone_masked,
+            buildings::address,
+            residents::unit,
+            residents::floor,
+            residents::room,
+            buildings::has_elevator,
+            residents::notes,
+            residents::available_from,
+            residents::available_to,
+            route_stops::arrive_at,
+            route_stops::starts_at,
+            route_stops::ends_at,
+        ))
+        .order(route_stops::seq)
+        .load(conn)
+}
+
+/// The team whose route holds this resident in this round, if any.
+pub fn team_of_stop(
+    conn: &mut DbConnection,
+    round_id: i64,
+    resident_id: i64,
+) -> QueryResult<Option<i64>> {
+    route_stops::table
+        .filter(route_stops::round_id.eq(round_id))
+        .filter(route_stops::resident_id.eq(resident_id))
+        .select(route_stops::team_id)
+        .first(conn)
+        .optional()
+}
+
+/// A resident's id by code.
+pub fn resident_id(conn: &mut DbConnection, code: &str) -> QueryResult<Option<i64>> {
+    residents::table
+        .filter(residents::code.eq(code))
+        .select(residents::id)
+        .first(conn)
+        .optional()
 }

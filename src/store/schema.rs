@@ -77,6 +77,7 @@ diesel::table! {
         shift_end -> Integer,
         speed_kmh -> Double,
         max_visits -> Integer,
+        pin_hash -> Nullable<Text>,
     }
 }
 
@@ -180,8 +181,50 @@ diesel::table! {
         resident_id -> BigInt,
         team_id -> BigInt,
         outcome -> Text,
+        tube_code -> Nullable<Text>,
         note -> Text,
+        recorded_by -> Text,
         recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    accounts (id) {
+        id -> BigInt,
+        login -> Text,
+        role -> Text,
+        password_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Binary,
+        role -> Text,
+        account_id -> Nullable<BigInt>,
+        team_id -> Nullable<BigInt>,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit (id) {
+        id -> BigInt,
+        actor -> Text,
+        action -> Text,
+        subject -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    handled_requests (request_id) {
+        request_id -> Text,
+        actor -> Text,
+        status -> Integer,
+        body -> Text,
+        handled_at -> Timestamp,
     }
 }
 
@@ -212,4 +255,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     route_stops,
     route_unvisited,
     visit_outcomes,
+    accounts,
+    sessions,
+    audit,
+    handled_requests,
 );

@@ -40,7 +40,9 @@ CREATE TABLE visit_outcomes (
     resident_id    BIGINT NOT NULL REFERENCES residents (id),
     team_id        BIGINT NOT NULL REFERENCES teams (id),
     outcome        TEXT NOT NULL CHECK (outcome IN ('sampled', 'not_home', 'refused', 'moved_away', 'unable')),
+    tube_code      TEXT,
     note           TEXT NOT NULL,
+    recorded_by    TEXT NOT NULL,
     recorded_at    TIMESTAMP NOT NULL
 );
 CREATE INDEX visit_outcomes_round ON visit_outcomes (round_id, resident_id);

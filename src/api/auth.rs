@@ -1,0 +1,214 @@
+//! Logging in, and who is asking: an office or lab account with a password, or a team with
+//! its code and PIN, gets an expiring bearer token; every other endpoint takes the token
+//! and knows the caller's role (and team).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpRequest};
+use chrono::{NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{blocking, ApiError};
+use crate::access::{self, Role};
+use crate::config::Config;
+use crate::store::access::{self as stored, SessionRow};
+use crate::store::Db;
+
+/// The caller of an endpoint, from its bearer token.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub role: Role,
+    pub team_id: Option<i64>,
+    /// As the audit record names them: `office:<login>`, `lab:<login>`, `team:<code>`.
+    pub name: String,
+}
+
+impl Actor {
+    pub fn require(&self, role: Role) -> Result<(), ApiError> {
+        if self.role == role {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("this needs the {} role", role.as_str()),
+            ))
+        }
+    }
+}
+
+fn unauthorized(message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+}
+
+impl FromRequest for Actor {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Actor, ApiError>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let token = request
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::to_string);
+        let db = request.app_data::<web::Data<Db>>().cloned();
+        Box::pin(async move {
+            let token =
+                token.ok_or_else(|| unauthorized("log in first: Authorization: Bearer <token>"))?;
+            let db = db.ok_or_else(|| ApiError::internal("no database"))?;
+            blocking(move || {
+                let mut conn = db.conn()?;
+                let now = Utc::now().naive_utc();
+                let session = stored::session(&mut conn, &access::token_hash(&token), now)?
+                    .ok_or_else(|| unauthorized("the token is unknown or expired; log in again"))?;
+                let role = Role::parse(&session.role).map_err(ApiError::internal)?;
+                let name = match (session.team_id, session.account_id) {
+                    (Some(team), _) => format!("team:{}", team_code(&mut conn, team)?),
+                    (None, Some(account)) => {
+                        format!("{}:{}", role.as_str(), account_login(&mut conn, account)?)
+                    }
+                    (None, None) => return Err(ApiError::internal("a session without an owner")),
+                };
+                Ok(Actor {
+                    role,
+                    team_id: session.team_id,
+                    name,
+                })
+            })
+            .await
+        })
+    }
+}
+
+fn team_code(conn: &mut crate::store::DbConnection, id: i64) -> Result<String, ApiError> {
+    use crate::store::schema::teams;
+    use diesel::prelude::*;
+    Ok(teams::table.find(id).select(teams::code).first(conn)?)
+}
+
+fn account_login(conn: &mut crate::store::DbConnection, id: i64) -> Result<String, ApiError> {
+    use crate::store::schema::accounts;
+    use diesel::prelude::*;
+    Ok(accounts::table
+        .find(id)
+        .select(accounts::login)
+        .first(conn)?)
+}
+
+#[derive(Deserialize)]
+pub struct Login {
+    login: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+pub struct TeamLogin {
+    team: String,
+    pin: String,
+}
+
+#[derive(Serialize)]
+pub struct Session {
+    token: String,
+    role: &'static str,
+    expires_at: NaiveDateTime,
+}
+
+fn open(
+    db: &Db,
+    config: &Config,
+    role: Role,
+    account_id: Option<i64>,
+    team_id: Option<i64>,
+) -> Result<Session, ApiError> {
+    let (token, token_hash) = access::new_token();
+    let expires_at = Utc::now().naive_utc()
+        + chrono::Duration::minutes((config.access.session_hours * 60.0).round() as i64);
+    stored::open_session(
+        &mut *db.conn()?,
+        &SessionRow {
+            token_hash,
+            role: role.as_str().to_string(),
+            account_id,
+            team_id,
+            expires_at,
+        },
+    )?;
+    Ok(Session {
+        token,
+        role: role.as_str(),
+        expires_at,
+    })
+}
+
+/// The same answer whether the login or the password is wrong.
+fn wrong_credentials() -> ApiError {
+    unauthorized("wrong login or password")
+}
+
+/// `POST /api/v1/sessions` — an office or lab account logs in.
+pub async fn login(
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    body: web::Json<Login>,
+) -> Result<(web::Json<Session>, StatusCode), ApiError> {
+    let body = body.into_inner();
+    let session = blocking(move || {
+        let account = stored::account(&mut *db.conn()?, &body.login)?;
+        // Hash even for an unknown login, so that timing does not tell which logins exist.
+        let stored_hash = account
+            .as_ref()
+            .map_or(UNKNOWN_HASH, |a| a.password_hash.as_str());
+        let matches = access::secret_matches(&body.password, stored_hash);
+        let account = account.filter(|_| matches).ok_or_else(wrong_credentials)?;
+        let role = Role::parse(&account.role).map_err(ApiError::internal)?;
+        open(&db, &config, role, Some(account.id), None)
+    })
+    .await?;
+    Ok((web::Json(session), StatusCode::CREATED))
+}
+
+/// `POST /api/v1/team-sessions` — a mobile team (or a site's samplers) logs in with its
+/// code and PIN.
+pub async fn team_login(
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    body: web::Json<TeamLogin>,
+) -> Result<(web::Json<Session>, StatusCode), ApiError> {
+    let body = body.into_inner();
+    let session = blocking(move || {
+        let team = stored::team_pin(&mut *db.conn()?, &body.team)?;
+        let stored_hash = team
+            .as_ref()
+            .and_then(|t| t.2.as_deref())
+            .unwrap_or(UNKNOWN_HASH);
+        let matches = access::secret_matches(&body.pin, stored_hash);
+        let team = team
+            .filter(|_| matches)
+            .ok_or_else(|| unauthorized("wrong team or PIN"))?;
+        open(&db, &config, Role::Team, None, Some(team.0))
+    })
+    .await?;
+    Ok((web::Json(session), StatusCode::CREATED))
+}
+
+/// A valid argon2 hash of no password anyone has, checked against for unknown logins.
+const UNKNOWN_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c3dlZXAtbm8tc3VjaC11c2Vy$wD1TnGTnAo5cQbrqfP7gWUE27yTEcTQRt9OzgI2rqBA";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Unknown logins are checked against this hash so that they take as long as known
+    /// ones: it must parse, or the check would return at once.
+    #[test]
+    fn the_stand_in_hash_parses_and_matches_nothing() {
+        assert!(argon2::password_hash::PasswordHash::new(UNKNOWN_HASH).is_ok());
+        assert!(!access::secret_matches("", UNKNOWN_HASH));
+        assert!(!access::secret_matches("office-password", UNKNOWN_HASH));
+    }
+}

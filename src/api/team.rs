@@ -1,0 +1,275 @@
+//! Endpoints for a mobile team on its phone: today's route, and what happened at a door.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::{NaiveDate, Utc};
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+
+use super::auth::Actor;
+use super::{blocking, ApiError};
+use crate::access::Role;
+use crate::config::Config;
+use crate::domain::TimeOfDay;
+use crate::store::access as stored_access;
+use crate::store::rounds::{self as stored_rounds, RoundRow};
+use crate::store::routes::{self, NewOutcome};
+use crate::store::{Db, DbConnection};
+
+#[derive(Deserialize)]
+pub struct DateQuery {
+    date: Option<NaiveDate>,
+}
+
+#[derive(Serialize)]
+pub struct RouteView {
+    team: String,
+    date: NaiveDate,
+    stops: Vec<StopView>,
+}
+
+#[derive(Serialize)]
+pub struct StopView {
+    seq: i32,
+    resident: String,
+    name: String,
+    /// Masked: the last four digits are enough to confirm who answers.
+    phone: Option<String>,
+    address: String,
+    unit: String,
+    floor: i32,
+    room: String,
+    elevator: bool,
+    notes: String,
+    /// `HH:MM-HH:MM`, when the resident said they can be visited.
+    available: Option<String>,
+    eta: String,
+    /// The last outcome recorded at this door today, if any.
+    outcome: Option<String>,
+}
+
+fn today(config: &Config) -> NaiveDate {
+    Utc::now()
+        .with_timezone(&config.district.timezone)
+        .date_naive()
+}
+
+fn round_on(conn: &mut DbConnection, date: NaiveDate) -> Result<RoundRow, ApiError> {
+    stored_rounds::round_on(conn, date)?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_round",
+            format!("no round is planned on {date}"),
+        )
+        .with_field("date")
+    })
+}
+
+fn clock(seconds: i32) -> String {
+    format!("{:02}:{:02}", seconds / 3600, seconds / 60 % 60)
+}
+
+/// `GET /api/v1/team/route?date=YYYY-MM-DD` — the calling team's stops, in order.
+pub async fn my_route(
+    actor: Actor,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    query: web::Query<DateQuery>,
+) -> Result<web::Json<RouteView>, ApiError> {
+    actor.require(Role::Team)?;
+    let date = query.date.unwrap_or_else(|| today(&config));
+    let team_id = actor.team_id.expect("a team session names its team");
+    let view = blocking(move || {
+        let mut conn = db.conn()?;
+        let round = round_on(&mut conn, date)?;
+        let stops = routes::team_stops(&mut conn, round.id, team_id)?;
+        let mut last_outcome = std::collections::HashMap::new();
+        for o in routes::outcomes(&mut conn, round.id)? {
+            last_outcome.insert(o.resident_id, o.outcome);
+        }
+        let window = |from: Option<i32>, to: Option<i32>| {
+            (from.is_some() || to.is_some()).then(|| {
+                let show = |m: Option<i32>, default: i32| {
+                    TimeOfDay::from_minutes(m.unwrap_or(default))
+                        .map_or(String::new(), |t| t.to_string())
+                };
+                format!("{}-{}", show(from, 0), show(to, 24 * 60))
+            })
+        };
+        Ok(RouteView {
+            team: actor.name.trim_start_matches("team:").to_string(),
+            date,
+            stops: stops
+                .into_iter()
+                .map(|s| StopView {
+                    seq: s.seq,
+                    outcome: last_outcome.get(&s.resident_id).cloned(),
+                    resident: s.resident,
+                    name: s.name,
+                    phone: s.phone_masked,
+                    address: s.address,
+                    unit: s.unit,
+                    floor: s.floor,
+                    room: s.room,
+                    elevator: s.has_elevator,
+                    notes: s.notes,
+                    available: window(s.available_from, s.available_to),
+                    eta: clock(s.starts_at),
+                })
+                .collect(),
+        })
+    })
+    .await?;
+    Ok(web::Json(view))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Sampled,
+    NotHome,
+    Refused,
+    MovedAway,
+    Unable,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Sampled => "sampled",
+            Outcome::NotHome => "not_home",
+            Outcome::Refused => "refused",
+            Outcome::MovedAway => "moved_away",
+            Outcome::Unable => "unable",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeRequest {
+    /// Made by the phone; a retry sends the same one.
+    request_id: uuid::Uuid,
+    resident: String,
+    outcome: Outcome,
+    tube_code: Option<String>,
+    #[serde(default)]
+    note: String,
+    date: Option<NaiveDate>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct OutcomeRecorded {
+    resident: String,
+    outcome: Outcome,
+    recorded_at: chrono::NaiveDateTime,
+}
+
+/// `POST /api/v1/team/outcomes` — what happened at a door on the calling team's route.
+/// Idempotent by `request_id`: a retry gets the first answer and records nothing.
+pub async fn record_outcome(
+    actor: Actor,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    body: web::Json<OutcomeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Team)?;
+    let body = body.into_inner();
+    let tube_code = body
+        .tube_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if body.outcome == Outcome::Sampled && tube_code.is_none() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "a sampled visit needs the tube code",
+        )
+        .with_field("tube_code"));
+    }
+    if tube_code.is_some_and(|t| t.chars().count() > 64) || body.note.chars().count() > 500 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "tube_code is at most 64 characters, note at most 500",
+        )
+        .with_field(if body.note.chars().count() > 500 {
+            "note"
+        } else {
+            "tube_code"
+        }));
+    }
+    let tube_code = tube_code.map(str::to_string);
+    let date = body.date.unwrap_or_else(|| today(&config));
+    let team_id = actor.team_id.expect("a team session names its team");
+    let (status, answer) = blocking(move || {
+        let mut conn = db.conn()?;
+        conn.transaction(|conn| {
+            let request_id = body.request_id.to_string();
+            if let Some((by, status, answer)) = stored_access::handled(conn, &request_id)? {
+                if by != actor.name {
+                    return Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "request_id_taken",
+                        "this request_id was already used by someone else; make a new one",
+                    )
+                    .with_field("request_id"));
+                }
+                return Ok((status as u16, answer));
+            }
+            let round = round_on(conn, date)?;
+            let resident_id = routes::resident_id(conn, &body.resident)?.ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "unknown_resident",
+                    "no resident has this code",
+                )
+                .with_field("resident")
+            })?;
+            if routes::team_of_stop(conn, round.id, resident_id)? != Some(team_id) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "not_on_your_route",
+                    "this resident is not on your route today",
+                )
+                .with_field("resident"));
+            }
+            let now = Utc::now().naive_utc();
+            routes::record_outcome(
+                conn,
+                &NewOutcome {
+                    round_id: round.id,
+                    resident_id,
+                    team_id,
+                    outcome: body.outcome.as_str(),
+                    tube_code: tube_code.as_deref(),
+                    note: body.note.trim(),
+                    recorded_by: &actor.name,
+                    recorded_at: now,
+                },
+            )?;
+            stored_access::audit(
+                conn,
+                &actor.name,
+                &format!("visit outcome {}", body.outcome.as_str()),
+                &format!("resident {} on {date}", body.resident),
+                now,
+            )?;
+            let answer = serde_json::to_string(&OutcomeRecorded {
+                resident: body.resident.clone(),
+                outcome: body.outcome,
+                recorded_at: now,
+            })
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+            stored_access::remember(conn, &request_id, &actor.name, 201, &answer, now)?;
+            Ok((201, answer))
+        })
+    })
+    .await?;
+    Ok(
+        HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
+            .content_type("application/json")
+            .body(answer),
+    )
+}
