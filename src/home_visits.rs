@@ -20,6 +20,7 @@ use crate::plan::visits::{
 use crate::rounds::RoundError;
 use crate::store::rounds::{self as stored_rounds, RoundRow};
 use crate::store::routes::{self, RouteRows, StopRow, TeamRouteRow, UnvisitedRow};
+use crate::store::tubes;
 use crate::store::{Db, DbConnection};
 
 /// Outcomes after which a resident needs no more visits this round.
@@ -134,6 +135,9 @@ fn load_day(
     let visitors = routes::home_visitors(conn)?;
     let stored = routes::stops(conn, round.id)?;
     let outcomes = routes::outcomes(conn, round.id)?;
+    // Residents whose pool was positive (or whose tube was invalid) are visited again,
+    // whatever their door said before: the positive ones first of all.
+    let retests = tubes::retests_needed(conn, round.id)?;
     let local_seconds = |t: NaiveDateTime| seconds_of_round_day(config, round.date, t);
     let at_seconds = at.map(|t| i64::from(t.minutes()) * 60);
 
@@ -153,9 +157,10 @@ fn load_day(
         door.2 += u32::from(o.outcome == "sampled");
     }
     let is_done = |resident: i64| {
-        last_outcome
-            .get(&resident)
-            .is_some_and(|(o, _)| FINAL_OUTCOMES.contains(o))
+        !retests.contains_key(&resident)
+            && last_outcome
+                .get(&resident)
+                .is_some_and(|(o, _)| FINAL_OUTCOMES.contains(o))
     };
 
     let promised: HashMap<i64, i64> = if round.is_published() {
@@ -190,7 +195,7 @@ fn load_day(
             floor: v.floor,
             has_elevator: v.has_elevator,
             window,
-            urgent: false,
+            urgent: retests.get(&v.id).is_some_and(|s| s == "positive"),
             not_before: not_home_at.map(|t| t + knock_again),
             // A knock that found nobody voids the time the resident was told.
             promised: promised

@@ -4,7 +4,9 @@
 mod auth;
 mod error;
 mod health;
+mod lab;
 mod office;
+mod site;
 mod team;
 
 use std::net::TcpListener;
@@ -63,6 +65,11 @@ impl Application {
                         .route("/team-sessions", web::post().to(auth::team_login))
                         .route("/team/route", web::get().to(team::my_route))
                         .route("/team/outcomes", web::post().to(team::record_outcome))
+                        .route("/site/tubes", web::post().to(site::open_tube))
+                        .route("/site/tubes/{code}/close", web::post().to(site::close_tube))
+                        .route("/site/scans", web::post().to(site::scan))
+                        .route("/lab/results", web::post().to(lab::record_result))
+                        .route("/office/recalls", web::get().to(office::recalls))
                         .route("/office/audit", web::get().to(office::audit_trail)),
                 )
                 .default_service(web::to(error::not_found))
@@ -95,4 +102,52 @@ pub async fn blocking<T: Send + 'static>(
     web::block(work)
         .await
         .map_err(|_| ApiError::internal("the worker stopped"))?
+}
+
+/// Runs a change at most once per client-made `request_id`, inside the caller's
+/// transaction: a retry by the same caller gets the first answer (status and JSON body)
+/// and changes nothing; the same id from someone else is refused.
+pub fn once(
+    conn: &mut crate::store::DbConnection,
+    request_id: uuid::Uuid,
+    actor: &str,
+    change: impl FnOnce(&mut crate::store::DbConnection) -> Result<(u16, String), ApiError>,
+) -> Result<(u16, String), ApiError> {
+    use crate::store::access::{handled, remember};
+    let request_id = request_id.to_string();
+    if let Some((by, status, answer)) = handled(conn, &request_id)? {
+        if by != actor {
+            return Err(ApiError::new(
+                actix_web::http::StatusCode::CONFLICT,
+                "request_id_taken",
+                "this request_id was already used by someone else; make a new one",
+            )
+            .with_field("request_id"));
+        }
+        return Ok((status as u16, answer));
+    }
+    let (status, answer) = change(conn)?;
+    remember(
+        conn,
+        &request_id,
+        actor,
+        i32::from(status),
+        &answer,
+        chrono::Utc::now().naive_utc(),
+    )?;
+    Ok((status, answer))
+}
+
+/// A stored answer as the response.
+pub fn answer((status, body): (u16, String)) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK),
+    )
+    .content_type("application/json")
+    .body(body)
+}
+
+/// The body as JSON text, for storing with the request id.
+pub fn json_text(value: &impl serde::Serialize) -> Result<String, ApiError> {
+    serde_json::to_string(value).map_err(|e| ApiError::internal(e.to_string()))
 }

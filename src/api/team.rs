@@ -7,7 +7,7 @@ use diesel::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::auth::Actor;
-use super::{blocking, ApiError};
+use super::{answer, blocking, json_text, once, ApiError};
 use crate::access::Role;
 use crate::config::Config;
 use crate::domain::TimeOfDay;
@@ -48,13 +48,13 @@ pub struct StopView {
     outcome: Option<String>,
 }
 
-fn today(config: &Config) -> NaiveDate {
+pub(super) fn today(config: &Config) -> NaiveDate {
     Utc::now()
         .with_timezone(&config.district.timezone)
         .date_naive()
 }
 
-fn round_on(conn: &mut DbConnection, date: NaiveDate) -> Result<RoundRow, ApiError> {
+pub(super) fn round_on(conn: &mut DbConnection, date: NaiveDate) -> Result<RoundRow, ApiError> {
     stored_rounds::round_on(conn, date)?.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -203,73 +203,57 @@ pub async fn record_outcome(
     let tube_code = tube_code.map(str::to_string);
     let date = body.date.unwrap_or_else(|| today(&config));
     let team_id = actor.team_id.expect("a team session names its team");
-    let (status, answer) = blocking(move || {
+    let stored = blocking(move || {
         let mut conn = db.conn()?;
         conn.transaction(|conn| {
-            let request_id = body.request_id.to_string();
-            if let Some((by, status, answer)) = stored_access::handled(conn, &request_id)? {
-                if by != actor.name {
-                    return Err(ApiError::new(
-                        StatusCode::CONFLICT,
-                        "request_id_taken",
-                        "this request_id was already used by someone else; make a new one",
+            once(conn, body.request_id, &actor.name.clone(), |conn| {
+                let round = round_on(conn, date)?;
+                let resident_id = routes::resident_id(conn, &body.resident)?.ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "unknown_resident",
+                        "no resident has this code",
                     )
-                    .with_field("request_id"));
+                    .with_field("resident")
+                })?;
+                if routes::team_of_stop(conn, round.id, resident_id)? != Some(team_id) {
+                    return Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "not_on_your_route",
+                        "this resident is not on your route today",
+                    )
+                    .with_field("resident"));
                 }
-                return Ok((status as u16, answer));
-            }
-            let round = round_on(conn, date)?;
-            let resident_id = routes::resident_id(conn, &body.resident)?.ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "unknown_resident",
-                    "no resident has this code",
-                )
-                .with_field("resident")
-            })?;
-            if routes::team_of_stop(conn, round.id, resident_id)? != Some(team_id) {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "not_on_your_route",
-                    "this resident is not on your route today",
-                )
-                .with_field("resident"));
-            }
-            let now = Utc::now().naive_utc();
-            routes::record_outcome(
-                conn,
-                &NewOutcome {
-                    round_id: round.id,
-                    resident_id,
-                    team_id,
-                    outcome: body.outcome.as_str(),
-                    tube_code: tube_code.as_deref(),
-                    note: body.note.trim(),
-                    recorded_by: &actor.name,
+                let now = Utc::now().naive_utc();
+                routes::record_outcome(
+                    conn,
+                    &NewOutcome {
+                        round_id: round.id,
+                        resident_id,
+                        team_id,
+                        outcome: body.outcome.as_str(),
+                        tube_code: tube_code.as_deref(),
+                        note: body.note.trim(),
+                        recorded_by: &actor.name,
+                        recorded_at: now,
+                    },
+                )?;
+                stored_access::audit(
+                    conn,
+                    &actor.name,
+                    &format!("visit outcome {}", body.outcome.as_str()),
+                    &format!("resident {} on {date}", body.resident),
+                    now,
+                )?;
+                let answer = json_text(&OutcomeRecorded {
+                    resident: body.resident.clone(),
+                    outcome: body.outcome,
                     recorded_at: now,
-                },
-            )?;
-            stored_access::audit(
-                conn,
-                &actor.name,
-                &format!("visit outcome {}", body.outcome.as_str()),
-                &format!("resident {} on {date}", body.resident),
-                now,
-            )?;
-            let answer = serde_json::to_string(&OutcomeRecorded {
-                resident: body.resident.clone(),
-                outcome: body.outcome,
-                recorded_at: now,
+                })?;
+                Ok((201, answer))
             })
-            .map_err(|e| ApiError::internal(e.to_string()))?;
-            stored_access::remember(conn, &request_id, &actor.name, 201, &answer, now)?;
-            Ok((201, answer))
         })
     })
     .await?;
-    Ok(
-        HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
-            .content_type("application/json")
-            .body(answer),
-    )
+    Ok(answer(stored))
 }

@@ -8,6 +8,7 @@ pub mod rounds;
 pub mod routes;
 pub mod schema;
 mod settings;
+pub mod tubes;
 
 use std::time::Duration;
 

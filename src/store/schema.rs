@@ -228,7 +228,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tubes (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        code -> Text,
+        team_id -> BigInt,
+        pool_size -> Integer,
+        status -> Text,
+        opened_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        result_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    samples (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        resident_id -> BigInt,
+        tube_id -> BigInt,
+        taken_at -> Timestamp,
+        taken_by -> Text,
+    }
+}
+
 diesel::joinable!(buildings -> communities (community_id));
+diesel::joinable!(samples -> tubes (tube_id));
+diesel::joinable!(samples -> residents (resident_id));
 diesel::joinable!(residents -> buildings (building_id));
 diesel::joinable!(slot_assignments -> residents (resident_id));
 diesel::joinable!(slot_assignments -> sites (site_id));
@@ -259,4 +286,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     audit,
     handled_requests,
+    tubes,
+    samples,
 );

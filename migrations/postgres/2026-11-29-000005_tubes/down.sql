@@ -1,0 +1,2 @@
+DROP TABLE samples;
+DROP TABLE tubes;

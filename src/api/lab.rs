@@ -1,0 +1,118 @@
+//! Endpoints for the laboratory: a tube's result.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+
+use super::auth::Actor;
+use super::{answer, blocking, json_text, once, ApiError};
+use crate::access::Role;
+use crate::store::{access as stored_access, tubes, Db};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabResult {
+    Negative,
+    Positive,
+    Invalid,
+}
+
+impl LabResult {
+    fn as_str(self) -> &'static str {
+        match self {
+            LabResult::Negative => "negative",
+            LabResult::Positive => "positive",
+            LabResult::Invalid => "invalid",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TubeResult {
+    request_id: uuid::Uuid,
+    tube: String,
+    result: LabResult,
+}
+
+#[derive(Serialize)]
+struct Recorded {
+    tube: String,
+    result: LabResult,
+    /// Residents now to be sampled again (single tube after a positive pool).
+    recalled: i64,
+}
+
+/// `POST /api/v1/lab/results` — a closed tube's result. Positive: its residents go on the
+/// recall list for a single-tube retest (and into the home-visit plan if they cannot walk);
+/// invalid: they are sampled again.
+pub async fn record_result(
+    actor: Actor,
+    db: web::Data<Db>,
+    body: web::Json<TubeResult>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Lab)?;
+    let body = body.into_inner();
+    let stored = blocking(move || {
+        let mut conn = db.conn()?;
+        conn.transaction(|conn| {
+            once(conn, body.request_id, &actor.name.clone(), |conn| {
+                let code = body.tube.trim();
+                let tube = tubes::tube(conn, code)?.ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "unknown_tube",
+                        format!("no tube {code}"),
+                    )
+                    .with_field("tube")
+                })?;
+                match tube.status.as_str() {
+                    "closed" => {}
+                    "open" => {
+                        return Err(ApiError::new(
+                            StatusCode::CONFLICT,
+                            "tube_open",
+                            format!("tube {code} is still open"),
+                        )
+                        .with_field("tube"))
+                    }
+                    done => {
+                        return Err(ApiError::new(
+                            StatusCode::CONFLICT,
+                            "result_exists",
+                            format!("tube {code} already has a result: {done}"),
+                        )
+                        .with_field("tube"))
+                    }
+                }
+                let now = Utc::now().naive_utc();
+                tubes::set_result(conn, tube.id, body.result.as_str(), now)?;
+                stored_access::audit(
+                    conn,
+                    &actor.name,
+                    &format!("result {}", body.result.as_str()),
+                    &format!("tube {code}"),
+                    now,
+                )?;
+                let swabs = tubes::swabs_in(conn, tube.id)?;
+                let recalled = if body.result == LabResult::Negative {
+                    0
+                } else {
+                    swabs
+                };
+                Ok((
+                    201,
+                    json_text(&Recorded {
+                        tube: code.to_string(),
+                        result: body.result,
+                        recalled,
+                    })?,
+                ))
+            })
+        })
+    })
+    .await?;
+    Ok(answer(stored))
+}

@@ -1,0 +1,275 @@
+//! Endpoints for samplers (a team login) with a box of tubes: open a tube, scan residents'
+//! swabs into it, close it. A tube closes itself when it holds its pool size.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::{NaiveDate, Utc};
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+
+use super::auth::Actor;
+use super::team::{round_on, today};
+use super::{answer, blocking, json_text, once, ApiError};
+use crate::access::Role;
+use crate::config::Config;
+use crate::domain::IdNumber;
+use crate::store::schema::residents;
+use crate::store::tubes::{self, TubeRow};
+use crate::store::{self, access as stored_access, Db, DbConnection};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenTube {
+    request_id: uuid::Uuid,
+    /// The barcode on the tube.
+    tube: String,
+    /// Swabs it takes: default tubes.pool_size; 1 for single-tube retests.
+    pool_size: Option<i32>,
+    date: Option<NaiveDate>,
+}
+
+#[derive(Serialize)]
+struct TubeView {
+    tube: String,
+    pool_size: i32,
+    swabs: i64,
+    status: String,
+}
+
+fn conflict(code: &'static str, message: String, field: &str) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, code, message).with_field(field)
+}
+
+/// The caller's own tube by code.
+fn own_tube(conn: &mut DbConnection, actor: &Actor, code: &str) -> Result<TubeRow, ApiError> {
+    let tube = tubes::tube(conn, code)?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_tube",
+            format!("no tube {code} is open"),
+        )
+        .with_field("tube")
+    })?;
+    if Some(tube.team_id) != actor.team_id {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not_your_tube",
+            format!("tube {code} was opened by other samplers"),
+        )
+        .with_field("tube"));
+    }
+    Ok(tube)
+}
+
+fn view(conn: &mut DbConnection, code: &str) -> Result<String, ApiError> {
+    let tube =
+        tubes::tube(conn, code)?.ok_or_else(|| ApiError::internal("the tube just used is gone"))?;
+    json_text(&TubeView {
+        swabs: tubes::swabs_in(conn, tube.id)?,
+        tube: tube.code,
+        pool_size: tube.pool_size,
+        status: tube.status,
+    })
+}
+
+/// `POST /api/v1/site/tubes` — opens a tube.
+pub async fn open_tube(
+    actor: Actor,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    body: web::Json<OpenTube>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Team)?;
+    let body = body.into_inner();
+    let pool_size = body.pool_size.unwrap_or(config.tubes.pool_size as i32);
+    if !(1..=50).contains(&pool_size) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "pool_size is 1 to 50",
+        )
+        .with_field("pool_size"));
+    }
+    let code = body.tube.trim().to_string();
+    if code.is_empty() || code.chars().count() > 64 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "tube is 1 to 64 characters",
+        )
+        .with_field("tube"));
+    }
+    let date = body.date.unwrap_or_else(|| today(&config));
+    let stored = blocking(move || {
+        let mut conn = db.conn()?;
+        conn.transaction(|conn| {
+            once(conn, body.request_id, &actor.name.clone(), |conn| {
+                let round = round_on(conn, date)?;
+                if tubes::tube(conn, &code)?.is_some() {
+                    return Err(conflict(
+                        "tube_exists",
+                        format!("tube {code} was opened before"),
+                        "tube",
+                    ));
+                }
+                let now = Utc::now().naive_utc();
+                let team = actor.team_id.expect("a team session names its team");
+                tubes::open_tube(conn, round.id, &code, team, pool_size, now)?;
+                stored_access::audit(conn, &actor.name, "open tube", &code, now)?;
+                Ok((201, view(conn, &code)?))
+            })
+        })
+    })
+    .await?;
+    Ok(answer(stored))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scan {
+    request_id: uuid::Uuid,
+    tube: String,
+    /// The resident's code, or else their ID number as typed from the card.
+    resident: Option<String>,
+    id_number: Option<String>,
+}
+
+/// `POST /api/v1/site/scans` — a resident's swab into an open tube.
+pub async fn scan(
+    actor: Actor,
+    db: web::Data<Db>,
+    body: web::Json<Scan>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Team)?;
+    let body = body.into_inner();
+    let stored = blocking(move || {
+        let mut conn = db.conn()?;
+        conn.transaction(|conn| {
+            once(conn, body.request_id, &actor.name.clone(), |conn| {
+                let tube = own_tube(conn, &actor, body.tube.trim())?;
+                if tube.status != "open" {
+                    return Err(conflict("tube_closed", format!("tube {} is closed; open a new one", tube.code), "tube"));
+                }
+                let resident_id = find_resident(conn, body.resident.as_deref(), body.id_number.as_deref())?;
+                if let Some((earlier, status, _, at)) = tubes::latest_sample(conn, tube.round_id, resident_id)? {
+                    match status.as_str() {
+                        "positive" if tube.pool_size != 1 => {
+                            return Err(conflict(
+                                "needs_single_tube",
+                                format!("this resident's pool {earlier} was positive: the retest goes into a single tube"),
+                                "tube",
+                            ))
+                        }
+                        "positive" | "invalid" => {}
+                        _ => {
+                            return Err(conflict(
+                                "already_sampled",
+                                format!("already sampled this round, in tube {earlier} at {} UTC", at.format("%H:%M")),
+                                "resident",
+                            ))
+                        }
+                    }
+                }
+                let now = Utc::now().naive_utc();
+                tubes::add_sample(conn, tube.round_id, resident_id, tube.id, &actor.name, now)?;
+                if tubes::swabs_in(conn, tube.id)? >= i64::from(tube.pool_size) {
+                    tubes::close_tube(conn, tube.id, now)?;
+                }
+                stored_access::audit(conn, &actor.name, "scan", &format!("tube {}", tube.code), now)?;
+                Ok((201, view(conn, &tube.code)?))
+            })
+        })
+    })
+    .await?;
+    Ok(answer(stored))
+}
+
+fn find_resident(
+    conn: &mut DbConnection,
+    code: Option<&str>,
+    id_number: Option<&str>,
+) -> Result<i64, ApiError> {
+    use diesel::prelude::*;
+    let unknown = |field| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_resident",
+            "no resident matches",
+        )
+        .with_field(field)
+    };
+    match (code.map(str::trim).filter(|c| !c.is_empty()), id_number) {
+        (Some(code), _) => {
+            crate::store::routes::resident_id(conn, code)?.ok_or_else(|| unknown("resident"))
+        }
+        (None, Some(text)) => {
+            let id = IdNumber::parse(text).map_err(|e| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_field",
+                    format!("id_number {e}"),
+                )
+                .with_field("id_number")
+            })?;
+            let hash = store::personal_data_key(conn)?.id_hash(&id);
+            residents::table
+                .filter(residents::id_hash.eq(hash.as_bytes()))
+                .select(residents::id)
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| unknown("id_number"))
+        }
+        (None, None) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "send the resident's code or ID number",
+        )
+        .with_field("resident")),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Close {
+    request_id: uuid::Uuid,
+}
+
+/// `POST /api/v1/site/tubes/{code}/close` — closes a tube before it is full.
+pub async fn close_tube(
+    actor: Actor,
+    db: web::Data<Db>,
+    path: web::Path<String>,
+    body: web::Json<Close>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Team)?;
+    let code = path.into_inner();
+    let request_id = body.request_id;
+    let stored = blocking(move || {
+        let mut conn = db.conn()?;
+        conn.transaction(|conn| {
+            once(conn, request_id, &actor.name.clone(), |conn| {
+                let tube = own_tube(conn, &actor, &code)?;
+                if tube.status != "open" {
+                    return Err(conflict(
+                        "tube_closed",
+                        format!("tube {code} is already closed"),
+                        "tube",
+                    ));
+                }
+                if tubes::swabs_in(conn, tube.id)? == 0 {
+                    return Err(conflict(
+                        "tube_empty",
+                        format!("tube {code} holds no swab"),
+                        "tube",
+                    ));
+                }
+                let now = Utc::now().naive_utc();
+                tubes::close_tube(conn, tube.id, now)?;
+                stored_access::audit(conn, &actor.name, "close tube", &code, now)?;
+                Ok((200, view(conn, &code)?))
+            })
+        })
+    })
+    .await?;
+    Ok(answer(stored))
+}
