@@ -575,6 +575,145 @@ fn pooled_tubes_go_from_scans_to_a_positive_result_to_recall_and_retest(db: &Tes
     );
 }
 
+fn completion_counts_match_what_was_recorded(db: &TestDb) {
+    district(db);
+    let mut conn = db.db.conn().unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    sweep::store::access::add_account(
+        &mut conn,
+        "lab1",
+        "lab",
+        &sweep::access::hash_secret("lab-password"),
+        now,
+    )
+    .unwrap();
+    drop(conn);
+    let in_first_building: Vec<String> = {
+        let mut reader = csv::Reader::from_path(db.dir.path().join("demo/residents.csv")).unwrap();
+        reader
+            .records()
+            .map(Result::unwrap)
+            .filter(|r| &r[4] == "B00001")
+            .map(|r| r[0].to_string())
+            .collect()
+    };
+    with_api(db, |api| async move {
+        let team = api.login_team("T001", "1111").await;
+        let login = |login: &'static str, password: &'static str| {
+            let api = &api;
+            async move {
+                let (_, body) = api
+                    .send(
+                        "POST",
+                        "/api/v1/sessions",
+                        None,
+                        Some(json!({"login": login, "password": password})),
+                    )
+                    .await;
+                body["token"].as_str().unwrap().to_string()
+            }
+        };
+        let office = login("wang", "office-password").await;
+        let lab = login("lab1", "lab-password").await;
+        let id = || uuid::Uuid::new_v4().to_string();
+        api.send(
+            "POST",
+            "/api/v1/site/tubes",
+            Some(&team),
+            Some(json!({"request_id": id(), "tube": "C-1", "date": DATE})),
+        )
+        .await;
+        for resident in &in_first_building[..2] {
+            let (status, _) = api
+                .send(
+                    "POST",
+                    "/api/v1/site/scans",
+                    Some(&team),
+                    Some(json!({"request_id": id(), "tube": "C-1", "resident": resident})),
+                )
+                .await;
+            assert_eq!(status, 201);
+        }
+        let building = format!("/api/v1/office/completion?date={DATE}&building=B00001");
+        let (status, one) = api.send("GET", &building, Some(&office), None).await;
+        assert_eq!(status, 200, "{one}");
+        let expected = in_first_building.len() as u64;
+        assert_eq!(one["expected"].as_u64(), Some(expected));
+        assert_eq!(one["sampled"].as_u64(), Some(2));
+        assert_eq!(one["pending"].as_u64(), Some(expected - 2));
+        // Building → units → floors, each level adding up.
+        let units = one["parts"][0]["parts"].as_array().unwrap();
+        let by_unit: u64 = units.iter().map(|u| u["expected"].as_u64().unwrap()).sum();
+        assert_eq!(by_unit, expected);
+        let (_, district) = api
+            .send(
+                "GET",
+                &format!("/api/v1/office/completion?date={DATE}"),
+                Some(&office),
+                None,
+            )
+            .await;
+        assert_eq!(district["expected"].as_u64(), Some(6_000));
+        assert_eq!(district["sampled"].as_u64(), Some(2));
+
+        let sweep = format!("/api/v1/office/sweep-list?date={DATE}&building=B00001");
+        let (_, list) = api.send("GET", &sweep, Some(&office), None).await;
+        let list = list.as_array().unwrap().clone();
+        assert_eq!(list.len() as u64, expected - 2);
+        assert!(list.iter().all(
+            |e| !in_first_building[..2].contains(&e["resident"].as_str().unwrap().to_string())
+        ));
+        let order: Vec<(String, i64, String)> = list
+            .iter()
+            .map(|e| {
+                (
+                    e["unit"].as_str().unwrap().into(),
+                    e["floor"].as_i64().unwrap(),
+                    e["room"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        let mut sorted = order.clone();
+        sorted.sort();
+        assert_eq!(order, sorted, "by unit, floor, room");
+
+        // A positive pool puts both back on the list, as recalled.
+        api.send(
+            "POST",
+            "/api/v1/site/tubes/C-1/close",
+            Some(&team),
+            Some(json!({"request_id": id()})),
+        )
+        .await;
+        let (status, _) = api
+            .send(
+                "POST",
+                "/api/v1/lab/results",
+                Some(&lab),
+                Some(json!({"request_id": id(), "tube": "C-1", "result": "positive"})),
+            )
+            .await;
+        assert_eq!(status, 201);
+        let (_, one) = api.send("GET", &building, Some(&office), None).await;
+        assert_eq!(
+            (one["sampled"].as_u64(), one["recalled"].as_u64()),
+            (Some(0), Some(2))
+        );
+        let (_, list) = api.send("GET", &sweep, Some(&office), None).await;
+        assert_eq!(list.as_array().unwrap().len() as u64, expected);
+        let (status, body) = api
+            .send(
+                "GET",
+                &format!("/api/v1/office/sweep-list?date={DATE}&building=NOPE"),
+                Some(&office),
+                None,
+            )
+            .await;
+        assert_eq!((status, body["field"].as_str()), (404, Some("building")));
+        assert_eq!(api.send("GET", &sweep, Some(&team), None).await.0, 403);
+    });
+}
+
 /// Runs `work` against the API and returns what it returns.
 fn with_result<T, F, Fut>(db: &TestDb, work: F) -> T
 where
@@ -592,4 +731,5 @@ on_both_backends!(
     logins_give_tokens_and_wrong_ones_say_nothing_more,
     a_team_sees_its_own_route_and_records_outcomes_once,
     pooled_tubes_go_from_scans_to_a_positive_result_to_recall_and_retest,
+    completion_counts_match_what_was_recorded,
 );

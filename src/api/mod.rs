@@ -70,6 +70,8 @@ impl Application {
                         .route("/site/scans", web::post().to(site::scan))
                         .route("/lab/results", web::post().to(lab::record_result))
                         .route("/office/recalls", web::get().to(office::recalls))
+                        .route("/office/completion", web::get().to(office::completion))
+                        .route("/office/sweep-list", web::get().to(office::sweep_list))
                         .route("/office/audit", web::get().to(office::audit_trail)),
                 )
                 .default_service(web::to(error::not_found))

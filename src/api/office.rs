@@ -7,6 +7,7 @@ use super::auth::Actor;
 use super::{blocking, ApiError};
 use crate::access::Role;
 use crate::store::access as stored;
+use crate::store::completion::{standings, ResidentStanding, Standing};
 use crate::store::Db;
 
 #[derive(Serialize)]
@@ -86,6 +87,183 @@ pub async fn recalls(
                 floor: r.floor,
                 room: r.room,
                 home_visit: r.home_visit,
+            })
+            .collect())
+    })
+    .await?;
+    Ok(web::Json(list))
+}
+
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct Counts {
+    expected: u32,
+    sampled: u32,
+    recalled: u32,
+    not_home: u32,
+    refused: u32,
+    pending: u32,
+}
+
+impl Counts {
+    fn add(&mut self, standing: Standing) {
+        self.expected += 1;
+        match standing {
+            Standing::Sampled => self.sampled += 1,
+            Standing::Recalled => self.recalled += 1,
+            Standing::NotHome => self.not_home += 1,
+            Standing::Refused => self.refused += 1,
+            Standing::Pending => self.pending += 1,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Group {
+    name: String,
+    #[serde(flatten)]
+    counts: Counts,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    parts: Vec<Group>,
+}
+
+/// Groups residents by the successive keys, counting at every level.
+fn tally(people: &[&ResidentStanding], keys: &[fn(&ResidentStanding) -> String]) -> Vec<Group> {
+    let Some((key, rest)) = keys.split_first() else {
+        return Vec::new();
+    };
+    let mut groups: Vec<(String, Vec<&ResidentStanding>)> = Vec::new();
+    for &person in people {
+        let name = key(person);
+        match groups.iter_mut().find(|g| g.0 == name) {
+            Some(group) => group.1.push(person),
+            None => groups.push((name, vec![person])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(name, members)| {
+            let mut counts = Counts::default();
+            members.iter().for_each(|p| counts.add(p.standing));
+            Group {
+                name,
+                counts,
+                parts: tally(&members, rest),
+            }
+        })
+        .collect()
+}
+
+#[derive(serde::Deserialize)]
+pub struct PlaceQuery {
+    date: Option<chrono::NaiveDate>,
+    building: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct Completion {
+    date: chrono::NaiveDate,
+    #[serde(flatten)]
+    counts: Counts,
+    /// Communities → buildings; with `building=`: that building → units → floors.
+    parts: Vec<Group>,
+}
+
+/// `GET /api/v1/office/completion?date=[&building=CODE]` — expected, sampled, recalled,
+/// not home, refused and pending, by community and building, or for one building by unit
+/// and floor.
+pub async fn completion(
+    actor: Actor,
+    db: web::Data<Db>,
+    config: web::Data<crate::config::Config>,
+    query: web::Query<PlaceQuery>,
+) -> Result<web::Json<Completion>, ApiError> {
+    actor.require(Role::Office)?;
+    let query = query.into_inner();
+    let date = query.date.unwrap_or_else(|| super::team::today(&config));
+    let completion = blocking(move || {
+        let mut conn = db.conn()?;
+        let round = super::team::round_on(&mut conn, date)?;
+        let people = standings(&mut conn, round.id, query.building.as_deref())?;
+        if query.building.is_some() && people.is_empty() {
+            return Err(unknown_building());
+        }
+        let people: Vec<&ResidentStanding> = people.iter().collect();
+        let mut counts = Counts::default();
+        people.iter().for_each(|p| counts.add(p.standing));
+        let keys: &[fn(&ResidentStanding) -> String] = if query.building.is_some() {
+            &[
+                |p| p.building.clone(),
+                |p| p.unit.clone(),
+                |p| p.floor.to_string(),
+            ]
+        } else {
+            &[|p| p.community.clone(), |p| p.building.clone()]
+        };
+        Ok(Completion {
+            date,
+            counts,
+            parts: tally(&people, keys),
+        })
+    })
+    .await?;
+    Ok(web::Json(completion))
+}
+
+fn unknown_building() -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::NOT_FOUND,
+        "unknown_building",
+        "no building has this code",
+    )
+    .with_field("building")
+}
+
+#[derive(Serialize)]
+pub struct SweepEntry {
+    unit: String,
+    floor: i32,
+    room: String,
+    resident: String,
+    name: String,
+    standing: Standing,
+}
+
+/// `GET /api/v1/office/sweep-list?date=&building=CODE` — the door-knockers' list: the
+/// building's residents without a valid sample, by unit, floor and room.
+pub async fn sweep_list(
+    actor: Actor,
+    db: web::Data<Db>,
+    config: web::Data<crate::config::Config>,
+    query: web::Query<PlaceQuery>,
+) -> Result<web::Json<Vec<SweepEntry>>, ApiError> {
+    actor.require(Role::Office)?;
+    let query = query.into_inner();
+    let date = query.date.unwrap_or_else(|| super::team::today(&config));
+    let building = query.building.ok_or_else(|| {
+        ApiError::new(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "name the building: ?building=CODE",
+        )
+        .with_field("building")
+    })?;
+    let list = blocking(move || {
+        let mut conn = db.conn()?;
+        let round = super::team::round_on(&mut conn, date)?;
+        let people = standings(&mut conn, round.id, Some(&building))?;
+        if people.is_empty() {
+            return Err(unknown_building());
+        }
+        Ok(people
+            .into_iter()
+            .filter(|p| p.standing != Standing::Sampled)
+            .map(|p| SweepEntry {
+                unit: p.unit,
+                floor: p.floor,
+                room: p.room,
+                resident: p.code,
+                name: p.name,
+                standing: p.standing,
             })
             .collect())
     })

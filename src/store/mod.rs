@@ -3,6 +3,7 @@
 //! into the binary and applied when the database is opened.
 
 pub mod access;
+pub mod completion;
 pub mod roster;
 pub mod rounds;
 pub mod routes;

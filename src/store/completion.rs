@@ -1,0 +1,128 @@
+//! Where a round stands, resident by resident: sampled, recalled, not home, refused or still
+//! pending — from the swabs scanned, the lab's results and the doors' outcomes.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use super::schema::{buildings, communities, residents, samples, tubes, visit_outcomes};
+use super::DbConnection;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// A swab in a tube that is not positive or invalid (or a door that said sampled).
+    Sampled,
+    /// In a positive pool or an invalid tube, not yet sampled again.
+    Recalled,
+    NotHome,
+    /// Refused, moved away or unable.
+    Refused,
+    Pending,
+}
+
+/// A resident's place and standing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResidentStanding {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub community: String,
+    pub building: String,
+    pub unit: String,
+    pub floor: i32,
+    pub room: String,
+    pub standing: Standing,
+}
+
+#[derive(Queryable)]
+struct Place {
+    id: i64,
+    code: String,
+    name: String,
+    community: String,
+    building: String,
+    unit: String,
+    floor: i32,
+    room: String,
+}
+
+/// Every resident of the round's district (or of one building), with their standing.
+pub fn standings(
+    conn: &mut DbConnection,
+    round_id: i64,
+    building: Option<&str>,
+) -> QueryResult<Vec<ResidentStanding>> {
+    let mut query = residents::table
+        .inner_join(buildings::table.inner_join(communities::table))
+        .select((
+            residents::id,
+            residents::code,
+            residents::name,
+            communities::name,
+            buildings::code,
+            residents::unit,
+            residents::floor,
+            residents::room,
+        ))
+        .order((
+            buildings::code,
+            residents::unit,
+            residents::floor,
+            residents::room,
+            residents::code,
+        ))
+        .into_boxed();
+    if let Some(code) = building {
+        query = query.filter(buildings::code.eq(code.to_string()));
+    }
+    let people: Vec<Place> = query.load(conn)?;
+
+    // The latest swab of each resident decides, then the latest door.
+    let swabs: Vec<(i64, String)> = samples::table
+        .inner_join(tubes::table)
+        .filter(samples::round_id.eq(round_id))
+        .select((samples::resident_id, tubes::status))
+        .order((samples::taken_at, samples::id))
+        .load(conn)?;
+    let mut latest_swab = HashMap::new();
+    for (resident, status) in swabs {
+        latest_swab.insert(resident, status);
+    }
+    let doors: Vec<(i64, String)> = visit_outcomes::table
+        .filter(visit_outcomes::round_id.eq(round_id))
+        .select((visit_outcomes::resident_id, visit_outcomes::outcome))
+        .order((visit_outcomes::recorded_at, visit_outcomes::id))
+        .load(conn)?;
+    let mut latest_door = HashMap::new();
+    for (resident, outcome) in doors {
+        latest_door.insert(resident, outcome);
+    }
+    Ok(people
+        .into_iter()
+        .map(|p| {
+            let id = p.id;
+            let standing = match (
+                latest_swab.get(&id).map(String::as_str),
+                latest_door.get(&id).map(String::as_str),
+            ) {
+                (Some("positive" | "invalid"), _) => Standing::Recalled,
+                (Some(_), _) | (None, Some("sampled")) => Standing::Sampled,
+                (None, Some("not_home")) => Standing::NotHome,
+                (None, Some(_)) => Standing::Refused,
+                (None, None) => Standing::Pending,
+            };
+            ResidentStanding {
+                id,
+                code: p.code,
+                name: p.name,
+                community: p.community,
+                building: p.building,
+                unit: p.unit,
+                floor: p.floor,
+                room: p.room,
+                standing,
+            }
+        })
+        .collect())
+}
