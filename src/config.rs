@@ -72,6 +72,7 @@ pub struct VisitsConfig {
 #[serde(deny_unknown_fields)]
 pub struct AccessConfig {
     pub session_hours: f64,
+    pub lookups_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -182,6 +183,9 @@ impl Config {
         }
         if !(self.access.session_hours > 0.0 && self.access.session_hours <= 24.0 * 30.0) {
             return fail("access.session_hours", "must be above 0 and at most 720");
+        }
+        if self.access.lookups_per_minute == 0 {
+            return fail("access.lookups_per_minute", "must be at least 1");
         }
         if !(1..=50).contains(&self.tubes.pool_size) {
             return fail("tubes.pool_size", "must be between 1 and 50");

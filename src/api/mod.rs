@@ -6,6 +6,7 @@ mod error;
 mod health;
 mod lab;
 mod office;
+mod resident;
 mod site;
 mod team;
 
@@ -33,10 +34,12 @@ impl Application {
         let port = listener.local_addr()?.port();
         let db = web::Data::new(db);
         let shared_config = web::Data::new(config.clone());
+        let limiter = web::Data::new(resident::LookupLimiter::default());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(db.clone())
                 .app_data(shared_config.clone())
+                .app_data(limiter.clone())
                 .app_data(web::JsonConfig::default().error_handler(error::json_error))
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
@@ -65,6 +68,11 @@ impl Application {
                         .route("/team-sessions", web::post().to(auth::team_login))
                         .route("/team/route", web::get().to(team::my_route))
                         .route("/team/outcomes", web::post().to(team::record_outcome))
+                        .route("/resident/lookup", web::post().to(resident::lookup))
+                        .route(
+                            "/resident/tickets/{ticket}",
+                            web::get().to(resident::ticket_svg),
+                        )
                         .route("/site/tubes", web::post().to(site::open_tube))
                         .route("/site/tubes/{code}/close", web::post().to(site::close_tube))
                         .route("/site/scans", web::post().to(site::scan))

@@ -129,7 +129,9 @@ pub async fn open_tube(
 pub struct Scan {
     request_id: uuid::Uuid,
     tube: String,
-    /// The resident's code, or else their ID number as typed from the card.
+    /// The resident's QR ticket as scanned, or their code, or their ID number as typed
+    /// from the card.
+    ticket: Option<String>,
     resident: Option<String>,
     id_number: Option<String>,
 }
@@ -150,7 +152,15 @@ pub async fn scan(
                 if tube.status != "open" {
                     return Err(conflict("tube_closed", format!("tube {} is closed; open a new one", tube.code), "tube"));
                 }
-                let resident_id = find_resident(conn, body.resident.as_deref(), body.id_number.as_deref())?;
+                let resident_id = match body.ticket.as_deref() {
+                    Some(ticket) => store::personal_data_key(conn)?
+                        .resident_of_ticket(ticket)
+                        .ok_or_else(|| {
+                            ApiError::new(StatusCode::NOT_FOUND, "unknown_ticket", "this is not one of our tickets")
+                                .with_field("ticket")
+                        })?,
+                    None => find_resident(conn, body.resident.as_deref(), body.id_number.as_deref())?,
+                };
                 if let Some((earlier, status, _, at)) = tubes::latest_sample(conn, tube.round_id, resident_id)? {
                     match status.as_str() {
                         "positive" if tube.pool_size != 1 => {

@@ -33,6 +33,32 @@ impl PersonalDataKey {
     }
 }
 
+impl PersonalDataKey {
+    /// A resident's QR ticket: their row number and a keyed tag, `123.9f0c…`. It carries no
+    /// ID number or name, and cannot be forged for another row without the key.
+    pub fn ticket(&self, resident_id: i64) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("any key length works");
+        mac.update(format!("ticket:{resident_id}").as_bytes());
+        let digest = mac.finalize().into_bytes();
+        format!("{resident_id}.{}", encode_hex(&digest[..10]))
+    }
+
+    /// The resident a ticket names, if its tag is genuine.
+    pub fn resident_of_ticket(&self, ticket: &str) -> Option<i64> {
+        let (id, _) = ticket.trim().split_once('.')?;
+        let id: i64 = id.parse().ok()?;
+        let expected = self.ticket(id);
+        let genuine: bool = expected
+            .as_bytes()
+            .iter()
+            .zip(ticket.trim().as_bytes())
+            .fold(expected.len() == ticket.trim().len(), |same, (a, b)| {
+                same & (a == b)
+            });
+        genuine.then_some(id)
+    }
+}
+
 /// A keyed hash of an ID number: equal for the same person, useless without the key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct IdHash([u8; 16]);
@@ -70,6 +96,23 @@ fn decode_hex(hex: &str, out: &mut [u8]) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tickets_name_their_resident_and_cannot_be_forged() {
+        let key = PersonalDataKey::generate();
+        let ticket = key.ticket(42);
+        assert!(ticket.starts_with("42."));
+        assert_eq!(key.resident_of_ticket(&ticket), Some(42));
+        assert_eq!(
+            key.resident_of_ticket(&ticket.replacen("42.", "43.", 1)),
+            None
+        );
+        assert_eq!(
+            PersonalDataKey::generate().resident_of_ticket(&ticket),
+            None
+        );
+        assert_eq!(key.resident_of_ticket("nonsense"), None);
+    }
 
     #[test]
     fn hash_depends_on_key_and_number_and_round_trips_the_key() {

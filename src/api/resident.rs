@@ -1,0 +1,205 @@
+//! Endpoints for residents, who have no account: look up my own slot (or home-visit time)
+//! with my ID number and my name (or the last four digits of my phone), and get my QR
+//! ticket. A wrong name and an unknown ID number get the same answer, and each client may
+//! only try a few times a minute, so ID numbers cannot be enumerated.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::team::{round_on, today};
+use super::{blocking, ApiError};
+use crate::config::Config;
+use crate::domain::{IdNumber, TimeOfDay};
+use crate::store::schema::{residents, route_stops, sites, slot_assignments};
+use crate::store::{self, Db};
+
+/// Lookups per client in the current minute.
+#[derive(Default)]
+pub struct LookupLimiter(Mutex<HashMap<IpAddr, (Instant, u32)>>);
+
+impl LookupLimiter {
+    fn admit(&self, client: IpAddr, per_minute: u32) -> bool {
+        let mut seen = self.0.lock().expect("the limiter's lock is never poisoned");
+        let now = Instant::now();
+        if seen.len() > 100_000 {
+            seen.retain(|_, (since, _)| now.duration_since(*since) < Duration::from_secs(60));
+        }
+        let entry = seen.entry(client).or_insert((now, 0));
+        if now.duration_since(entry.0) >= Duration::from_secs(60) {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        entry.1 <= per_minute
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lookup {
+    id_number: String,
+    name: Option<String>,
+    phone_last4: Option<String>,
+    date: Option<NaiveDate>,
+}
+
+#[derive(Serialize)]
+pub struct MySlot {
+    date: NaiveDate,
+    /// At a site: its name and the slot.
+    site: Option<String>,
+    from: String,
+    to: String,
+    /// `site` or `home_visit` (a team comes to the door between from and to).
+    kind: &'static str,
+    /// Show this at the site (as a QR code: `GET /api/v1/resident/tickets/{ticket}`).
+    ticket: String,
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no slot was found for these details; check the ID number and the name",
+    )
+}
+
+/// `POST /api/v1/resident/lookup`
+pub async fn lookup(
+    request: HttpRequest,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    limiter: web::Data<LookupLimiter>,
+    body: web::Json<Lookup>,
+) -> Result<web::Json<MySlot>, ApiError> {
+    let client = request
+        .peer_addr()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+    if !limiter.admit(client, config.access.lookups_per_minute) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_lookups",
+            "too many lookups from here; wait a minute",
+        ));
+    }
+    let body = body.into_inner();
+    let id = IdNumber::parse(&body.id_number).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            format!("id_number {e}"),
+        )
+        .with_field("id_number")
+    })?;
+    if body.name.is_none() && body.phone_last4.is_none() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "send your name, or the last four digits of your phone",
+        )
+        .with_field("name"));
+    }
+    let date = body.date.unwrap_or_else(|| today(&config));
+    let tolerance = (config.visits.eta_tolerance_minutes * 60.0).round() as i32;
+    let slot = blocking(move || {
+        let mut conn = db.conn()?;
+        let round = round_on(&mut conn, date)?;
+        if !round.is_published() {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_published",
+                format!("the slots for {date} are not published yet"),
+            ));
+        }
+        let key = store::personal_data_key(&mut conn)?;
+        let found: Option<(i64, String, Option<String>)> = residents::table
+            .filter(residents::id_hash.eq(key.id_hash(&id).as_bytes()))
+            .select((residents::id, residents::name, residents::phone_masked))
+            .first(&mut conn)
+            .optional()?;
+        let (resident, name, phone) = found.ok_or_else(not_found)?;
+        let name_matches = body
+            .name
+            .as_deref()
+            .is_some_and(|n| n.trim() == name.trim());
+        let phone_matches = body
+            .phone_last4
+            .as_deref()
+            .zip(phone.as_deref())
+            .is_some_and(|(given, masked)| {
+                given.trim().len() == 4 && masked.ends_with(given.trim())
+            });
+        if !(name_matches || phone_matches) {
+            return Err(not_found());
+        }
+        let ticket = key.ticket(resident);
+        let at_site: Option<(String, i32, i32)> = slot_assignments::table
+            .inner_join(sites::table)
+            .filter(slot_assignments::round_id.eq(round.id))
+            .filter(slot_assignments::resident_id.eq(resident))
+            .select((
+                sites::name,
+                slot_assignments::starts_at,
+                slot_assignments::ends_at,
+            ))
+            .first(&mut conn)
+            .optional()?;
+        let minutes = |m: i32| TimeOfDay::from_minutes(m).map_or(String::new(), |t| t.to_string());
+        if let Some((site, from, to)) = at_site {
+            return Ok(MySlot {
+                date,
+                site: Some(site),
+                from: minutes(from),
+                to: minutes(to),
+                kind: "site",
+                ticket,
+            });
+        }
+        let visit: Option<i32> = route_stops::table
+            .filter(route_stops::round_id.eq(round.id))
+            .filter(route_stops::resident_id.eq(resident))
+            .select(route_stops::starts_at)
+            .first(&mut conn)
+            .optional()?;
+        let start = visit.ok_or_else(not_found)?;
+        Ok(MySlot {
+            date,
+            site: None,
+            from: minutes(((start - tolerance).max(0)) / 60),
+            to: minutes(((start + tolerance).min(86_400)) / 60),
+            kind: "home_visit",
+            ticket,
+        })
+    })
+    .await?;
+    Ok(web::Json(slot))
+}
+
+/// `GET /api/v1/resident/tickets/{ticket}` — the ticket as an SVG QR code.
+pub async fn ticket_svg(
+    db: web::Data<Db>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let ticket = path.into_inner();
+    let genuine = blocking(move || {
+        let key = store::personal_data_key(&mut *db.conn()?)?;
+        Ok(key.resident_of_ticket(&ticket).map(|_| ticket))
+    })
+    .await?;
+    let ticket = genuine
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such ticket"))?;
+    let code =
+        qrcode::QrCode::new(ticket.as_bytes()).map_err(|e| ApiError::internal(e.to_string()))?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(240, 240)
+        .build();
+    Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))
+}
