@@ -850,6 +850,110 @@ fn a_resident_finds_only_their_own_slot_and_ticket(db: &TestDb) {
     });
 }
 
+fn the_office_plans_publishes_and_exports_a_round_over_http(db: &TestDb) {
+    district(db);
+    with_api(db, |api| async move {
+        let (_, office) = api
+            .send(
+                "POST",
+                "/api/v1/sessions",
+                None,
+                Some(json!({"login": "wang", "password": "office-password"})),
+            )
+            .await;
+        let office = office["token"].as_str().unwrap().to_string();
+        let team = api.login_team("T001", "1111").await;
+        let next = "2026-12-02";
+        let plan = format!("/api/v1/office/rounds/{next}/plan");
+        let request = json!({"request_id": uuid::Uuid::new_v4(), "route_seconds": 0.5});
+        assert_eq!(
+            api.send("POST", &plan, Some(&team), Some(request.clone()))
+                .await
+                .0,
+            403
+        );
+        let (status, body) = api
+            .send(
+                "POST",
+                &plan,
+                Some(&office),
+                Some(json!({"request_id": uuid::Uuid::new_v4(), "window": "18:00-08:00"})),
+            )
+            .await;
+        assert_eq!((status, body["field"].as_str()), (422, Some("window")));
+        let (status, summary) = api
+            .send("POST", &plan, Some(&office), Some(request.clone()))
+            .await;
+        assert_eq!(status, 200, "{summary}");
+        assert_eq!(summary["status"], "draft");
+        assert!(summary["slots"]["placed"].as_u64().unwrap() > 5_000);
+        assert!(summary["home_visits"]["planned"].as_u64().unwrap() > 0);
+        // A retry is answered from the record, not planned again (the solver's time differs).
+        let (_, again) = api.send("POST", &plan, Some(&office), Some(request)).await;
+        assert_eq!(summary, again);
+
+        let publish = format!("/api/v1/office/rounds/{next}/publish");
+        let (status, body) = api
+            .send(
+                "POST",
+                &publish,
+                Some(&office),
+                Some(json!({"request_id": uuid::Uuid::new_v4()})),
+            )
+            .await;
+        assert_eq!((status, body["status"].as_str()), (200, Some("published")));
+        for (what, header) in [
+            ("slots.csv", "resident,site,start,end"),
+            ("routes.csv", "team,seq,resident,arrive,start,end"),
+            (
+                "teams.csv",
+                "team,visits,leaves,returns,hours,distance_km,travel_minutes",
+            ),
+            ("unvisited.csv", "resident,reason"),
+        ] {
+            let mut response = api
+                .client
+                .get(format!("{}/api/v1/office/rounds/{next}/{what}", api.base))
+                .insert_header(("Authorization", format!("Bearer {office}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), 200, "{what}");
+            let text =
+                String::from_utf8(response.body().limit(1 << 24).await.unwrap().to_vec()).unwrap();
+            assert!(
+                text.starts_with(header),
+                "{what}: {}",
+                &text[..text.len().min(80)]
+            );
+        }
+        let (status, _) = api
+            .send(
+                "GET",
+                &format!("/api/v1/office/rounds/{next}/ids.csv"),
+                Some(&office),
+                None,
+            )
+            .await;
+        assert_eq!(status, 404);
+        let (status, body) = api
+            .send(
+                "POST",
+                "/api/v1/office/rounds/2027-01-01/publish",
+                Some(&office),
+                Some(json!({"request_id": uuid::Uuid::new_v4()})),
+            )
+            .await;
+        assert_eq!((status, body["error"].as_str()), (404, Some("no_round")));
+    });
+    let mut conn = db.db.conn().unwrap();
+    let actions: Vec<String> = audit::table.select(audit::action).load(&mut conn).unwrap();
+    assert_eq!(
+        actions,
+        vec!["plan round".to_string(), "publish round".to_string()]
+    );
+}
+
 /// Runs `work` against the API and returns what it returns.
 fn with_result<T, F, Fut>(db: &TestDb, work: F) -> T
 where
@@ -869,4 +973,5 @@ on_both_backends!(
     pooled_tubes_go_from_scans_to_a_positive_result_to_recall_and_retest,
     completion_counts_match_what_was_recorded,
     a_resident_finds_only_their_own_slot_and_ticket,
+    the_office_plans_publishes_and_exports_a_round_over_http,
 );

@@ -7,6 +7,7 @@ mod health;
 mod lab;
 mod office;
 mod resident;
+mod rounds;
 mod site;
 mod team;
 
@@ -80,7 +81,16 @@ impl Application {
                         .route("/office/recalls", web::get().to(office::recalls))
                         .route("/office/completion", web::get().to(office::completion))
                         .route("/office/sweep-list", web::get().to(office::sweep_list))
-                        .route("/office/audit", web::get().to(office::audit_trail)),
+                        .route("/office/audit", web::get().to(office::audit_trail))
+                        .route("/office/rounds/{date}/plan", web::post().to(rounds::plan))
+                        .route(
+                            "/office/rounds/{date}/publish",
+                            web::post().to(rounds::publish),
+                        )
+                        .route(
+                            "/office/rounds/{date}/{export}",
+                            web::get().to(rounds::export),
+                        ),
                 )
                 .default_service(web::to(error::not_found))
         })

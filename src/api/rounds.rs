@@ -1,0 +1,210 @@
+//! The office's rounds over HTTP: plan (or re-plan), publish, and the plan's CSV exports —
+//! the same work as `sweep plan`, `sweep publish` and `sweep export`.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+
+use super::auth::Actor;
+use super::{answer, blocking, json_text, ApiError};
+use crate::access::Role;
+use crate::config::Config;
+use crate::domain::TimeOfDay;
+use crate::home_visits::{self, RouteOptions};
+use crate::rounds::{self, parse_window, PlanOptions, RoundError};
+use crate::store::{access as stored_access, Db};
+
+impl From<RoundError> for ApiError {
+    fn from(e: RoundError) -> Self {
+        match e {
+            RoundError::NoRound(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "no_round", e.to_string()).with_field("date")
+            }
+            RoundError::NoSites => ApiError::new(StatusCode::CONFLICT, "no_sites", e.to_string()),
+            RoundError::BadOption(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                e.to_string(),
+            ),
+            RoundError::Store(e) => e.into(),
+            RoundError::Query(e) => e.into(),
+            RoundError::Io(e) => ApiError::internal(e.to_string()),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    request_id: uuid::Uuid,
+    /// `HH:MM-HH:MM`; default: the stored round's, or the sites' opening hours.
+    window: Option<String>,
+    slot_minutes: Option<u32>,
+    /// Re-plan the home visits as of this time of day (`HH:MM`).
+    at: Option<String>,
+    route_seconds: Option<f64>,
+}
+
+fn invalid(field: &str, message: String) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message).with_field(field)
+}
+
+/// Runs `work` once per `request_id` (outside a transaction: planning keeps its own).
+async fn once_outside(
+    db: web::Data<Db>,
+    request_id: uuid::Uuid,
+    actor: String,
+    work: impl FnOnce(&Db) -> Result<(u16, String), ApiError> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let stored = blocking(move || {
+        let id = request_id.to_string();
+        if let Some((by, status, body)) = stored_access::handled(&mut *db.conn()?, &id)? {
+            if by != actor {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "request_id_taken",
+                    "this request_id was already used",
+                )
+                .with_field("request_id"));
+            }
+            return Ok((status as u16, body));
+        }
+        let (status, body) = work(&db)?;
+        stored_access::remember(
+            &mut *db.conn()?,
+            &id,
+            &actor,
+            i32::from(status),
+            &body,
+            Utc::now().naive_utc(),
+        )?;
+        Ok((status, body))
+    })
+    .await?;
+    Ok(answer(stored))
+}
+
+/// `POST /api/v1/office/rounds/{date}/plan` — plans slots and home-visit routes; the
+/// summary as `sweep plan --json` prints it.
+pub async fn plan(
+    actor: Actor,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    path: web::Path<NaiveDate>,
+    body: web::Json<Plan>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Office)?;
+    let date = path.into_inner();
+    let body = body.into_inner();
+    let window = body
+        .window
+        .as_deref()
+        .map(parse_window)
+        .transpose()
+        .map_err(|e| invalid("window", e))?;
+    let at = body
+        .at
+        .as_deref()
+        .map(TimeOfDay::parse)
+        .transpose()
+        .map_err(|e| invalid("at", e))?;
+    let options = PlanOptions {
+        date,
+        window,
+        slot_minutes: body.slot_minutes,
+        routes: RouteOptions {
+            at,
+            seconds: body.route_seconds,
+        },
+    };
+    let config = config.into_inner();
+    let name = actor.name.clone();
+    once_outside(db, body.request_id, actor.name, move |db| {
+        let summary = rounds::plan_round(db, &config, options)?;
+        let now = Utc::now().naive_utc();
+        stored_access::audit(
+            &mut *db.conn()?,
+            &name,
+            "plan round",
+            &date.to_string(),
+            now,
+        )?;
+        Ok((200, json_text(&summary)?))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Publish {
+    request_id: uuid::Uuid,
+}
+
+/// `POST /api/v1/office/rounds/{date}/publish` — the plan is now what residents are told.
+pub async fn publish(
+    actor: Actor,
+    db: web::Data<Db>,
+    path: web::Path<NaiveDate>,
+    body: web::Json<Publish>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Office)?;
+    let date = path.into_inner();
+    let name = actor.name.clone();
+    once_outside(db, body.request_id, actor.name, move |db| {
+        rounds::publish_round(db, date)?;
+        stored_access::audit(
+            &mut *db.conn()?,
+            &name,
+            "publish round",
+            &date.to_string(),
+            Utc::now().naive_utc(),
+        )?;
+        Ok((
+            200,
+            json_text(&serde_json::json!({"date": date, "status": "published"}))?,
+        ))
+    })
+    .await
+}
+
+/// `GET /api/v1/office/rounds/{date}/{what}.csv` — slots, routes, teams or unvisited, as
+/// the `sweep export` command writes them.
+pub async fn export(
+    actor: Actor,
+    db: web::Data<Db>,
+    path: web::Path<(NaiveDate, String)>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Office)?;
+    let (date, what) = path.into_inner();
+    let csv =
+        blocking(move || {
+            let mut out = Vec::new();
+            match what.as_str() {
+                "slots.csv" => {
+                    rounds::export_slots(&db, date, &mut out)?;
+                }
+                "routes.csv" => {
+                    home_visits::export_routes(&db, date, &mut out)?;
+                }
+                "teams.csv" => {
+                    home_visits::export_team_days(&db, date, &mut out)?;
+                }
+                "unvisited.csv" => {
+                    home_visits::export_unvisited(&db, date, &mut out)?;
+                }
+                other => return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    format!(
+                        "no export '{other}': slots.csv, routes.csv, teams.csv or unvisited.csv"
+                    ),
+                )),
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .body(csv))
+}
