@@ -87,6 +87,11 @@ impl Application {
                             "/office/rounds/{date}/publish",
                             web::post().to(rounds::publish),
                         )
+                        .route("/office/rounds/{date}/slots", web::get().to(rounds::slots))
+                        .route(
+                            "/office/rounds/{date}/missing.csv",
+                            web::get().to(rounds::missing),
+                        )
                         .route(
                             "/office/rounds/{date}/{export}",
                             web::get().to(rounds::export),

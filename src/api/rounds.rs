@@ -177,33 +177,129 @@ pub async fn export(
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Office)?;
     let (date, what) = path.into_inner();
-    let csv =
-        blocking(move || {
-            let mut out = Vec::new();
-            match what.as_str() {
-                "slots.csv" => {
-                    rounds::export_slots(&db, date, &mut out)?;
-                }
-                "routes.csv" => {
-                    home_visits::export_routes(&db, date, &mut out)?;
-                }
-                "teams.csv" => {
-                    home_visits::export_team_days(&db, date, &mut out)?;
-                }
-                "unvisited.csv" => {
-                    home_visits::export_unvisited(&db, date, &mut out)?;
-                }
-                other => return Err(ApiError::new(
+    let csv = blocking(move || {
+        let mut out = Vec::new();
+        match what.as_str() {
+            "slots.csv" => {
+                rounds::export_slots(&db, date, &mut out)?;
+            }
+            "routes.csv" => {
+                home_visits::export_routes(&db, date, &mut out)?;
+            }
+            "teams.csv" => {
+                home_visits::export_team_days(&db, date, &mut out)?;
+            }
+            "unvisited.csv" => {
+                home_visits::export_unvisited(&db, date, &mut out)?;
+            }
+            other => {
+                return Err(ApiError::new(
                     StatusCode::NOT_FOUND,
                     "not_found",
                     format!(
                         "no export '{other}': slots.csv, routes.csv, teams.csv or unvisited.csv"
                     ),
-                )),
+                ))
             }
-            Ok(out)
-        })
-        .await?;
+        }
+        Ok(out)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .body(csv))
+}
+
+#[derive(serde::Serialize)]
+pub struct SlotView {
+    site: String,
+    from: String,
+    to: String,
+    planned: i32,
+    capacity: i32,
+    utilisation: f64,
+    mean_wait_minutes: f64,
+    p90_wait_minutes: f64,
+    mean_queue: f64,
+    p90_queue: f64,
+}
+
+/// `GET /api/v1/office/rounds/{date}/slots` — the plan by site and slot: people planned
+/// against capacity, and the predicted queue and wait.
+pub async fn slots(
+    actor: Actor,
+    db: web::Data<Db>,
+    path: web::Path<NaiveDate>,
+) -> Result<web::Json<Vec<SlotView>>, ApiError> {
+    actor.require(Role::Office)?;
+    let date = path.into_inner();
+    let slots = blocking(move || {
+        let mut conn = db.conn()?;
+        let round = super::team::round_on(&mut conn, date)?;
+        let clock = |m: i32| TimeOfDay::from_minutes(m).map_or(String::new(), |t| t.to_string());
+        Ok(crate::store::rounds::slot_loads(&mut conn, round.id)?
+            .into_iter()
+            .map(|(site, l)| SlotView {
+                site,
+                from: clock(l.starts_at),
+                to: clock(l.ends_at),
+                planned: l.planned,
+                capacity: l.capacity,
+                utilisation: l.utilisation,
+                mean_wait_minutes: l.mean_wait_minutes,
+                p90_wait_minutes: l.p90_wait_minutes,
+                mean_queue: l.mean_queue,
+                p90_queue: l.p90_queue,
+            })
+            .collect())
+    })
+    .await?;
+    Ok(web::Json(slots))
+}
+
+/// `GET /api/v1/office/rounds/{date}/missing.csv` — everyone without a valid sample (for
+/// the health-code status at the round's deadline): `resident,name,building,unit,floor,room,standing`.
+pub async fn missing(
+    actor: Actor,
+    db: web::Data<Db>,
+    path: web::Path<NaiveDate>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Office)?;
+    let date = path.into_inner();
+    let csv = blocking(move || {
+        let mut conn = db.conn()?;
+        let round = super::team::round_on(&mut conn, date)?;
+        let people = crate::store::completion::standings(&mut conn, round.id, None)?;
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let failed = |e: csv::Error| ApiError::internal(e.to_string());
+        writer
+            .write_record([
+                "resident", "name", "building", "unit", "floor", "room", "standing",
+            ])
+            .map_err(failed)?;
+        for p in people
+            .iter()
+            .filter(|p| p.standing != crate::store::completion::Standing::Sampled)
+        {
+            let standing =
+                serde_json::to_value(p.standing).map_err(|e| ApiError::internal(e.to_string()))?;
+            writer
+                .write_record([
+                    p.code.as_str(),
+                    p.name.as_str(),
+                    p.building.as_str(),
+                    p.unit.as_str(),
+                    &p.floor.to_string(),
+                    p.room.as_str(),
+                    standing.as_str().unwrap_or(""),
+                ])
+                .map_err(failed)?;
+        }
+        writer
+            .into_inner()
+            .map_err(|e| ApiError::internal(e.to_string()))
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .body(csv))

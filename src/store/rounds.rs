@@ -146,7 +146,7 @@ pub fn assignments(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<As
         .load(conn)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Insertable)]
+#[derive(Debug, Clone, Copy, PartialEq, Insertable, Queryable, Selectable)]
 #[diesel(table_name = slot_loads)]
 pub struct LoadRow {
     pub round_id: i64,
@@ -254,5 +254,15 @@ pub fn slot_export(
             slot_assignments::ends_at,
         ))
         .order((sites::code, slot_assignments::starts_at, residents::code))
+        .load(conn)
+}
+
+/// A round's slots with their planned people and predicted queues, by site code and time.
+pub fn slot_loads(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<(String, LoadRow)>> {
+    slot_loads::table
+        .inner_join(sites::table)
+        .filter(slot_loads::round_id.eq(round_id))
+        .select((sites::code, LoadRow::as_select()))
+        .order((sites::code, slot_loads::starts_at))
         .load(conn)
 }

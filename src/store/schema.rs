@@ -260,6 +260,7 @@ diesel::joinable!(residents -> buildings (building_id));
 diesel::joinable!(slot_assignments -> residents (resident_id));
 diesel::joinable!(slot_assignments -> sites (site_id));
 diesel::joinable!(slot_assignments -> rounds (round_id));
+diesel::joinable!(slot_loads -> sites (site_id));
 diesel::joinable!(route_stops -> residents (resident_id));
 diesel::joinable!(route_stops -> teams (team_id));
 diesel::joinable!(route_unvisited -> residents (resident_id));
