@@ -288,6 +288,7 @@ fn load_problem(
 ) -> Result<SlotProblem, RoundError> {
     let site_index: HashMap<i64, usize> =
         sites.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+    let closed = rounds::lane_closures(conn, round.id)?;
     let mut building_index = HashMap::new();
     let mut buildings = Vec::new();
     for (id, lat, lon) in rounds::building_locations(conn)? {
@@ -331,7 +332,7 @@ fn load_problem(
             .iter()
             .map(|s| SlotSite {
                 location: coordinates(s.lat, s.lon),
-                lanes: s.lanes as u32,
+                lanes: (s.lanes - closed.get(&s.id).copied().unwrap_or(0)).max(0) as u32,
                 per_lane_per_hour: s.per_lane_per_hour as u32,
                 opens_at: time(s.opens_at),
                 closes_at: time(s.closes_at),

@@ -852,6 +852,15 @@ fn a_resident_finds_only_their_own_slot_and_ticket(db: &TestDb) {
 
 fn the_office_plans_publishes_and_exports_a_round_over_http(db: &TestDb) {
     district(db);
+    let sites: Vec<(String, i64)> = csv::Reader::from_path(db.dir.path().join("demo/sites.csv"))
+        .unwrap()
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), r[4].parse().unwrap())
+        })
+        .collect();
+    let db_lanes = move |code: &str| sites.iter().find(|s| s.0 == code).unwrap().1;
     with_api(db, |api| async move {
         let (_, office) = api
             .send(

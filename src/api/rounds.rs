@@ -304,3 +304,66 @@ pub async fn missing(
         .content_type("text/csv; charset=utf-8")
         .body(csv))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lanes {
+    request_id: uuid::Uuid,
+    /// Lanes closed at this site for the round: 0 reopens all, all of them close the site.
+    closed: i32,
+}
+
+/// `POST /api/v1/office/rounds/{date}/sites/{site}/lanes` — closes (or reopens) lanes or a
+/// whole site, then re-plans; a published round keeps every told slot that still fits and
+/// the summary counts who was moved.
+pub async fn close_lanes(
+    actor: Actor,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    path: web::Path<(NaiveDate, String)>,
+    body: web::Json<Lanes>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Office)?;
+    let (date, site) = path.into_inner();
+    let closed = body.closed;
+    let config = config.into_inner();
+    let name = actor.name.clone();
+    once_outside(db, body.request_id, actor.name, move |db| {
+        {
+            let mut conn = db.conn()?;
+            let round = super::team::round_on(&mut conn, date)?;
+            let stored = crate::store::rounds::all_sites(&mut conn)?
+                .into_iter()
+                .find(|s| s.code == site)
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "unknown_site",
+                        format!("no site {site}"),
+                    )
+                    .with_field("site")
+                })?;
+            if !(0..=stored.lanes).contains(&closed) {
+                return Err(invalid(
+                    "closed",
+                    format!(
+                        "site {site} has {} lanes: close 0 to {}",
+                        stored.lanes, stored.lanes
+                    ),
+                ));
+            }
+            crate::store::rounds::close_lanes(&mut conn, round.id, stored.id, closed)?;
+            let now = Utc::now().naive_utc();
+            stored_access::audit(
+                &mut conn,
+                &name,
+                &format!("close {closed} lanes"),
+                &format!("site {site} on {date}"),
+                now,
+            )?;
+        }
+        let summary = rounds::plan_round(db, &config, PlanOptions::on(date))?;
+        Ok((200, json_text(&summary)?))
+    })
+    .await
+}

@@ -3,8 +3,11 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
+use std::collections::HashMap;
+
 use super::schema::{
-    buildings, residents, rounds, sites, slot_assignments, slot_loads, slot_moves, slot_unplaced,
+    buildings, lane_closures, residents, rounds, sites, slot_assignments, slot_loads, slot_moves,
+    slot_unplaced,
 };
 use super::DbConnection;
 
@@ -265,4 +268,39 @@ pub fn slot_loads(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<(St
         .select((sites::code, LoadRow::as_select()))
         .order((sites::code, slot_loads::starts_at))
         .load(conn)
+}
+
+/// Lanes closed per site (by site id) for a round.
+pub fn lane_closures(conn: &mut DbConnection, round_id: i64) -> QueryResult<HashMap<i64, i32>> {
+    Ok(lane_closures::table
+        .filter(lane_closures::round_id.eq(round_id))
+        .select((lane_closures::site_id, lane_closures::lanes_closed))
+        .load::<(i64, i32)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Sets how many of a site's lanes are closed for a round (0 reopens them all).
+pub fn close_lanes(
+    conn: &mut DbConnection,
+    round_id: i64,
+    site_id: i64,
+    lanes_closed: i32,
+) -> QueryResult<()> {
+    diesel::delete(
+        lane_closures::table
+            .filter(lane_closures::round_id.eq(round_id))
+            .filter(lane_closures::site_id.eq(site_id)),
+    )
+    .execute(conn)?;
+    if lanes_closed > 0 {
+        crate::on_backend!(conn, |c| diesel::insert_into(lane_closures::table)
+            .values((
+                lane_closures::round_id.eq(round_id),
+                lane_closures::site_id.eq(site_id),
+                lane_closures::lanes_closed.eq(lanes_closed),
+            ))
+            .execute(c))?;
+    }
+    Ok(())
 }

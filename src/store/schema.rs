@@ -253,6 +253,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    lane_closures (round_id, site_id) {
+        round_id -> BigInt,
+        site_id -> BigInt,
+        lanes_closed -> Integer,
+    }
+}
+
 diesel::joinable!(buildings -> communities (community_id));
 diesel::joinable!(samples -> tubes (tube_id));
 diesel::joinable!(samples -> residents (resident_id));
@@ -289,4 +297,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     handled_requests,
     tubes,
     samples,
+    lane_closures,
 );

@@ -25,3 +25,12 @@ CREATE TABLE samples (
     UNIQUE (tube_id, resident_id)
 );
 CREATE INDEX samples_resident ON samples (round_id, resident_id);
+
+-- Lanes closed for a round (all of a site's lanes: the site is closed); re-plans use what
+-- is left open.
+CREATE TABLE lane_closures (
+    round_id     BIGINT NOT NULL REFERENCES rounds (id),
+    site_id      BIGINT NOT NULL REFERENCES sites (id),
+    lanes_closed INTEGER NOT NULL CHECK (lanes_closed >= 0),
+    PRIMARY KEY (round_id, site_id)
+);

@@ -1,2 +1,3 @@
+DROP TABLE lane_closures;
 DROP TABLE samples;
 DROP TABLE tubes;
