@@ -936,6 +936,103 @@ fn the_office_plans_publishes_and_exports_a_round_over_http(db: &TestDb) {
                 &text[..text.len().min(80)]
             );
         }
+        // The plan by site and slot, within capacity, with its predicted queues.
+        let (status, slots) = api
+            .send(
+                "GET",
+                &format!("/api/v1/office/rounds/{next}/slots"),
+                Some(&office),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200);
+        let slots = slots.as_array().unwrap().clone();
+        assert!(!slots.is_empty());
+        assert!(slots
+            .iter()
+            .all(|s| s["planned"].as_i64() <= s["capacity"].as_i64()
+                && s["p90_wait_minutes"].is_number()));
+        let planned: i64 = slots.iter().map(|s| s["planned"].as_i64().unwrap()).sum();
+        assert_eq!(planned as u64, summary["slots"]["placed"].as_u64().unwrap());
+
+        // A whole site closes after publishing: its residents move elsewhere, each recorded.
+        // Out-of-range lanes and unknown sites are refused.
+        let first_site = slots[0]["site"].as_str().unwrap().to_string();
+        let lanes = format!("/api/v1/office/rounds/{next}/sites/{first_site}/lanes");
+        let (status, body) = api
+            .send(
+                "POST",
+                &lanes,
+                Some(&office),
+                Some(json!({"request_id": uuid::Uuid::new_v4(), "closed": 999})),
+            )
+            .await;
+        assert_eq!((status, body["field"].as_str()), (422, Some("closed")));
+        let (status, body) = api
+            .send(
+                "POST",
+                &format!("/api/v1/office/rounds/{next}/sites/NOPE/lanes"),
+                Some(&office),
+                Some(json!({"request_id": uuid::Uuid::new_v4(), "closed": 1})),
+            )
+            .await;
+        assert_eq!((status, body["field"].as_str()), (404, Some("site")));
+        let at_first: i64 = slots
+            .iter()
+            .filter(|s| s["site"] == first_site.as_str())
+            .map(|s| s["planned"].as_i64().unwrap())
+            .sum();
+        assert!(at_first > 0);
+        let (status, replanned) = api
+            .send(
+                "POST",
+                &lanes,
+                Some(&office),
+                Some(json!({"request_id": uuid::Uuid::new_v4(), "closed": db_lanes(&first_site)})),
+            )
+            .await;
+        assert_eq!(status, 200, "{replanned}");
+        assert_eq!(replanned["slots"]["moved"].as_i64(), Some(at_first));
+        let (_, slots_after) = api
+            .send(
+                "GET",
+                &format!("/api/v1/office/rounds/{next}/slots"),
+                Some(&office),
+                None,
+            )
+            .await;
+        assert!(slots_after
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["site"] != first_site.as_str()));
+
+        // Nobody is sampled yet: everyone is missing at the deadline.
+        let mut response = api
+            .client
+            .get(format!(
+                "{}/api/v1/office/rounds/{next}/missing.csv",
+                api.base
+            ))
+            .insert_header(("Authorization", format!("Bearer {office}")))
+            .send()
+            .await
+            .unwrap();
+        let text =
+            String::from_utf8(response.body().limit(1 << 24).await.unwrap().to_vec()).unwrap();
+        assert!(text.starts_with("resident,name,building,unit,floor,room,standing\n"));
+        assert_eq!(text.lines().count(), 6_001);
+        assert_eq!(
+            api.send(
+                "GET",
+                &format!("/api/v1/office/rounds/{next}/missing.csv"),
+                Some(&team),
+                None
+            )
+            .await
+            .0,
+            403
+        );
         let (status, _) = api
             .send(
                 "GET",
@@ -958,9 +1055,10 @@ fn the_office_plans_publishes_and_exports_a_round_over_http(db: &TestDb) {
     let mut conn = db.db.conn().unwrap();
     let actions: Vec<String> = audit::table.select(audit::action).load(&mut conn).unwrap();
     assert_eq!(
-        actions,
-        vec!["plan round".to_string(), "publish round".to_string()]
+        actions[..2],
+        ["plan round".to_string(), "publish round".to_string()]
     );
+    assert!(actions[2].starts_with("close"), "{actions:?}");
 }
 
 /// Runs `work` against the API and returns what it returns.
