@@ -78,6 +78,20 @@ impl Api {
         )
     }
 
+    /// An office or lab account's token.
+    async fn login(&self, login: &str, password: &str) -> String {
+        let (status, body) = self
+            .send(
+                "POST",
+                "/api/v1/sessions",
+                None,
+                Some(json!({"login": login, "password": password})),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["token"].as_str().unwrap().to_string()
+    }
+
     async fn login_team(&self, team: &str, pin: &str) -> String {
         let (status, body) = self
             .send(
@@ -381,24 +395,8 @@ fn pooled_tubes_go_from_scans_to_a_positive_result_to_recall_and_retest(db: &Tes
     let home = bedridden.clone();
     with_api(db, |api| async move {
         let team = api.login_team("T001", "1111").await;
-        let (_, lab) = api
-            .send(
-                "POST",
-                "/api/v1/sessions",
-                None,
-                Some(json!({"login": "lab1", "password": "lab-password"})),
-            )
-            .await;
-        let lab = lab["token"].as_str().unwrap().to_string();
-        let (_, office) = api
-            .send(
-                "POST",
-                "/api/v1/sessions",
-                None,
-                Some(json!({"login": "wang", "password": "office-password"})),
-            )
-            .await;
-        let office = office["token"].as_str().unwrap().to_string();
+        let lab = api.login("lab1", "lab-password").await;
+        let office = api.login("wang", "office-password").await;
         let id = || uuid::Uuid::new_v4().to_string();
         let post = |path: &'static str, token: String, body: Value| {
             let api = &api;
@@ -607,22 +605,8 @@ fn completion_counts_match_what_was_recorded(db: &TestDb) {
     };
     with_api(db, |api| async move {
         let team = api.login_team("T001", "1111").await;
-        let login = |login: &'static str, password: &'static str| {
-            let api = &api;
-            async move {
-                let (_, body) = api
-                    .send(
-                        "POST",
-                        "/api/v1/sessions",
-                        None,
-                        Some(json!({"login": login, "password": password})),
-                    )
-                    .await;
-                body["token"].as_str().unwrap().to_string()
-            }
-        };
-        let office = login("wang", "office-password").await;
-        let lab = login("lab1", "lab-password").await;
+        let office = api.login("wang", "office-password").await;
+        let lab = api.login("lab1", "lab-password").await;
         let id = || uuid::Uuid::new_v4().to_string();
         api.send(
             "POST",
@@ -862,15 +846,7 @@ fn the_office_plans_publishes_and_exports_a_round_over_http(db: &TestDb) {
         .collect();
     let db_lanes = move |code: &str| sites.iter().find(|s| s.0 == code).unwrap().1;
     with_api(db, |api| async move {
-        let (_, office) = api
-            .send(
-                "POST",
-                "/api/v1/sessions",
-                None,
-                Some(json!({"login": "wang", "password": "office-password"})),
-            )
-            .await;
-        let office = office["token"].as_str().unwrap().to_string();
+        let office = api.login("wang", "office-password").await;
         let team = api.login_team("T001", "1111").await;
         let next = "2026-12-02";
         let plan = format!("/api/v1/office/rounds/{next}/plan");

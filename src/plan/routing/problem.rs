@@ -165,15 +165,6 @@ impl Streets {
     }
 }
 
-impl Travel {
-    pub fn profiles(&self) -> usize {
-        match self {
-            Travel::Matrix { .. } => 1,
-            Travel::Streets(s) => s.seconds_per_metre.len(),
-        }
-    }
-}
-
 impl Problem {
     pub fn nodes(&self) -> usize {
         self.nodes.len()
