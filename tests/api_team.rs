@@ -931,6 +931,111 @@ fn the_office_plans_publishes_and_exports_a_round_over_http(db: &TestDb) {
         let planned: i64 = slots.iter().map(|s| s["planned"].as_i64().unwrap()).sum();
         assert_eq!(planned as u64, summary["slots"]["placed"].as_u64().unwrap());
 
+        // One resident moved to a slot with room: both slots' counts follow.
+        let mut response = api
+            .client
+            .get(format!(
+                "{}/api/v1/office/rounds/{next}/slots.csv",
+                api.base
+            ))
+            .insert_header(("Authorization", format!("Bearer {office}")))
+            .send()
+            .await
+            .unwrap();
+        let text =
+            String::from_utf8(response.body().limit(1 << 24).await.unwrap().to_vec()).unwrap();
+        let row: Vec<String> = text
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .map(str::to_string)
+            .collect();
+        let (resident, from_site, from_start) =
+            (row[0].clone(), row[1].clone(), row[2][11..].to_string());
+        let target = slots
+            .iter()
+            .find(|s| {
+                s["planned"].as_i64() < s["capacity"].as_i64()
+                    && (s["site"] != from_site.as_str() || s["from"] != from_start.as_str())
+            })
+            .unwrap()
+            .clone();
+        let moves = format!("/api/v1/office/rounds/{next}/moves");
+        let move_to = |site: &str, start: &str| json!({"request_id": uuid::Uuid::new_v4(), "resident": resident, "site": site, "start": start});
+        let (status, body) = api
+            .send(
+                "POST",
+                &moves,
+                Some(&office),
+                Some(move_to(&from_site, &from_start)),
+            )
+            .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (422, Some("start")),
+            "{body}"
+        );
+        let (status, body) = api
+            .send(
+                "POST",
+                &moves,
+                Some(&office),
+                Some(move_to(&from_site, "03:17")),
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (404, Some("no_such_slot"))
+        );
+        let (status, moved) = api
+            .send(
+                "POST",
+                &moves,
+                Some(&office),
+                Some(move_to(
+                    target["site"].as_str().unwrap(),
+                    target["from"].as_str().unwrap(),
+                )),
+            )
+            .await;
+        assert_eq!(status, 200, "{moved}");
+        assert_eq!(
+            moved["planned"].as_i64(),
+            Some(target["planned"].as_i64().unwrap() + 1)
+        );
+        let (_, after) = api
+            .send(
+                "GET",
+                &format!("/api/v1/office/rounds/{next}/slots"),
+                Some(&office),
+                None,
+            )
+            .await;
+        let planned_at = |site: &str, from: &str| {
+            after
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["site"] == site && s["from"] == from)
+                .unwrap()["planned"]
+                .as_i64()
+                .unwrap()
+        };
+        let before_at = |site: &str, from: &str| {
+            slots
+                .iter()
+                .find(|s| s["site"] == site && s["from"] == from)
+                .unwrap()["planned"]
+                .as_i64()
+                .unwrap()
+        };
+        assert_eq!(
+            planned_at(&from_site, &from_start),
+            before_at(&from_site, &from_start) - 1
+        );
+        let slots: Vec<Value> = after.as_array().unwrap().clone();
+
         // A whole site closes after publishing: its residents move elsewhere, each recorded.
         // Out-of-range lanes and unknown sites are refused.
         let first_site = slots[0]["site"].as_str().unwrap().to_string();
@@ -1031,10 +1136,10 @@ fn the_office_plans_publishes_and_exports_a_round_over_http(db: &TestDb) {
     let mut conn = db.db.conn().unwrap();
     let actions: Vec<String> = audit::table.select(audit::action).load(&mut conn).unwrap();
     assert_eq!(
-        actions[..2],
-        ["plan round".to_string(), "publish round".to_string()]
+        actions[..3],
+        ["plan round", "publish round", "move resident"]
     );
-    assert!(actions[2].starts_with("close"), "{actions:?}");
+    assert!(actions[3].starts_with("close"), "{actions:?}");
 }
 
 /// Runs `work` against the API and returns what it returns.

@@ -89,6 +89,10 @@ impl Application {
                         )
                         .route("/office/rounds/{date}/slots", web::get().to(rounds::slots))
                         .route(
+                            "/office/rounds/{date}/moves",
+                            web::post().to(rounds::move_resident),
+                        )
+                        .route(
                             "/office/rounds/{date}/sites/{site}/lanes",
                             web::post().to(rounds::close_lanes),
                         )

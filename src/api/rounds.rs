@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::domain::TimeOfDay;
 use crate::home_visits::{self, RouteOptions};
 use crate::rounds::{self, parse_window, PlanOptions, RoundError};
+use crate::store::rounds::{AssignmentRow, LoadRow, MoveRow};
 use crate::store::{access as stored_access, Db};
 
 impl From<RoundError> for ApiError {
@@ -366,4 +367,157 @@ pub async fn close_lanes(
         Ok((200, json_text(&summary)?))
     })
     .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Move {
+    request_id: uuid::Uuid,
+    resident: String,
+    site: String,
+    /// The new slot's start, `HH:MM`.
+    start: String,
+}
+
+/// `POST /api/v1/office/rounds/{date}/moves` — gives one resident another slot, if it has
+/// room; both slots' predicted queues are recomputed and the move is recorded.
+pub async fn move_resident(
+    actor: Actor,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    path: web::Path<NaiveDate>,
+    body: web::Json<Move>,
+) -> Result<HttpResponse, ApiError> {
+    use crate::plan::queue::{QueueModel, SlotLoad};
+    use crate::store::rounds as stored;
+    use diesel::Connection;
+    actor.require(Role::Office)?;
+    let date = path.into_inner();
+    let body = body.into_inner();
+    let start = TimeOfDay::parse(&body.start).map_err(|e| invalid("start", e))?;
+    let model = QueueModel {
+        no_show_rate: config.slots.no_show_rate,
+        service_cv: config.slots.service_time_cv,
+        max_p90_wait_minutes: config.slots.max_p90_wait_minutes,
+    };
+    let stored_answer = blocking(move || {
+        let mut conn = db.conn()?;
+        conn.transaction(|conn| {
+            super::once(conn, body.request_id, &actor.name.clone(), |conn| {
+                let round = super::team::round_on(conn, date)?;
+                let resident = crate::store::routes::resident_id(conn, &body.resident)?
+                    .ok_or_else(|| {
+                        ApiError::new(
+                            StatusCode::NOT_FOUND,
+                            "unknown_resident",
+                            "no resident has this code",
+                        )
+                        .with_field("resident")
+                    })?;
+                let from = stored::assignment(conn, round.id, resident)?.ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::CONFLICT,
+                        "no_slot",
+                        "this resident has no slot to move (a home visit, or unplaced)",
+                    )
+                    .with_field("resident")
+                })?;
+                let sites = stored::all_sites(conn)?;
+                let site = sites.iter().find(|s| s.code == body.site).ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "unknown_site",
+                        format!("no site {}", body.site),
+                    )
+                    .with_field("site")
+                })?;
+                let mut target = stored::load_of(conn, round.id, site.id, start.minutes())?
+                    .ok_or_else(|| {
+                        ApiError::new(
+                            StatusCode::NOT_FOUND,
+                            "no_such_slot",
+                            format!("site {} has no slot at {start}", site.code),
+                        )
+                        .with_field("start")
+                    })?;
+                if (target.site_id, target.starts_at) == (from.site_id, from.starts_at) {
+                    return Err(invalid(
+                        "start",
+                        "the resident already has this slot".into(),
+                    ));
+                }
+                if target.planned >= target.capacity {
+                    return Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "slot_full",
+                        format!("the {start} slot at {} is full", site.code),
+                    )
+                    .with_field("start"));
+                }
+                let mut source = stored::load_of(conn, round.id, from.site_id, from.starts_at)?
+                    .ok_or_else(|| ApiError::internal("a planned slot without its load"))?;
+                let closed = stored::lane_closures(conn, round.id)?;
+                let predict = |load: &mut LoadRow, delta: i32| {
+                    load.planned += delta;
+                    let s = sites
+                        .iter()
+                        .find(|s| s.id == load.site_id)
+                        .expect("loads name stored sites");
+                    let open =
+                        (load.ends_at.min(s.closes_at) - load.starts_at.max(s.opens_at)).max(0);
+                    let p = model.predict(SlotLoad {
+                        planned: load.planned.max(0) as u32,
+                        lanes: (s.lanes - closed.get(&s.id).copied().unwrap_or(0)).max(0) as u32,
+                        per_lane_per_hour: s.per_lane_per_hour as u32,
+                        open_minutes: f64::from(open),
+                    });
+                    load.utilisation = p.utilisation;
+                    load.mean_wait_minutes = p.mean_wait_minutes;
+                    load.p90_wait_minutes = p.p90_wait_minutes;
+                    load.mean_queue = p.mean_queue;
+                    load.p90_queue = p.p90_queue;
+                };
+                predict(&mut source, -1);
+                predict(&mut target, 1);
+                let now = Utc::now().naive_utc();
+                let to = AssignmentRow {
+                    site_id: target.site_id,
+                    starts_at: target.starts_at,
+                    ends_at: target.ends_at,
+                    ..from
+                };
+                let record = MoveRow {
+                    round_id: round.id,
+                    resident_id: resident,
+                    from_site_id: from.site_id,
+                    from_starts_at: from.starts_at,
+                    to_site_id: Some(target.site_id),
+                    to_starts_at: Some(target.starts_at),
+                    reason: "moved by the office",
+                    moved_at: now,
+                };
+                stored::move_resident(conn, &to, [&source, &target], &record)?;
+                stored_access::audit(
+                    conn,
+                    &actor.name,
+                    "move resident",
+                    &format!("{} to {} {start} on {date}", body.resident, site.code),
+                    now,
+                )?;
+                Ok((
+                    200,
+                    json_text(&serde_json::json!({
+                        "resident": body.resident,
+                        "site": site.code,
+                        "start": start,
+                        "planned": target.planned,
+                        "capacity": target.capacity,
+                        "p90_wait_minutes": target.p90_wait_minutes,
+                    }))?,
+                ))
+            })
+        })
+    })
+    .await?;
+    Ok(answer(stored_answer))
 }

@@ -304,3 +304,71 @@ pub fn close_lanes(
     }
     Ok(())
 }
+
+pub fn assignment(
+    conn: &mut DbConnection,
+    round_id: i64,
+    resident_id: i64,
+) -> QueryResult<Option<AssignmentRow>> {
+    slot_assignments::table
+        .filter(slot_assignments::round_id.eq(round_id))
+        .filter(slot_assignments::resident_id.eq(resident_id))
+        .select((
+            slot_assignments::round_id,
+            slot_assignments::resident_id,
+            slot_assignments::site_id,
+            slot_assignments::starts_at,
+            slot_assignments::ends_at,
+        ))
+        .first(conn)
+        .optional()
+}
+
+pub fn load_of(
+    conn: &mut DbConnection,
+    round_id: i64,
+    site_id: i64,
+    starts_at: i32,
+) -> QueryResult<Option<LoadRow>> {
+    slot_loads::table
+        .find((round_id, site_id, starts_at))
+        .select(LoadRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Moves one resident to another slot: the assignment, both slots' loads, and the record.
+pub fn move_resident(
+    conn: &mut DbConnection,
+    to: &AssignmentRow,
+    loads: [&LoadRow; 2],
+    record: &MoveRow,
+) -> QueryResult<()> {
+    diesel::update(
+        slot_assignments::table
+            .filter(slot_assignments::round_id.eq(to.round_id))
+            .filter(slot_assignments::resident_id.eq(to.resident_id)),
+    )
+    .set((
+        slot_assignments::site_id.eq(to.site_id),
+        slot_assignments::starts_at.eq(to.starts_at),
+        slot_assignments::ends_at.eq(to.ends_at),
+    ))
+    .execute(conn)?;
+    for load in loads {
+        diesel::update(slot_loads::table.find((load.round_id, load.site_id, load.starts_at)))
+            .set((
+                slot_loads::planned.eq(load.planned),
+                slot_loads::utilisation.eq(load.utilisation),
+                slot_loads::mean_wait_minutes.eq(load.mean_wait_minutes),
+                slot_loads::p90_wait_minutes.eq(load.p90_wait_minutes),
+                slot_loads::mean_queue.eq(load.mean_queue),
+                slot_loads::p90_queue.eq(load.p90_queue),
+            ))
+            .execute(conn)?;
+    }
+    crate::on_backend!(conn, |c| diesel::insert_into(slot_moves::table)
+        .values(record)
+        .execute(c))?;
+    Ok(())
+}
