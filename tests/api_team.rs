@@ -626,6 +626,22 @@ fn completion_counts_match_what_was_recorded(db: &TestDb) {
                 .await;
             assert_eq!(status, 201);
         }
+        // Progress over time: the two swabs, counted once each, in the latest interval.
+        let (status, progress) = api
+            .send(
+                "GET",
+                &format!("/api/v1/office/progress?date={DATE}"),
+                Some(&office),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{progress}");
+        let steps = progress.as_array().unwrap();
+        assert_eq!(steps.last().unwrap()["sampled"].as_u64(), Some(2));
+        assert!(steps.last().unwrap()["until"]
+            .as_str()
+            .unwrap()
+            .contains(':'));
         let building = format!("/api/v1/office/completion?date={DATE}&building=B00001");
         let (status, one) = api.send("GET", &building, Some(&office), None).await;
         assert_eq!(status, 200, "{one}");

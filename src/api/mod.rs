@@ -81,6 +81,7 @@ impl Application {
                         .route("/office/recalls", web::get().to(office::recalls))
                         .route("/office/completion", web::get().to(office::completion))
                         .route("/office/sweep-list", web::get().to(office::sweep_list))
+                        .route("/office/progress", web::get().to(office::progress))
                         .route("/office/audit", web::get().to(office::audit_trail))
                         .route("/office/rounds/{date}/plan", web::post().to(rounds::plan))
                         .route(

@@ -270,3 +270,56 @@ pub async fn sweep_list(
     .await?;
     Ok(web::Json(list))
 }
+
+#[derive(Serialize)]
+pub struct Progress {
+    /// Local time at the end of the interval.
+    until: String,
+    /// Residents sampled by then (each counted once).
+    sampled: usize,
+}
+
+/// `GET /api/v1/office/progress?date=` — residents sampled so far, every `slots.minutes`
+/// of local time from the first sample to the last.
+pub async fn progress(
+    actor: Actor,
+    db: web::Data<Db>,
+    config: web::Data<crate::config::Config>,
+    query: web::Query<DateQuery>,
+) -> Result<web::Json<Vec<Progress>>, ApiError> {
+    use chrono::TimeZone;
+    actor.require(Role::Office)?;
+    let date = query.date.unwrap_or_else(|| super::team::today(&config));
+    let step = i64::from(config.slots.minutes) * 60;
+    let zone = config.district.timezone;
+    let progress = blocking(move || {
+        let mut conn = db.conn()?;
+        let round = super::team::round_on(&mut conn, date)?;
+        let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+        let mut seconds: Vec<i64> = crate::store::completion::first_samples(&mut conn, round.id)?
+            .into_iter()
+            .map(|utc| (zone.from_utc_datetime(&utc).naive_local() - midnight).num_seconds())
+            .collect();
+        seconds.sort_unstable();
+        let (Some(&first), Some(&last)) = (seconds.first(), seconds.last()) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        let mut until = (first.div_euclid(step) + 1) * step;
+        loop {
+            let sampled = seconds.partition_point(|&s| s < until);
+            let clock = midnight + chrono::Duration::seconds(until);
+            out.push(Progress {
+                until: clock.format("%H:%M").to_string(),
+                sampled,
+            });
+            if until > last {
+                break;
+            }
+            until += step;
+        }
+        Ok(out)
+    })
+    .await?;
+    Ok(web::Json(progress))
+}

@@ -126,3 +126,28 @@ pub fn standings(
         })
         .collect())
 }
+
+/// When each resident was first sampled in a round (a swab scanned, or a door that said
+/// sampled), UTC: one time per resident.
+pub fn first_samples(
+    conn: &mut DbConnection,
+    round_id: i64,
+) -> QueryResult<Vec<chrono::NaiveDateTime>> {
+    let mut first: HashMap<i64, chrono::NaiveDateTime> = HashMap::new();
+    let swabs: Vec<(i64, chrono::NaiveDateTime)> = samples::table
+        .filter(samples::round_id.eq(round_id))
+        .select((samples::resident_id, samples::taken_at))
+        .load(conn)?;
+    let doors: Vec<(i64, chrono::NaiveDateTime)> = visit_outcomes::table
+        .filter(visit_outcomes::round_id.eq(round_id))
+        .filter(visit_outcomes::outcome.eq("sampled"))
+        .select((visit_outcomes::resident_id, visit_outcomes::recorded_at))
+        .load(conn)?;
+    for (resident, at) in swabs.into_iter().chain(doors) {
+        first
+            .entry(resident)
+            .and_modify(|t| *t = (*t).min(at))
+            .or_insert(at);
+    }
+    Ok(first.into_values().collect())
+}
