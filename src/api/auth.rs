@@ -62,14 +62,14 @@ impl FromRequest for Actor {
             blocking(move || {
                 let mut conn = db.conn()?;
                 let now = Utc::now().naive_utc();
-                let session = stored::session(&mut conn, &access::token_hash(&token), now)?
-                    .ok_or_else(|| unauthorized("the token is unknown or expired; log in again"))?;
+                let (session, team, login) =
+                    stored::session(&mut conn, &access::token_hash(&token), now)?.ok_or_else(
+                        || unauthorized("the token is unknown or expired; log in again"),
+                    )?;
                 let role = Role::parse(&session.role).map_err(ApiError::internal)?;
-                let name = match (session.team_id, session.account_id) {
-                    (Some(team), _) => format!("team:{}", team_code(&mut conn, team)?),
-                    (None, Some(account)) => {
-                        format!("{}:{}", role.as_str(), account_login(&mut conn, account)?)
-                    }
+                let name = match (team, login) {
+                    (Some(team), _) => format!("team:{team}"),
+                    (None, Some(login)) => format!("{}:{login}", role.as_str()),
                     (None, None) => return Err(ApiError::internal("a session without an owner")),
                 };
                 Ok(Actor {
@@ -81,21 +81,6 @@ impl FromRequest for Actor {
             .await
         })
     }
-}
-
-fn team_code(conn: &mut crate::store::DbConnection, id: i64) -> Result<String, ApiError> {
-    use crate::store::schema::teams;
-    use diesel::prelude::*;
-    Ok(teams::table.find(id).select(teams::code).first(conn)?)
-}
-
-fn account_login(conn: &mut crate::store::DbConnection, id: i64) -> Result<String, ApiError> {
-    use crate::store::schema::accounts;
-    use diesel::prelude::*;
-    Ok(accounts::table
-        .find(id)
-        .select(accounts::login)
-        .first(conn)?)
 }
 
 #[derive(Deserialize)]

@@ -138,38 +138,70 @@ pub async fn blocking<T: Send + 'static>(
         .map_err(|_| ApiError::internal("the worker stopped"))?
 }
 
+/// The first answer to `request_id` if it was handled before for this caller; the same id
+/// from someone else is refused.
+pub fn replayed(
+    conn: &mut crate::store::DbConnection,
+    request_id: uuid::Uuid,
+    actor: &str,
+) -> Result<Option<(u16, String)>, ApiError> {
+    match crate::store::access::handled(conn, &request_id.to_string())? {
+        Some((by, _, _)) if by != actor => Err(ApiError::new(
+            actix_web::http::StatusCode::CONFLICT,
+            "request_id_taken",
+            "this request_id was already used by someone else; make a new one",
+        )
+        .with_field("request_id")),
+        Some((_, status, answer)) => Ok(Some((status as u16, answer))),
+        None => Ok(None),
+    }
+}
+
 /// Runs a change at most once per client-made `request_id`, inside the caller's
 /// transaction: a retry by the same caller gets the first answer (status and JSON body)
-/// and changes nothing; the same id from someone else is refused.
+/// and changes nothing.
 pub fn once(
     conn: &mut crate::store::DbConnection,
     request_id: uuid::Uuid,
     actor: &str,
     change: impl FnOnce(&mut crate::store::DbConnection) -> Result<(u16, String), ApiError>,
 ) -> Result<(u16, String), ApiError> {
-    use crate::store::access::{handled, remember};
-    let request_id = request_id.to_string();
-    if let Some((by, status, answer)) = handled(conn, &request_id)? {
-        if by != actor {
-            return Err(ApiError::new(
-                actix_web::http::StatusCode::CONFLICT,
-                "request_id_taken",
-                "this request_id was already used by someone else; make a new one",
-            )
-            .with_field("request_id"));
-        }
-        return Ok((status as u16, answer));
+    if let Some(first) = replayed(conn, request_id, actor)? {
+        return Ok(first);
     }
     let (status, answer) = change(conn)?;
-    remember(
+    crate::store::access::remember(
         conn,
-        &request_id,
+        &request_id.to_string(),
         actor,
         i32::from(status),
         &answer,
         chrono::Utc::now().naive_utc(),
     )?;
     Ok((status, answer))
+}
+
+/// The body of a change that needs nothing but its request id.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestOnly {
+    pub request_id: uuid::Uuid,
+}
+
+/// A resident's row id by code; 404 naming `field` when there is none.
+pub fn resident_by_code(
+    conn: &mut crate::store::DbConnection,
+    code: &str,
+    field: &str,
+) -> Result<i64, ApiError> {
+    crate::store::routes::resident_id(conn, code.trim())?.ok_or_else(|| {
+        ApiError::new(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "unknown_resident",
+            "no resident has this code",
+        )
+        .with_field(field)
+    })
 }
 
 /// A stored answer as the response.

@@ -59,28 +59,11 @@ async fn once_outside(
     work: impl FnOnce(&Db) -> Result<(u16, String), ApiError> + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
     let stored = blocking(move || {
-        let id = request_id.to_string();
-        if let Some((by, status, body)) = stored_access::handled(&mut *db.conn()?, &id)? {
-            if by != actor {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "request_id_taken",
-                    "this request_id was already used",
-                )
-                .with_field("request_id"));
-            }
-            return Ok((status as u16, body));
+        if let Some(first) = super::replayed(&mut *db.conn()?, request_id, &actor)? {
+            return Ok(first);
         }
-        let (status, body) = work(&db)?;
-        stored_access::remember(
-            &mut *db.conn()?,
-            &id,
-            &actor,
-            i32::from(status),
-            &body,
-            Utc::now().naive_utc(),
-        )?;
-        Ok((status, body))
+        let done = work(&db)?;
+        super::once(&mut *db.conn()?, request_id, &actor, |_| Ok(done))
     })
     .await?;
     Ok(answer(stored))
@@ -136,18 +119,12 @@ pub async fn plan(
     .await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Publish {
-    request_id: uuid::Uuid,
-}
-
 /// `POST /api/v1/office/rounds/{date}/publish` — the plan is now what residents are told.
 pub async fn publish(
     actor: Actor,
     db: web::Data<Db>,
     path: web::Path<NaiveDate>,
-    body: web::Json<Publish>,
+    body: web::Json<super::RequestOnly>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Office)?;
     let date = path.into_inner();
@@ -405,15 +382,7 @@ pub async fn move_resident(
         conn.transaction(|conn| {
             super::once(conn, body.request_id, &actor.name.clone(), |conn| {
                 let round = super::team::round_on(conn, date)?;
-                let resident = crate::store::routes::resident_id(conn, &body.resident)?
-                    .ok_or_else(|| {
-                        ApiError::new(
-                            StatusCode::NOT_FOUND,
-                            "unknown_resident",
-                            "no resident has this code",
-                        )
-                        .with_field("resident")
-                    })?;
+                let resident = super::resident_by_code(conn, &body.resident, "resident")?;
                 let from = stored::assignment(conn, round.id, resident)?.ok_or_else(|| {
                     ApiError::new(
                         StatusCode::CONFLICT,

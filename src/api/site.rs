@@ -209,9 +209,7 @@ fn find_resident(
         .with_field(field)
     };
     match (code.map(str::trim).filter(|c| !c.is_empty()), id_number) {
-        (Some(code), _) => {
-            crate::store::routes::resident_id(conn, code)?.ok_or_else(|| unknown("resident"))
-        }
+        (Some(code), _) => super::resident_by_code(conn, code, "resident"),
         (None, Some(text)) => {
             let id = IdNumber::parse(text).map_err(|e| {
                 ApiError::new(
@@ -238,18 +236,12 @@ fn find_resident(
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Close {
-    request_id: uuid::Uuid,
-}
-
 /// `POST /api/v1/site/tubes/{code}/close` — closes a tube before it is full.
 pub async fn close_tube(
     actor: Actor,
     db: web::Data<Db>,
     path: web::Path<String>,
-    body: web::Json<Close>,
+    body: web::Json<super::RequestOnly>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Team)?;
     let code = path.into_inner();

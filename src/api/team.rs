@@ -7,7 +7,7 @@ use diesel::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::auth::Actor;
-use super::{answer, blocking, json_text, once, ApiError};
+use super::{answer, blocking, json_text, once, resident_by_code, ApiError};
 use crate::access::Role;
 use crate::config::Config;
 use crate::domain::TimeOfDay;
@@ -208,14 +208,7 @@ pub async fn record_outcome(
         conn.transaction(|conn| {
             once(conn, body.request_id, &actor.name.clone(), |conn| {
                 let round = round_on(conn, date)?;
-                let resident_id = routes::resident_id(conn, &body.resident)?.ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::NOT_FOUND,
-                        "unknown_resident",
-                        "no resident has this code",
-                    )
-                    .with_field("resident")
-                })?;
+                let resident_id = resident_by_code(conn, &body.resident, "resident")?;
                 if routes::team_of_stop(conn, round.id, resident_id)? != Some(team_id) {
                     return Err(ApiError::new(
                         StatusCode::FORBIDDEN,

@@ -78,16 +78,26 @@ pub fn open_session(conn: &mut DbConnection, session: &SessionRow) -> QueryResul
     Ok(())
 }
 
-/// The session of a token's hash, if it has not expired.
+/// A session, its team's code and its account's login (one of the two is set).
+pub type SessionWithOwner = (SessionRow, Option<String>, Option<String>);
+
+/// The session of a token's hash, if it has not expired, with its owner's name (the team's
+/// code or the account's login) — one query, as every request asks it.
 pub fn session(
     conn: &mut DbConnection,
     token_hash: &[u8],
     now: NaiveDateTime,
-) -> QueryResult<Option<SessionRow>> {
+) -> QueryResult<Option<SessionWithOwner>> {
     sessions::table
+        .left_join(teams::table)
+        .left_join(accounts::table)
         .filter(sessions::token_hash.eq(token_hash))
         .filter(sessions::expires_at.gt(now))
-        .select(SessionRow::as_select())
+        .select((
+            SessionRow::as_select(),
+            teams::code.nullable(),
+            accounts::login.nullable(),
+        ))
         .first(conn)
         .optional()
 }

@@ -274,6 +274,8 @@ diesel::joinable!(route_stops -> teams (team_id));
 diesel::joinable!(route_unvisited -> residents (resident_id));
 diesel::joinable!(team_routes -> teams (team_id));
 diesel::joinable!(visit_outcomes -> residents (resident_id));
+diesel::joinable!(sessions -> teams (team_id));
+diesel::joinable!(sessions -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
