@@ -26,6 +26,7 @@ pub struct Config {
 pub struct ServerConfig {
     pub bind: String,
     pub shutdown_timeout_seconds: u64,
+    pub upload_limit_mb: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

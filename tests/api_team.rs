@@ -1158,6 +1158,140 @@ fn the_office_plans_publishes_and_exports_a_round_over_http(db: &TestDb) {
     assert!(actions[3].starts_with("close"), "{actions:?}");
 }
 
+/// A `multipart/form-data` body of text parts: (form field name, file name, content).
+fn form(parts: &[(&str, Option<&str>, &str)]) -> (String, String) {
+    let boundary = format!("sweep-{}", uuid::Uuid::new_v4().simple());
+    let mut body = String::new();
+    for (name, file, content) in parts {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\""
+        ));
+        if let Some(file) = file {
+            body.push_str(&format!("; filename=\"{file}\"\r\nContent-Type: text/csv"));
+        }
+        body.push_str(&format!("\r\n\r\n{content}\r\n"));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn the_office_uploads_a_roster_all_or_nothing(db: &TestDb) {
+    district(db);
+    let sites_before = sweep::store::roster::totals(&mut db.db.conn().unwrap())
+        .unwrap()
+        .sites;
+    with_api(db, |api| async move {
+        let office = api.login("wang", "office-password").await;
+        let team = api.login_team("T001", "1111").await;
+        let upload = |token: String, parts: Vec<(&'static str, Option<&'static str>, String)>| {
+            let api = &api;
+            async move {
+                let parts: Vec<_> = parts.iter().map(|(n, f, c)| (*n, *f, c.as_str())).collect();
+                let (content_type, body) = form(&parts);
+                let mut response = api
+                    .client
+                    .post(format!("{}/api/v1/office/roster", api.base))
+                    .insert_header(("Authorization", format!("Bearer {token}")))
+                    .insert_header(("Content-Type", content_type))
+                    .send_body(body)
+                    .await
+                    .unwrap();
+                let bytes = response.body().await.unwrap();
+                (
+                    response.status().as_u16(),
+                    serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+                )
+            }
+        };
+        let new_site = "code,name,lat,lon,lanes,per_lane_per_hour,open,close,queue_capacity\n\
+                        S999,Night school gate,31.2301,121.4701,2,60,07:00,19:00,80\n"
+            .to_string();
+        let bad_residents = "code,name,id_number,building,floor,mobility\n\
+                             R999999,Li Si,110101199003074514,NO-SUCH-BUILDING,three,walks\n"
+            .to_string();
+        let id = || uuid::Uuid::new_v4().to_string();
+
+        // Only the office manages the roster.
+        let (status, _) = upload(
+            team,
+            vec![
+                ("request_id", None, id()),
+                ("sites", None, new_site.clone()),
+            ],
+        )
+        .await;
+        assert_eq!(status, 403);
+
+        // One bad file spoils the upload: every bad row is named, nothing is written.
+        let (status, body) = upload(
+            office.clone(),
+            vec![
+                ("request_id", None, id()),
+                ("files", Some("sites.csv"), new_site.clone()),
+                ("files", Some("residents.csv"), bad_residents),
+            ],
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (422, Some("invalid_roster")),
+            "{body}"
+        );
+        let errors = body["errors"].as_array().unwrap();
+        let at = |column: &str| {
+            errors
+                .iter()
+                .any(|e| e["file"] == "residents.csv" && e["line"] == 2 && e["column"] == column)
+        };
+        assert!(at("floor") && at("mobility"), "{body}");
+        let totals =
+            |db: &TestDb| sweep::store::roster::totals(&mut db.db.conn().unwrap()).unwrap();
+        assert_eq!(totals(db).sites, sites_before);
+
+        // Not a roster file, no request id, nothing sent: named.
+        let (status, body) = upload(
+            office.clone(),
+            vec![
+                ("request_id", None, id()),
+                ("photo", Some("gate.jpg"), "x".into()),
+            ],
+        )
+        .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (422, Some("photo")),
+            "{body}"
+        );
+        let (status, body) = upload(office.clone(), vec![("sites", None, new_site.clone())]).await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (422, Some("request_id")),
+            "{body}"
+        );
+        let (status, body) = upload(office.clone(), vec![("request_id", None, id())]).await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (422, Some("files")),
+            "{body}"
+        );
+
+        // A good file is imported once, however often the phone retries.
+        let request = id();
+        let good = vec![("request_id", None, request), ("sites.csv", None, new_site)];
+        let (status, first) = upload(office.clone(), good.clone()).await;
+        assert_eq!(status, 200, "{first}");
+        assert_eq!(first["sites"].as_i64(), Some(sites_before + 1));
+        let (status, again) = upload(office, good).await;
+        assert_eq!((status, &again), (200, &first));
+    });
+    let imports: i64 = audit::table
+        .filter(audit::action.eq("import roster"))
+        .count()
+        .get_result(&mut db.db.conn().unwrap())
+        .unwrap();
+    assert_eq!(imports, 1);
+}
+
 /// Runs `work` against the API and returns what it returns.
 fn with_result<T, F, Fut>(db: &TestDb, work: F) -> T
 where
@@ -1178,4 +1312,5 @@ on_both_backends!(
     completion_counts_match_what_was_recorded,
     a_resident_finds_only_their_own_slot_and_ticket,
     the_office_plans_publishes_and_exports_a_round_over_http,
+    the_office_uploads_a_roster_all_or_nothing,
 );

@@ -7,6 +7,7 @@ mod health;
 mod lab;
 mod office;
 mod resident;
+mod roster;
 mod rounds;
 mod site;
 mod team;
@@ -78,6 +79,7 @@ impl Application {
                         .route("/site/tubes/{code}/close", web::post().to(site::close_tube))
                         .route("/site/scans", web::post().to(site::scan))
                         .route("/lab/results", web::post().to(lab::record_result))
+                        .route("/office/roster", web::post().to(roster::upload))
                         .route("/office/recalls", web::get().to(office::recalls))
                         .route("/office/completion", web::get().to(office::completion))
                         .route("/office/sweep-list", web::get().to(office::sweep_list))

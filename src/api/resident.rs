@@ -90,21 +90,13 @@ pub async fn lookup(
         ));
     }
     let body = body.into_inner();
-    let id = IdNumber::parse(&body.id_number).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
-            format!("id_number {e}"),
-        )
-        .with_field("id_number")
-    })?;
+    let id = IdNumber::parse(&body.id_number)
+        .map_err(|e| ApiError::invalid("id_number", format!("id_number {e}")))?;
     if body.name.is_none() && body.phone_last4.is_none() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
+        return Err(ApiError::invalid(
+            "name",
             "send your name, or the last four digits of your phone",
-        )
-        .with_field("name"));
+        ));
     }
     let date = body.date.unwrap_or_else(|| today(&config));
     let tolerance = (config.visits.eta_tolerance_minutes * 60.0).round() as i32;

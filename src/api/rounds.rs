@@ -47,10 +47,6 @@ pub struct Plan {
     route_seconds: Option<f64>,
 }
 
-fn invalid(field: &str, message: String) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message).with_field(field)
-}
-
 /// Runs `work` once per `request_id` (outside a transaction: planning keeps its own).
 async fn once_outside(
     db: web::Data<Db>,
@@ -86,13 +82,13 @@ pub async fn plan(
         .as_deref()
         .map(parse_window)
         .transpose()
-        .map_err(|e| invalid("window", e))?;
+        .map_err(|e| ApiError::invalid("window", e))?;
     let at = body
         .at
         .as_deref()
         .map(TimeOfDay::parse)
         .transpose()
-        .map_err(|e| invalid("at", e))?;
+        .map_err(|e| ApiError::invalid("at", e))?;
     let options = PlanOptions {
         date,
         window,
@@ -322,7 +318,7 @@ pub async fn close_lanes(
                     .with_field("site")
                 })?;
             if !(0..=stored.lanes).contains(&closed) {
-                return Err(invalid(
+                return Err(ApiError::invalid(
                     "closed",
                     format!(
                         "site {site} has {} lanes: close 0 to {}",
@@ -371,7 +367,7 @@ pub async fn move_resident(
     actor.require(Role::Office)?;
     let date = path.into_inner();
     let body = body.into_inner();
-    let start = TimeOfDay::parse(&body.start).map_err(|e| invalid("start", e))?;
+    let start = TimeOfDay::parse(&body.start).map_err(|e| ApiError::invalid("start", e))?;
     let model = QueueModel {
         no_show_rate: config.slots.no_show_rate,
         service_cv: config.slots.service_time_cv,
@@ -410,9 +406,9 @@ pub async fn move_resident(
                         .with_field("start")
                     })?;
                 if (target.site_id, target.starts_at) == (from.site_id, from.starts_at) {
-                    return Err(invalid(
+                    return Err(ApiError::invalid(
                         "start",
-                        "the resident already has this slot".into(),
+                        "the resident already has this slot",
                     ));
                 }
                 if target.planned >= target.capacity {

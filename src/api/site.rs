@@ -83,21 +83,11 @@ pub async fn open_tube(
     let body = body.into_inner();
     let pool_size = body.pool_size.unwrap_or(config.tubes.pool_size as i32);
     if !(1..=50).contains(&pool_size) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
-            "pool_size is 1 to 50",
-        )
-        .with_field("pool_size"));
+        return Err(ApiError::invalid("pool_size", "pool_size is 1 to 50"));
     }
     let code = body.tube.trim().to_string();
     if code.is_empty() || code.chars().count() > 64 {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
-            "tube is 1 to 64 characters",
-        )
-        .with_field("tube"));
+        return Err(ApiError::invalid("tube", "tube is 1 to 64 characters"));
     }
     let date = body.date.unwrap_or_else(|| today(&config));
     let stored = blocking(move || {
@@ -211,14 +201,8 @@ fn find_resident(
     match (code.map(str::trim).filter(|c| !c.is_empty()), id_number) {
         (Some(code), _) => super::resident_by_code(conn, code, "resident"),
         (None, Some(text)) => {
-            let id = IdNumber::parse(text).map_err(|e| {
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_field",
-                    format!("id_number {e}"),
-                )
-                .with_field("id_number")
-            })?;
+            let id = IdNumber::parse(text)
+                .map_err(|e| ApiError::invalid("id_number", format!("id_number {e}")))?;
             let hash = store::personal_data_key(conn)?.id_hash(&id);
             residents::table
                 .filter(residents::id_hash.eq(hash.as_bytes()))
@@ -227,12 +211,10 @@ fn find_resident(
                 .optional()?
                 .ok_or_else(|| unknown("id_number"))
         }
-        (None, None) => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
+        (None, None) => Err(ApiError::invalid(
+            "resident",
             "send the resident's code or ID number",
-        )
-        .with_field("resident")),
+        )),
     }
 }
 

@@ -181,12 +181,10 @@ pub async fn record_outcome(
         .map(str::trim)
         .filter(|t| !t.is_empty());
     if body.outcome == Outcome::Sampled && tube_code.is_none() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
+        return Err(ApiError::invalid(
+            "tube_code",
             "a sampled visit needs the tube code",
-        )
-        .with_field("tube_code"));
+        ));
     }
     if tube_code.is_some_and(|t| t.chars().count() > 64) || body.note.chars().count() > 500 {
         return Err(ApiError::new(

@@ -49,17 +49,31 @@ pub struct RosterFiles {
 }
 
 impl RosterFiles {
+    /// The four file names, as the office's spreadsheets are saved.
+    pub const NAMES: [&'static str; 4] = [
+        rows::BUILDINGS.file,
+        rows::RESIDENTS.file,
+        rows::SITES.file,
+        rows::TEAMS.file,
+    ];
+
+    /// Where the file called `name` goes; `None` for a name that is not a roster file.
+    pub fn slot(&mut self, name: &str) -> Option<&mut Option<Box<dyn Read + Send>>> {
+        match name {
+            n if n == rows::BUILDINGS.file => Some(&mut self.buildings),
+            n if n == rows::RESIDENTS.file => Some(&mut self.residents),
+            n if n == rows::SITES.file => Some(&mut self.sites),
+            n if n == rows::TEAMS.file => Some(&mut self.teams),
+            _ => None,
+        }
+    }
+
     /// Opens whichever of the four files `dir` holds; `progress` advances with the bytes read.
     pub fn from_dir(dir: &Path, progress: &ProgressBar) -> Result<Self, ImportError> {
         let mut files = RosterFiles::default();
         let mut total_bytes = 0;
-        for (layout, slot) in [
-            (&rows::BUILDINGS, &mut files.buildings),
-            (&rows::RESIDENTS, &mut files.residents),
-            (&rows::SITES, &mut files.sites),
-            (&rows::TEAMS, &mut files.teams),
-        ] {
-            let path = dir.join(layout.file);
+        for name in Self::NAMES {
+            let path = dir.join(name);
             if !path.exists() {
                 continue;
             }
@@ -69,7 +83,7 @@ impl RosterFiles {
             };
             let file = File::open(&path).map_err(io_error)?;
             total_bytes += file.metadata().map_err(io_error)?.len();
-            *slot = Some(Box::new(
+            *files.slot(name).expect("a roster file name") = Some(Box::new(
                 progress.wrap_read(std::io::BufReader::with_capacity(1 << 16, file)),
             ));
         }
@@ -80,7 +94,7 @@ impl RosterFiles {
         Ok(files)
     }
 
-    fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.buildings.is_none()
             && self.residents.is_none()
             && self.sites.is_none()

@@ -1,0 +1,163 @@
+//! The office's roster upload: the same four CSV files and the same all-or-nothing import as
+//! `sweep import`, sent as `multipart/form-data`.
+
+use std::io::{Seek, Write};
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use futures_util::TryStreamExt;
+use serde::Serialize;
+
+use super::auth::Actor;
+use super::{answer, blocking, json_text, ApiError};
+use crate::access::Role;
+use crate::config::Config;
+use crate::import::{self, ImportError, RosterFiles, RowError};
+use crate::store::{access as stored_access, Db};
+
+/// The answer when any row was bad: every bad row, located as `sweep import` prints it.
+#[derive(Serialize)]
+struct InvalidRoster<'a> {
+    error: &'static str,
+    message: String,
+    errors: &'a [RowError],
+}
+
+/// `POST /api/v1/office/roster` — a form with a `request_id` field and one or more of
+/// `buildings.csv`, `residents.csv`, `sites.csv`, `teams.csv`, each named by its form field
+/// (`residents` or `residents.csv`) or by its file name (so one `<input type=file multiple>`
+/// works). Answers what the district holds after the import, or 422 `invalid_roster` with
+/// every bad row; then nothing was imported.
+pub async fn upload(
+    actor: Actor,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    mut form: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Office)?;
+    let limit = config.server.upload_limit_mb.saturating_mul(1 << 20);
+    let mut received = 0u64;
+    let mut request_id = None;
+    let mut files = RosterFiles::default();
+    let mut names = Vec::new();
+    while let Some(mut field) = form.try_next().await.map_err(malformed)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "request_id" {
+            let mut text = Vec::new();
+            while let Some(chunk) = field.try_next().await.map_err(malformed)? {
+                text.extend_from_slice(&chunk);
+                if text.len() > 64 {
+                    break;
+                }
+            }
+            let id = std::str::from_utf8(&text)
+                .ok()
+                .and_then(|t| uuid::Uuid::parse_str(t.trim()).ok())
+                .ok_or_else(|| ApiError::invalid("request_id", "must be a UUID"))?;
+            request_id = Some(id);
+            continue;
+        }
+        let file_name = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .unwrap_or_default()
+            .to_string();
+        let Some(roster_name) = [name.clone(), format!("{name}.csv"), file_name.clone()]
+            .into_iter()
+            .find(|candidate| RosterFiles::NAMES.contains(&candidate.as_str()))
+        else {
+            return Err(ApiError::invalid(
+                &name,
+                format!(
+                    "'{}' is not a roster file: send {}",
+                    if file_name.is_empty() {
+                        &name
+                    } else {
+                        &file_name
+                    },
+                    RosterFiles::NAMES.join(", ")
+                ),
+            ));
+        };
+        let slot = files.slot(&roster_name).expect("a roster file name");
+        if slot.is_some() {
+            return Err(ApiError::invalid(
+                &name,
+                format!("{roster_name} was sent twice"),
+            ));
+        }
+        // Spooled to an unnamed temporary file, so that a million-resident file is
+        // streamed through the import instead of held in memory. Writes go to the page
+        // cache and are short enough to make on the request's thread.
+        let mut spool = tempfile::tempfile().map_err(io_failed)?;
+        while let Some(chunk) = field.try_next().await.map_err(malformed)? {
+            received += chunk.len() as u64;
+            if received > limit {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!(
+                        "the roster files together exceed server.upload_limit_mb = {}",
+                        config.server.upload_limit_mb
+                    ),
+                )
+                .with_field(&name));
+            }
+            spool.write_all(&chunk).map_err(io_failed)?;
+        }
+        spool.rewind().map_err(io_failed)?;
+        *slot = Some(Box::new(std::io::BufReader::with_capacity(1 << 16, spool)));
+        names.push(roster_name);
+    }
+    let request_id =
+        request_id.ok_or_else(|| ApiError::invalid("request_id", "send a request_id (a UUID)"))?;
+    if files.is_empty() {
+        return Err(ApiError::invalid(
+            "files",
+            format!("send at least one of {}", RosterFiles::NAMES.join(", ")),
+        ));
+    }
+    let stored = blocking(move || {
+        let mut conn = db.conn()?;
+        if let Some(first) = super::replayed(&mut conn, request_id, &actor.name)? {
+            return Ok(first);
+        }
+        match import::import(&mut conn, files) {
+            Ok(totals) => super::once(&mut conn, request_id, &actor.name, |conn| {
+                stored_access::audit(
+                    conn,
+                    &actor.name,
+                    "import roster",
+                    &names.join(", "),
+                    chrono::Utc::now().naive_utc(),
+                )?;
+                Ok((200, json_text(&totals)?))
+            }),
+            // Not remembered: the office mends the files and sends them again.
+            Err(ImportError::Invalid(errors)) => Ok((
+                422,
+                json_text(&InvalidRoster {
+                    error: "invalid_roster",
+                    message: format!("{} bad row(s); nothing was imported", errors.len()),
+                    errors: &errors,
+                })?,
+            )),
+            Err(other) => Err(ApiError::internal(other.to_string())),
+        }
+    })
+    .await?;
+    Ok(answer(stored))
+}
+
+fn malformed(e: actix_multipart::MultipartError) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "malformed_form",
+        format!("send the roster as multipart/form-data: {e}"),
+    )
+}
+
+fn io_failed(e: std::io::Error) -> ApiError {
+    ApiError::internal(format!("cannot spool the upload: {e}"))
+}
