@@ -35,6 +35,15 @@ pub struct DatabaseConfig {
     pub url: String,
     pub pool_size: u32,
     pub busy_timeout_ms: u32,
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+/// SQLite's `synchronous` setting (with its write-ahead log): see config/default.toml.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    Normal,
+    Full,
 }
 
 #[derive(Debug, Clone, Deserialize)]

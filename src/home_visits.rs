@@ -8,7 +8,6 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
-use diesel::Connection;
 use serde::Serialize;
 
 use crate::config::Config;
@@ -82,7 +81,7 @@ pub fn plan_routes(
         let plan = visits::plan(&day.problem, &params, Some(&day.previous));
         let solver_seconds = started.elapsed().as_secs_f64();
         let rows = route_rows(round.id, &day, &plan);
-        let stored = conn.transaction(|conn| {
+        let stored = crate::store::write_transaction(&mut conn, |conn| {
             if routes::outcomes(conn, round.id)?.len() != day.outcomes_seen {
                 return Ok(false);
             }

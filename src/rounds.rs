@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use chrono::NaiveDate;
-use diesel::Connection;
 use serde::Serialize;
 
 use crate::config::Config;
@@ -126,7 +125,7 @@ fn plan_slots(
     options: &PlanOptions,
 ) -> Result<(RoundRow, SlotSummary), RoundError> {
     let mut conn = db.conn()?;
-    conn.transaction(|conn| {
+    crate::store::write_transaction(&mut conn, |conn| {
         let sites = rounds::all_sites(conn)?;
         if sites.is_empty() {
             return Err(RoundError::NoSites);
@@ -136,7 +135,12 @@ fn plan_slots(
         let plan = slots::plan(&problem);
         rounds::replace_slot_plan(conn, round.id, &plan_rows(&round, &problem, &plan, &sites))?;
 
-        let walkers = problem.buildings.iter().flat_map(|b| &b.households).map(Vec::len).sum();
+        let walkers = problem
+            .buildings
+            .iter()
+            .flat_map(|b| &b.households)
+            .map(Vec::len)
+            .sum();
         let max_p90_wait_minutes = plan
             .slots
             .iter()
@@ -163,7 +167,10 @@ fn plan_slots(
             })
             .collect();
         let summary = SlotSummary {
-            window: format!("{}-{}", problem.rules.window_start, problem.rules.window_end),
+            window: format!(
+                "{}-{}",
+                problem.rules.window_start, problem.rules.window_end
+            ),
             slot_minutes: problem.rules.slot_minutes,
             walkers,
             placed: plan.placements.len(),

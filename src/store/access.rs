@@ -37,8 +37,19 @@ pub fn account(conn: &mut DbConnection, login: &str) -> QueryResult<Option<Accou
     accounts::table
         .filter(accounts::login.eq(login))
         .select(AccountRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
+}
+
+pub fn set_password(
+    conn: &mut DbConnection,
+    account_id: i64,
+    password_hash: &str,
+) -> QueryResult<()> {
+    diesel::update(accounts::table.find(account_id))
+        .set(accounts::password_hash.eq(password_hash))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// A team's id, code and PIN hash (none until `sweep team pin`).
@@ -49,7 +60,7 @@ pub fn team_pin(
     teams::table
         .filter(teams::code.eq(code))
         .select((teams::id, teams::code, teams::pin_hash))
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -98,7 +109,7 @@ pub fn session(
             teams::code.nullable(),
             accounts::login.nullable(),
         ))
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -145,7 +156,7 @@ pub fn handled(
             handled_requests::status,
             handled_requests::body,
         ))
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

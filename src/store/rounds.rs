@@ -45,7 +45,7 @@ pub fn round_on(conn: &mut DbConnection, date: NaiveDate) -> QueryResult<Option<
     rounds::table
         .filter(rounds::date.eq(date))
         .select(RoundRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -320,7 +320,7 @@ pub fn assignment(
             slot_assignments::starts_at,
             slot_assignments::ends_at,
         ))
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -333,7 +333,7 @@ pub fn load_of(
     slot_loads::table
         .find((round_id, site_id, starts_at))
         .select(LoadRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

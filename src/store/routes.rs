@@ -281,7 +281,7 @@ pub fn team_of_stop(
         .filter(route_stops::round_id.eq(round_id))
         .filter(route_stops::resident_id.eq(resident_id))
         .select(route_stops::team_id)
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -290,6 +290,6 @@ pub fn resident_id(conn: &mut DbConnection, code: &str) -> QueryResult<Option<i6
     residents::table
         .filter(residents::code.eq(code))
         .select(residents::id)
-        .first(conn)
+        .get_result(conn)
         .optional()
 }

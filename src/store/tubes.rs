@@ -23,7 +23,7 @@ pub fn tube(conn: &mut DbConnection, code: &str) -> QueryResult<Option<TubeRow>>
     tubes::table
         .filter(tubes::code.eq(code))
         .select(TubeRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -72,8 +72,10 @@ pub fn latest_sample(
             samples::taken_at,
         ))
         .order((samples::taken_at.desc(), samples::id.desc()))
-        .first(conn)
-        .optional()
+        // A resident has a sample or two per round: all of them, then the latest, instead
+        // of `LIMIT ?` (see the note on single-row reads in store/mod.rs).
+        .load(conn)
+        .map(|samples: Vec<_>| samples.into_iter().next())
 }
 
 pub fn add_sample(
