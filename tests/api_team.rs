@@ -1292,6 +1292,103 @@ fn the_office_uploads_a_roster_all_or_nothing(db: &TestDb) {
     assert_eq!(imports, 1);
 }
 
+/// Every route `Application::build` registers, with the role it needs: what the OpenAPI
+/// document must list.
+const ROUTES: &[(&str, &str, Option<&str>)] = &[
+    ("get", "/healthz", None),
+    ("get", "/api/v1/openapi.json", None),
+    ("post", "/api/v1/sessions", None),
+    ("post", "/api/v1/team-sessions", None),
+    ("get", "/api/v1/team/route", Some("team")),
+    ("post", "/api/v1/team/outcomes", Some("team")),
+    ("post", "/api/v1/resident/lookup", None),
+    ("get", "/api/v1/resident/tickets/{ticket}", None),
+    ("post", "/api/v1/site/tubes", Some("team")),
+    ("post", "/api/v1/site/tubes/{code}/close", Some("team")),
+    ("post", "/api/v1/site/scans", Some("team")),
+    ("post", "/api/v1/lab/results", Some("lab")),
+    ("post", "/api/v1/office/roster", Some("office")),
+    ("get", "/api/v1/office/recalls", Some("office")),
+    ("get", "/api/v1/office/completion", Some("office")),
+    ("get", "/api/v1/office/sweep-list", Some("office")),
+    ("get", "/api/v1/office/progress", Some("office")),
+    ("get", "/api/v1/office/audit", Some("office")),
+    ("post", "/api/v1/office/rounds/{date}/plan", Some("office")),
+    (
+        "post",
+        "/api/v1/office/rounds/{date}/publish",
+        Some("office"),
+    ),
+    ("get", "/api/v1/office/rounds/{date}/slots", Some("office")),
+    ("post", "/api/v1/office/rounds/{date}/moves", Some("office")),
+    (
+        "post",
+        "/api/v1/office/rounds/{date}/sites/{site}/lanes",
+        Some("office"),
+    ),
+    (
+        "get",
+        "/api/v1/office/rounds/{date}/missing.csv",
+        Some("office"),
+    ),
+    (
+        "get",
+        "/api/v1/office/rounds/{date}/{export}",
+        Some("office"),
+    ),
+];
+
+/// The document needs no data, so one backend is enough.
+#[test]
+fn the_openapi_document_lists_every_route_with_its_role() {
+    let db = TestDb::sqlite();
+    with_api(&db, |api| async move {
+        let (status, document) = api.send("GET", "/api/v1/openapi.json", None, None).await;
+        assert_eq!(status, 200);
+        let version = document["openapi"].as_str().unwrap_or_default();
+        assert!(version.starts_with("3."), "openapi: {version:?}");
+        for &(method, path, role) in ROUTES {
+            let operation = &document["paths"][path][method];
+            assert!(
+                operation.is_object(),
+                "{method} {path} is not in the document"
+            );
+            let security = match role {
+                Some(role) => json!([{ "bearer": [role] }]),
+                None => Value::Null,
+            };
+            assert_eq!(operation["security"], security, "{method} {path}");
+            // The list is the router's: every route answers, if only to refuse.
+            let concrete = path
+                .replace("{date}", DATE)
+                .replace("{export}", "slots.csv")
+                .replace(['{', '}'], "");
+            let (_, body) = api
+                .send(&method.to_uppercase(), &concrete, None, None)
+                .await;
+            let message = body["message"].as_str().unwrap_or_default();
+            assert!(!message.starts_with("no such endpoint"), "{method} {path}");
+        }
+        let listed: usize = document["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|item| item.as_object().unwrap().len())
+            .sum();
+        assert_eq!(
+            listed,
+            ROUTES.len(),
+            "the document lists routes not in ROUTES"
+        );
+        let bearer = &document["components"]["securitySchemes"]["bearer"];
+        assert_eq!(
+            (bearer["type"].as_str(), bearer["scheme"].as_str()),
+            (Some("http"), Some("bearer")),
+            "{bearer}"
+        );
+    });
+}
+
 /// Runs `work` against the API and returns what it returns.
 fn with_result<T, F, Fut>(db: &TestDb, work: F) -> T
 where

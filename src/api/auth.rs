@@ -9,6 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest};
 use chrono::{NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{blocking, ApiError};
 use crate::access::{self, Role};
@@ -83,22 +84,30 @@ impl FromRequest for Actor {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Login {
     login: String,
+    #[schema(format = Password)]
     password: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct TeamLogin {
+    /// The team's code.
     team: String,
+    #[schema(format = Password)]
     pin: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Session {
+    /// Sent as `Authorization: Bearer <token>` on every call that needs a role.
     token: String,
+    /// `office`, `lab` or `team`.
+    #[schema(example = "office")]
     role: &'static str,
+    /// UTC, without an offset.
+    #[schema(value_type = String, example = "2026-12-01T20:15:00.123456")]
     expires_at: NaiveDateTime,
 }
 
@@ -135,6 +144,15 @@ fn wrong_credentials() -> ApiError {
 }
 
 /// `POST /api/v1/sessions` — an office or lab account logs in.
+#[utoipa::path(
+    post,
+    path = "/api/v1/sessions",
+    tag = "access",
+    responses(
+        (status = 201, description = "A token for `access.session_hours`", body = Session),
+        (status = 401, description = "`unauthorized`: wrong login or password (the same answer for either)", body = ApiError),
+    )
+)]
 pub async fn login(
     db: web::Data<Db>,
     config: web::Data<Config>,
@@ -158,6 +176,15 @@ pub async fn login(
 
 /// `POST /api/v1/team-sessions` — a mobile team (or a site's samplers) logs in with its
 /// code and PIN.
+#[utoipa::path(
+    post,
+    path = "/api/v1/team-sessions",
+    tag = "access",
+    responses(
+        (status = 201, description = "A token for `access.session_hours`", body = Session),
+        (status = 401, description = "`unauthorized`: wrong team or PIN", body = ApiError),
+    )
+)]
 pub async fn team_login(
     db: web::Data<Db>,
     config: web::Data<Config>,

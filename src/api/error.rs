@@ -4,13 +4,17 @@ use serde::Serialize;
 
 /// Every error the API returns: a stable code for programs, a message for people, and the
 /// field at fault when there is one.
-#[derive(Debug, Serialize, thiserror::Error)]
+#[derive(Debug, Serialize, thiserror::Error, utoipa::ToSchema)]
 #[error("{message}")]
 pub struct ApiError {
     #[serde(skip)]
     status: StatusCode,
+    /// Stable, snake_case: what a program should test.
+    #[schema(example = "invalid_field")]
     error: &'static str,
+    /// For people.
     message: String,
+    /// The request field (or query parameter, or form part) at fault.
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<String>,
 }

@@ -3,15 +3,15 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::auth::Actor;
 use super::{answer, blocking, json_text, once, ApiError};
 use crate::access::Role;
 use crate::store::{access as stored_access, tubes, Db};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LabResult {
     Negative,
@@ -29,7 +29,7 @@ impl LabResult {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TubeResult {
     request_id: uuid::Uuid,
@@ -37,8 +37,8 @@ pub struct TubeResult {
     result: LabResult,
 }
 
-#[derive(Serialize)]
-struct Recorded {
+#[derive(Serialize, ToSchema)]
+pub struct Recorded {
     tube: String,
     result: LabResult,
     /// Residents now to be sampled again (single tube after a positive pool).
@@ -48,6 +48,17 @@ struct Recorded {
 /// `POST /api/v1/lab/results` — a closed tube's result. Positive: its residents go on the
 /// recall list for a single-tube retest (and into the home-visit plan if they cannot walk);
 /// invalid: they are sampled again.
+#[utoipa::path(
+    post,
+    path = "/api/v1/lab/results",
+    tag = "lab",
+    security(("bearer" = ["lab"])),
+    responses(
+        (status = 201, description = "Recorded (or recorded before under this `request_id`)", body = Recorded),
+        (status = 404, description = "`unknown_tube`: no such tube", body = ApiError),
+        (status = 409, description = "`tube_open`: the tube is still open; `result_exists`: it has a result already; `request_id_taken`: someone else used this `request_id`", body = ApiError),
+    )
+)]
 pub async fn record_result(
     actor: Actor,
     db: web::Data<Db>,
@@ -57,7 +68,7 @@ pub async fn record_result(
     let body = body.into_inner();
     let stored = blocking(move || {
         let mut conn = db.conn()?;
-        conn.transaction(|conn| {
+        crate::store::write_transaction(&mut conn, |conn| {
             once(conn, body.request_id, &actor.name.clone(), |conn| {
                 let code = body.tube.trim();
                 let tube = tubes::tube(conn, code)?.ok_or_else(|| {

@@ -6,6 +6,7 @@ mod error;
 mod health;
 mod lab;
 mod office;
+mod openapi;
 mod resident;
 mod roster;
 mod rounds;
@@ -19,6 +20,7 @@ use actix_web::dev::{Server, Service};
 use actix_web::{web, App, HttpServer};
 
 pub use error::ApiError;
+pub use openapi::ApiDoc;
 
 use crate::config::Config;
 use crate::store::Db;
@@ -66,6 +68,7 @@ impl Application {
                 .route("/healthz", web::get().to(health::healthz))
                 .service(
                     web::scope("/api/v1")
+                        .route("/openapi.json", web::get().to(openapi::document))
                         .route("/sessions", web::post().to(auth::login))
                         .route("/team-sessions", web::post().to(auth::team_login))
                         .route("/team/route", web::get().to(team::my_route))
@@ -111,6 +114,9 @@ impl Application {
                 .default_service(web::to(error::not_found))
         })
         .shutdown_timeout(config.server.shutdown_timeout_seconds)
+        // Database work runs on each worker's blocking threads; more of them than pooled
+        // connections would only wait in the pool's queue and switch context.
+        .worker_max_blocking_threads(config.database.pool_size as usize)
         .listen(listener)?
         .run();
         Ok(Application { port, server })
@@ -184,7 +190,7 @@ pub fn once(
 }
 
 /// The body of a change that needs nothing but its request id.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestOnly {
     pub request_id: uuid::Uuid,

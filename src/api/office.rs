@@ -2,6 +2,7 @@
 
 use actix_web::web;
 use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Actor;
 use super::{blocking, ApiError};
@@ -10,15 +11,25 @@ use crate::store::access as stored;
 use crate::store::completion::{standings, ResidentStanding, Standing};
 use crate::store::Db;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AuditEntry {
+    /// `office:<login>`, `lab:<login>` or `team:<code>`.
     actor: String,
     action: String,
     subject: String,
+    /// UTC, without an offset.
+    #[schema(value_type = String, example = "2026-12-01T08:42:10.123456")]
     at: chrono::NaiveDateTime,
 }
 
 /// `GET /api/v1/office/audit` — the latest 500 changes, newest first: who, what, when.
+#[utoipa::path(
+    get,
+    path = "/api/v1/office/audit",
+    tag = "office",
+    security(("bearer" = ["office"])),
+    responses((status = 200, description = "Newest first", body = Vec<AuditEntry>))
+)]
 pub async fn audit_trail(
     actor: Actor,
     db: web::Data<Db>,
@@ -39,12 +50,13 @@ pub async fn audit_trail(
     Ok(web::Json(entries))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, IntoParams)]
 pub struct DateQuery {
+    /// The round's date; default: today in `district.timezone`.
     date: Option<chrono::NaiveDate>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Recall {
     resident: String,
     name: String,
@@ -53,12 +65,24 @@ pub struct Recall {
     floor: i32,
     room: String,
     /// `positive_pool`: a single-tube retest; `invalid_tube`: sampled again.
+    #[schema(example = "positive_pool")]
     reason: &'static str,
     /// Cannot walk to a site: the next route plan visits them first.
     home_visit: bool,
 }
 
 /// `GET /api/v1/office/recalls?date=` — who must be sampled again, by building and door.
+#[utoipa::path(
+    get,
+    path = "/api/v1/office/recalls",
+    params(DateQuery),
+    tag = "office",
+    security(("bearer" = ["office"])),
+    responses(
+        (status = 200, description = "By building and door", body = Vec<Recall>),
+        (status = 404, description = "`no_round`: no round on that date", body = ApiError),
+    )
+)]
 pub async fn recalls(
     actor: Actor,
     db: web::Data<Db>,
@@ -94,7 +118,7 @@ pub async fn recalls(
     Ok(web::Json(list))
 }
 
-#[derive(Debug, Default, Clone, Copy, Serialize)]
+#[derive(Debug, Default, Clone, Copy, Serialize, ToSchema)]
 pub struct Counts {
     expected: u32,
     sampled: u32,
@@ -117,12 +141,15 @@ impl Counts {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Group {
+    /// The community's or building's name, the unit, or the floor.
     name: String,
     #[serde(flatten)]
     counts: Counts,
+    /// The next level down; left out at the last.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(no_recursion)]
     parts: Vec<Group>,
 }
 
@@ -153,13 +180,15 @@ fn tally(people: &[&ResidentStanding], keys: &[fn(&ResidentStanding) -> String])
         .collect()
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, IntoParams)]
 pub struct PlaceQuery {
+    /// The round's date; default: today in `district.timezone`.
     date: Option<chrono::NaiveDate>,
+    /// A building's code.
     building: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Completion {
     date: chrono::NaiveDate,
     #[serde(flatten)]
@@ -171,6 +200,17 @@ pub struct Completion {
 /// `GET /api/v1/office/completion?date=[&building=CODE]` — expected, sampled, recalled,
 /// not home, refused and pending, by community and building, or for one building by unit
 /// and floor.
+#[utoipa::path(
+    get,
+    path = "/api/v1/office/completion",
+    params(PlaceQuery),
+    tag = "office",
+    security(("bearer" = ["office"])),
+    responses(
+        (status = 200, description = "The counts for the district and at every level", body = Completion),
+        (status = 404, description = "`no_round`: no round on that date; `unknown_building`: no building has this code", body = ApiError),
+    )
+)]
 pub async fn completion(
     actor: Actor,
     db: web::Data<Db>,
@@ -218,18 +258,34 @@ fn unknown_building() -> ApiError {
     .with_field("building")
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SweepEntry {
     unit: String,
     floor: i32,
     room: String,
     resident: String,
     name: String,
+    #[schema(value_type = super::openapi::Standing)]
     standing: Standing,
 }
 
 /// `GET /api/v1/office/sweep-list?date=&building=CODE` — the door-knockers' list: the
 /// building's residents without a valid sample, by unit, floor and room.
+#[utoipa::path(
+    get,
+    path = "/api/v1/office/sweep-list",
+    params(
+        ("date" = Option<chrono::NaiveDate>, Query, description = "The round's date; default: today in `district.timezone`"),
+        ("building" = String, Query, description = "A building's code"),
+    ),
+    tag = "office",
+    security(("bearer" = ["office"])),
+    responses(
+        (status = 200, description = "By unit, floor and room", body = Vec<SweepEntry>),
+        (status = 400, description = "`invalid_query`: no `building`", body = ApiError),
+        (status = 404, description = "`no_round`: no round on that date; `unknown_building`: no building has this code", body = ApiError),
+    )
+)]
 pub async fn sweep_list(
     actor: Actor,
     db: web::Data<Db>,
@@ -271,9 +327,10 @@ pub async fn sweep_list(
     Ok(web::Json(list))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Progress {
-    /// Local time at the end of the interval.
+    /// Local time at the end of the interval, `HH:MM`.
+    #[schema(example = "09:30")]
     until: String,
     /// Residents sampled by then (each counted once).
     sampled: usize,
@@ -281,6 +338,17 @@ pub struct Progress {
 
 /// `GET /api/v1/office/progress?date=` — residents sampled so far, every `slots.minutes`
 /// of local time from the first sample to the last.
+#[utoipa::path(
+    get,
+    path = "/api/v1/office/progress",
+    params(DateQuery),
+    tag = "office",
+    security(("bearer" = ["office"])),
+    responses(
+        (status = 200, description = "One entry per interval; none before the first sample", body = Vec<Progress>),
+        (status = 404, description = "`no_round`: no round on that date", body = ApiError),
+    )
+)]
 pub async fn progress(
     actor: Actor,
     db: web::Data<Db>,

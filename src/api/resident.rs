@@ -13,6 +13,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::team::{round_on, today};
 use super::{blocking, ApiError};
@@ -41,23 +42,29 @@ impl LookupLimiter {
     }
 }
 
-#[derive(Deserialize)]
+/// An ID number and, to prove it is mine, my name or the last four digits of my phone.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Lookup {
     id_number: String,
     name: Option<String>,
     phone_last4: Option<String>,
+    /// The round's date; default: today.
     date: Option<NaiveDate>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct MySlot {
     date: NaiveDate,
     /// At a site: its name and the slot.
+    #[schema(required = true)]
     site: Option<String>,
+    /// `HH:MM`, local time.
     from: String,
+    /// `HH:MM`, local time.
     to: String,
     /// `site` or `home_visit` (a team comes to the door between from and to).
+    #[schema(example = "site")]
     kind: &'static str,
     /// Show this at the site (as a QR code: `GET /api/v1/resident/tickets/{ticket}`).
     ticket: String,
@@ -71,7 +78,19 @@ fn not_found() -> ApiError {
     )
 }
 
-/// `POST /api/v1/resident/lookup`
+/// `POST /api/v1/resident/lookup` — my slot (site and time) or my home-visit window, once
+/// the round is published, and my ticket.
+#[utoipa::path(
+    post,
+    path = "/api/v1/resident/lookup",
+    tag = "resident",
+    responses(
+        (status = 200, description = "My slot at a site, or my home-visit window, and my ticket", body = MySlot),
+        (status = 404, description = "`not_found`: no slot for these details (a wrong name and an unknown ID number get the same answer); `not_published`: the round is not published yet; `no_round`: no round on that date", body = ApiError),
+        (status = 422, description = "`invalid_field`: an ID number that does not parse, or neither `name` nor `phone_last4`", body = ApiError),
+        (status = 429, description = "`too_many_lookups`: more than `access.lookups_per_minute` from this client in a minute", body = ApiError),
+    )
+)]
 pub async fn lookup(
     request: HttpRequest,
     db: web::Data<Db>,
@@ -114,7 +133,7 @@ pub async fn lookup(
         let found: Option<(i64, String, Option<String>)> = residents::table
             .filter(residents::id_hash.eq(key.id_hash(&id).as_bytes()))
             .select((residents::id, residents::name, residents::phone_masked))
-            .first(&mut conn)
+            .get_result(&mut conn)
             .optional()?;
         let (resident, name, phone) = found.ok_or_else(not_found)?;
         let name_matches = body
@@ -141,7 +160,7 @@ pub async fn lookup(
                 slot_assignments::starts_at,
                 slot_assignments::ends_at,
             ))
-            .first(&mut conn)
+            .get_result(&mut conn)
             .optional()?;
         let minutes = |m: i32| TimeOfDay::from_minutes(m).map_or(String::new(), |t| t.to_string());
         if let Some((site, from, to)) = at_site {
@@ -158,7 +177,7 @@ pub async fn lookup(
             .filter(route_stops::round_id.eq(round.id))
             .filter(route_stops::resident_id.eq(resident))
             .select(route_stops::starts_at)
-            .first(&mut conn)
+            .get_result(&mut conn)
             .optional()?;
         let start = visit.ok_or_else(not_found)?;
         Ok(MySlot {
@@ -175,6 +194,16 @@ pub async fn lookup(
 }
 
 /// `GET /api/v1/resident/tickets/{ticket}` — the ticket as an SVG QR code.
+#[utoipa::path(
+    get,
+    path = "/api/v1/resident/tickets/{ticket}",
+    tag = "resident",
+    params(("ticket" = String, Path, description = "The `ticket` from a lookup")),
+    responses(
+        (status = 200, description = "The QR code", content_type = "image/svg+xml", body = String),
+        (status = 404, description = "`not_found`: not one of our tickets", body = ApiError),
+    )
+)]
 pub async fn ticket_svg(
     db: web::Data<Db>,
     path: web::Path<String>,

@@ -8,6 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use futures_util::TryStreamExt;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::auth::Actor;
 use super::{answer, blocking, json_text, ApiError};
@@ -17,11 +18,57 @@ use crate::import::{self, ImportError, RosterFiles, RowError};
 use crate::store::{access as stored_access, Db};
 
 /// The answer when any row was bad: every bad row, located as `sweep import` prints it.
-#[derive(Serialize)]
-struct InvalidRoster<'a> {
+#[derive(Serialize, ToSchema)]
+pub struct InvalidRoster<'a> {
+    #[schema(example = "invalid_roster")]
     error: &'static str,
     message: String,
+    #[schema(value_type = Vec<super::openapi::RowError>)]
     errors: &'a [RowError],
+}
+
+/// The form the upload reads: `request_id` and at least one of the four files. (For the API
+/// document only: the handler streams the parts itself.)
+#[derive(ToSchema)]
+#[allow(dead_code)] // never built: it only describes the form
+pub struct RosterForm {
+    /// A UUID made by the client; a retry sends the same one.
+    request_id: uuid::Uuid,
+    /// Also accepted as a part named `buildings`, or as any part whose file name is
+    /// `buildings.csv` (and so for the others).
+    #[schema(
+        rename = "buildings.csv",
+        content_media_type = "text/csv",
+        required = false
+    )]
+    buildings: String,
+    #[schema(
+        rename = "residents.csv",
+        content_media_type = "text/csv",
+        required = false
+    )]
+    residents: String,
+    #[schema(
+        rename = "sites.csv",
+        content_media_type = "text/csv",
+        required = false
+    )]
+    sites: String,
+    #[schema(
+        rename = "teams.csv",
+        content_media_type = "text/csv",
+        required = false
+    )]
+    teams: String,
+}
+
+/// A refused upload: bad rows, or a bad form.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // never built: the two answers are written where they arise
+pub enum RosterRefused<'a> {
+    Rows(InvalidRoster<'a>),
+    Form(ApiError),
 }
 
 /// `POST /api/v1/office/roster` — a form with a `request_id` field and one or more of
@@ -29,6 +76,20 @@ struct InvalidRoster<'a> {
 /// (`residents` or `residents.csv`) or by its file name (so one `<input type=file multiple>`
 /// works). Answers what the district holds after the import, or 422 `invalid_roster` with
 /// every bad row; then nothing was imported.
+#[utoipa::path(
+    post,
+    path = "/api/v1/office/roster",
+    tag = "office",
+    security(("bearer" = ["office"])),
+    request_body(content = RosterForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Imported (or imported before under this `request_id`): the totals the district now holds", body = super::openapi::Totals),
+        (status = 400, description = "`malformed_form`: not a readable multipart/form-data body", body = ApiError),
+        (status = 409, description = "`request_id_taken`: someone else used this `request_id`", body = ApiError),
+        (status = 413, description = "`payload_too_large`: the files together exceed `server.upload_limit_mb`", body = ApiError),
+        (status = 422, description = "`invalid_roster`: bad rows, every one listed in `errors`, and nothing was imported; `invalid_field`: a missing or malformed `request_id`, no roster file, a part that is not a roster file, or one sent twice (`field` names it)", body = RosterRefused),
+    )
+)]
 pub async fn upload(
     actor: Actor,
     db: web::Data<Db>,

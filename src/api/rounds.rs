@@ -4,7 +4,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::auth::Actor;
 use super::{answer, blocking, json_text, ApiError};
@@ -35,17 +36,46 @@ impl From<RoundError> for ApiError {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
     request_id: uuid::Uuid,
     /// `HH:MM-HH:MM`; default: the stored round's, or the sites' opening hours.
+    #[schema(example = "07:00-19:00")]
     window: Option<String>,
+    /// 5 to 1440; default: the stored round's, or `slots.minutes`.
     slot_minutes: Option<u32>,
     /// Re-plan the home visits as of this time of day (`HH:MM`).
     at: Option<String>,
+    /// The route solver's time, above 0 and at most 3600; default: `visits.solver_seconds`
+    /// (`visits.replan_seconds` with `at`).
     route_seconds: Option<f64>,
 }
+
+/// The answer to a publish.
+#[derive(Serialize, ToSchema)]
+pub struct Published {
+    date: NaiveDate,
+    #[schema(example = "published")]
+    status: &'static str,
+}
+
+/// The answer to a move: the resident's new slot and how full it is now. The fields are
+/// in alphabetical order, as the first version of this answer wrote them.
+#[derive(Serialize, ToSchema)]
+pub struct Moved {
+    capacity: i32,
+    p90_wait_minutes: f64,
+    planned: i32,
+    resident: String,
+    site: String,
+    /// `HH:MM`.
+    #[schema(value_type = String, example = "09:30")]
+    start: TimeOfDay,
+}
+
+/// The round's date in the path.
+const DATE: &str = "The round's date, `YYYY-MM-DD`";
 
 /// Runs `work` once per `request_id` (outside a transaction: planning keeps its own).
 async fn once_outside(
@@ -67,6 +97,18 @@ async fn once_outside(
 
 /// `POST /api/v1/office/rounds/{date}/plan` — plans slots and home-visit routes; the
 /// summary as `sweep plan --json` prints it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/office/rounds/{date}/plan",
+    tag = "office",
+    params(("date" = NaiveDate, Path, description = DATE)),
+    security(("bearer" = ["office"])),
+    responses(
+        (status = 200, description = "Planned (or planned before under this `request_id`)", body = super::openapi::RoundSummary),
+        (status = 409, description = "`no_sites`: no sampling site is stored; `request_id_taken`: someone else used this `request_id`", body = ApiError),
+        (status = 422, description = "`invalid_field`: a bad `window`, `at`, `slot_minutes` or `route_seconds`, or outcomes kept arriving while the routes were planned (try again)", body = ApiError),
+    )
+)]
 pub async fn plan(
     actor: Actor,
     db: web::Data<Db>,
@@ -116,6 +158,18 @@ pub async fn plan(
 }
 
 /// `POST /api/v1/office/rounds/{date}/publish` — the plan is now what residents are told.
+#[utoipa::path(
+    post,
+    path = "/api/v1/office/rounds/{date}/publish",
+    tag = "office",
+    params(("date" = NaiveDate, Path, description = DATE)),
+    security(("bearer" = ["office"])),
+    responses(
+        (status = 200, description = "Published (or published before under this `request_id`)", body = Published),
+        (status = 404, description = "`no_round`: no round on that date", body = ApiError),
+        (status = 409, description = "`request_id_taken`: someone else used this `request_id`", body = ApiError),
+    )
+)]
 pub async fn publish(
     actor: Actor,
     db: web::Data<Db>,
@@ -136,7 +190,10 @@ pub async fn publish(
         )?;
         Ok((
             200,
-            json_text(&serde_json::json!({"date": date, "status": "published"}))?,
+            json_text(&Published {
+                date,
+                status: "published",
+            })?,
         ))
     })
     .await
@@ -144,6 +201,20 @@ pub async fn publish(
 
 /// `GET /api/v1/office/rounds/{date}/{what}.csv` — slots, routes, teams or unvisited, as
 /// the `sweep export` command writes them.
+#[utoipa::path(
+    get,
+    path = "/api/v1/office/rounds/{date}/{export}",
+    tag = "office",
+    params(
+        ("date" = NaiveDate, Path, description = DATE),
+        ("export" = inline(Export), Path, description = "Which export"),
+    ),
+    security(("bearer" = ["office"])),
+    responses(
+        (status = 200, description = "UTF-8 CSV with a header row. `slots.csv`: `resident,site,start,end` (`YYYY-MM-DD HH:MM`); `routes.csv`: `team,seq,resident,arrive,start,end` (`YYYY-MM-DD HH:MM:SS`); `teams.csv`: `team,visits,leaves,returns,hours,distance_km,travel_minutes`; `unvisited.csv`: `resident,reason`. Times are local.", content_type = "text/csv", body = String),
+        (status = 404, description = "`no_round`: no round on that date; `not_found`: no such export", body = ApiError),
+    )
+)]
 pub async fn export(
     actor: Actor,
     db: web::Data<Db>,
@@ -184,10 +255,27 @@ pub async fn export(
         .body(csv))
 }
 
-#[derive(serde::Serialize)]
+/// The exports by name (the route takes any name and answers 404 `not_found` for others).
+#[derive(ToSchema)]
+#[allow(dead_code)] // never built: it names the path's values
+pub enum Export {
+    #[schema(rename = "slots.csv")]
+    Slots,
+    #[schema(rename = "routes.csv")]
+    Routes,
+    #[schema(rename = "teams.csv")]
+    Teams,
+    #[schema(rename = "unvisited.csv")]
+    Unvisited,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct SlotView {
+    /// The site's code.
     site: String,
+    /// `HH:MM`, local time.
     from: String,
+    /// `HH:MM`, local time.
     to: String,
     planned: i32,
     capacity: i32,
@@ -200,6 +288,17 @@ pub struct SlotView {
 
 /// `GET /api/v1/office/rounds/{date}/slots` — the plan by site and slot: people planned
 /// against capacity, and the predicted queue and wait.
+#[utoipa::path(
+    get,
+    path = "/api/v1/office/rounds/{date}/slots",
+    tag = "office",
+    params(("date" = NaiveDate, Path, description = DATE)),
+    security(("bearer" = ["office"])),
+    responses(
+        (status = 200, description = "By site and slot", body = Vec<SlotView>),
+        (status = 404, description = "`no_round`: no round on that date", body = ApiError),
+    )
+)]
 pub async fn slots(
     actor: Actor,
     db: web::Data<Db>,
@@ -233,6 +332,17 @@ pub async fn slots(
 
 /// `GET /api/v1/office/rounds/{date}/missing.csv` — everyone without a valid sample (for
 /// the health-code status at the round's deadline): `resident,name,building,unit,floor,room,standing`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/office/rounds/{date}/missing.csv",
+    tag = "office",
+    params(("date" = NaiveDate, Path, description = DATE)),
+    security(("bearer" = ["office"])),
+    responses(
+        (status = 200, description = "UTF-8 CSV with a header row", content_type = "text/csv", body = String),
+        (status = 404, description = "`no_round`: no round on that date", body = ApiError),
+    )
+)]
 pub async fn missing(
     actor: Actor,
     db: web::Data<Db>,
@@ -279,7 +389,7 @@ pub async fn missing(
         .body(csv))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Lanes {
     request_id: uuid::Uuid,
@@ -290,6 +400,22 @@ pub struct Lanes {
 /// `POST /api/v1/office/rounds/{date}/sites/{site}/lanes` — closes (or reopens) lanes or a
 /// whole site, then re-plans; a published round keeps every told slot that still fits and
 /// the summary counts who was moved.
+#[utoipa::path(
+    post,
+    path = "/api/v1/office/rounds/{date}/sites/{site}/lanes",
+    tag = "office",
+    params(
+        ("date" = NaiveDate, Path, description = DATE),
+        ("site" = String, Path, description = "The site's code"),
+    ),
+    security(("bearer" = ["office"])),
+    responses(
+        (status = 200, description = "Closed and re-planned (or so before under this `request_id`): the re-plan's summary", body = super::openapi::RoundSummary),
+        (status = 404, description = "`no_round`: no round on that date; `unknown_site`: no site has this code", body = ApiError),
+        (status = 409, description = "`request_id_taken`: someone else used this `request_id`", body = ApiError),
+        (status = 422, description = "`invalid_field`: `closed` outside 0 to the site's lanes; or the re-plan's options were bad (outcomes kept arriving: try again)", body = ApiError),
+    )
+)]
 pub async fn close_lanes(
     actor: Actor,
     db: web::Data<Db>,
@@ -342,11 +468,13 @@ pub async fn close_lanes(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Move {
     request_id: uuid::Uuid,
+    /// The resident's code.
     resident: String,
+    /// The site's code.
     site: String,
     /// The new slot's start, `HH:MM`.
     start: String,
@@ -354,6 +482,19 @@ pub struct Move {
 
 /// `POST /api/v1/office/rounds/{date}/moves` — gives one resident another slot, if it has
 /// room; both slots' predicted queues are recomputed and the move is recorded.
+#[utoipa::path(
+    post,
+    path = "/api/v1/office/rounds/{date}/moves",
+    tag = "office",
+    params(("date" = NaiveDate, Path, description = DATE)),
+    security(("bearer" = ["office"])),
+    responses(
+        (status = 200, description = "Moved (or moved before under this `request_id`)", body = Moved),
+        (status = 404, description = "`no_round`: no round on that date; `unknown_resident`: no resident has this code; `unknown_site`: no site has this code; `no_such_slot`: the site has no slot at `start`", body = ApiError),
+        (status = 409, description = "`no_slot`: the resident has no slot to move (a home visit, or unplaced); `slot_full`: the slot has no room; `request_id_taken`: someone else used this `request_id`", body = ApiError),
+        (status = 422, description = "`invalid_field`: `start` is not `HH:MM`, or is the resident's slot already", body = ApiError),
+    )
+)]
 pub async fn move_resident(
     actor: Actor,
     db: web::Data<Db>,
@@ -363,7 +504,6 @@ pub async fn move_resident(
 ) -> Result<HttpResponse, ApiError> {
     use crate::plan::queue::{QueueModel, SlotLoad};
     use crate::store::rounds as stored;
-    use diesel::Connection;
     actor.require(Role::Office)?;
     let date = path.into_inner();
     let body = body.into_inner();
@@ -375,7 +515,7 @@ pub async fn move_resident(
     };
     let stored_answer = blocking(move || {
         let mut conn = db.conn()?;
-        conn.transaction(|conn| {
+        crate::store::write_transaction(&mut conn, |conn| {
             super::once(conn, body.request_id, &actor.name.clone(), |conn| {
                 let round = super::team::round_on(conn, date)?;
                 let resident = super::resident_by_code(conn, &body.resident, "resident")?;
@@ -471,14 +611,14 @@ pub async fn move_resident(
                 )?;
                 Ok((
                     200,
-                    json_text(&serde_json::json!({
-                        "resident": body.resident,
-                        "site": site.code,
-                        "start": start,
-                        "planned": target.planned,
-                        "capacity": target.capacity,
-                        "p90_wait_minutes": target.p90_wait_minutes,
-                    }))?,
+                    json_text(&Moved {
+                        capacity: target.capacity,
+                        p90_wait_minutes: target.p90_wait_minutes,
+                        planned: target.planned,
+                        resident: body.resident.clone(),
+                        site: site.code.clone(),
+                        start,
+                    })?,
                 ))
             })
         })

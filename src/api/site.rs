@@ -4,8 +4,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::auth::Actor;
 use super::team::{round_on, today};
@@ -17,22 +17,26 @@ use crate::store::schema::residents;
 use crate::store::tubes::{self, TubeRow};
 use crate::store::{self, access as stored_access, Db, DbConnection};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenTube {
     request_id: uuid::Uuid,
     /// The barcode on the tube.
     tube: String,
     /// Swabs it takes: default tubes.pool_size; 1 for single-tube retests.
+    #[schema(minimum = 1, maximum = 50)]
     pool_size: Option<i32>,
+    /// The round's date; default: today.
     date: Option<NaiveDate>,
 }
 
-#[derive(Serialize)]
-struct TubeView {
+#[derive(Serialize, ToSchema)]
+pub struct TubeView {
     tube: String,
     pool_size: i32,
+    /// Swabs in the tube so far.
     swabs: i64,
+    /// `open` or `closed` (later the lab's result: `negative`, `positive`, `invalid`).
     status: String,
 }
 
@@ -73,6 +77,18 @@ fn view(conn: &mut DbConnection, code: &str) -> Result<String, ApiError> {
 }
 
 /// `POST /api/v1/site/tubes` — opens a tube.
+#[utoipa::path(
+    post,
+    path = "/api/v1/site/tubes",
+    tag = "site",
+    security(("bearer" = ["team"])),
+    responses(
+        (status = 201, description = "The tube, open", body = TubeView),
+        (status = 404, description = "`no_round`: no round on that date", body = ApiError),
+        (status = 409, description = "`tube_exists`: a tube with this code was opened before; `request_id_taken`: someone else used this `request_id`", body = ApiError),
+        (status = 422, description = "`invalid_field`: `pool_size` outside 1 to 50, or `tube` not 1 to 64 characters", body = ApiError),
+    )
+)]
 pub async fn open_tube(
     actor: Actor,
     db: web::Data<Db>,
@@ -92,7 +108,7 @@ pub async fn open_tube(
     let date = body.date.unwrap_or_else(|| today(&config));
     let stored = blocking(move || {
         let mut conn = db.conn()?;
-        conn.transaction(|conn| {
+        crate::store::write_transaction(&mut conn, |conn| {
             once(conn, body.request_id, &actor.name.clone(), |conn| {
                 let round = round_on(conn, date)?;
                 if tubes::tube(conn, &code)?.is_some() {
@@ -114,10 +130,11 @@ pub async fn open_tube(
     Ok(answer(stored))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scan {
     request_id: uuid::Uuid,
+    /// The caller's open tube.
     tube: String,
     /// The resident's QR ticket as scanned, or their code, or their ID number as typed
     /// from the card.
@@ -127,6 +144,19 @@ pub struct Scan {
 }
 
 /// `POST /api/v1/site/scans` — a resident's swab into an open tube.
+#[utoipa::path(
+    post,
+    path = "/api/v1/site/scans",
+    tag = "site",
+    security(("bearer" = ["team"])),
+    responses(
+        (status = 201, description = "The tube after the swab (closed once it holds its pool size)", body = TubeView),
+        (status = 403, description = "`not_your_tube`: other samplers opened this tube", body = ApiError),
+        (status = 404, description = "`unknown_tube`: no such tube; `unknown_ticket`: not one of our tickets; `unknown_resident`: no resident has this code or ID number", body = ApiError),
+        (status = 409, description = "`tube_closed`: the tube is closed; `already_sampled`: sampled this round, the message names the tube; `needs_single_tube`: a recalled resident's retest goes into a tube of pool size 1; `request_id_taken`: someone else used this `request_id`", body = ApiError),
+        (status = 422, description = "`invalid_field`: neither `ticket`, `resident` nor `id_number`, or an ID number that does not parse", body = ApiError),
+    )
+)]
 pub async fn scan(
     actor: Actor,
     db: web::Data<Db>,
@@ -136,7 +166,7 @@ pub async fn scan(
     let body = body.into_inner();
     let stored = blocking(move || {
         let mut conn = db.conn()?;
-        conn.transaction(|conn| {
+        crate::store::write_transaction(&mut conn, |conn| {
             once(conn, body.request_id, &actor.name.clone(), |conn| {
                 let tube = own_tube(conn, &actor, body.tube.trim())?;
                 if tube.status != "open" {
@@ -207,7 +237,7 @@ fn find_resident(
             residents::table
                 .filter(residents::id_hash.eq(hash.as_bytes()))
                 .select(residents::id)
-                .first(conn)
+                .get_result(conn)
                 .optional()?
                 .ok_or_else(|| unknown("id_number"))
         }
@@ -219,6 +249,19 @@ fn find_resident(
 }
 
 /// `POST /api/v1/site/tubes/{code}/close` — closes a tube before it is full.
+#[utoipa::path(
+    post,
+    path = "/api/v1/site/tubes/{code}/close",
+    tag = "site",
+    params(("code" = String, Path, description = "The tube's barcode")),
+    security(("bearer" = ["team"])),
+    responses(
+        (status = 200, description = "The tube, closed", body = TubeView),
+        (status = 403, description = "`not_your_tube`: other samplers opened this tube", body = ApiError),
+        (status = 404, description = "`unknown_tube`: no such tube", body = ApiError),
+        (status = 409, description = "`tube_closed`: already closed; `tube_empty`: it holds no swab; `request_id_taken`: someone else used this `request_id`", body = ApiError),
+    )
+)]
 pub async fn close_tube(
     actor: Actor,
     db: web::Data<Db>,
@@ -230,7 +273,7 @@ pub async fn close_tube(
     let request_id = body.request_id;
     let stored = blocking(move || {
         let mut conn = db.conn()?;
-        conn.transaction(|conn| {
+        crate::store::write_transaction(&mut conn, |conn| {
             once(conn, request_id, &actor.name.clone(), |conn| {
                 let tube = own_tube(conn, &actor, &code)?;
                 if tube.status != "open" {

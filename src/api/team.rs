@@ -3,8 +3,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Actor;
 use super::{answer, blocking, json_text, once, resident_by_code, ApiError};
@@ -16,24 +16,26 @@ use crate::store::rounds::{self as stored_rounds, RoundRow};
 use crate::store::routes::{self, NewOutcome};
 use crate::store::{Db, DbConnection};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 pub struct DateQuery {
+    /// The round's date; default: today in `district.timezone`.
     date: Option<NaiveDate>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct RouteView {
     team: String,
     date: NaiveDate,
     stops: Vec<StopView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct StopView {
     seq: i32,
     resident: String,
     name: String,
     /// Masked: the last four digits are enough to confirm who answers.
+    #[schema(required = true)]
     phone: Option<String>,
     address: String,
     unit: String,
@@ -42,9 +44,12 @@ pub struct StopView {
     elevator: bool,
     notes: String,
     /// `HH:MM-HH:MM`, when the resident said they can be visited.
+    #[schema(required = true)]
     available: Option<String>,
+    /// `HH:MM`, local time.
     eta: String,
     /// The last outcome recorded at this door today, if any.
+    #[schema(value_type = Option<Outcome>, required = true)]
     outcome: Option<String>,
 }
 
@@ -70,6 +75,17 @@ fn clock(seconds: i32) -> String {
 }
 
 /// `GET /api/v1/team/route?date=YYYY-MM-DD` — the calling team's stops, in order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/team/route",
+    params(DateQuery),
+    tag = "team",
+    security(("bearer" = ["team"])),
+    responses(
+        (status = 200, description = "The team's stops in visiting order", body = RouteView),
+        (status = 404, description = "`no_round`: no round on that date", body = ApiError),
+    )
+)]
 pub async fn my_route(
     actor: Actor,
     db: web::Data<Db>,
@@ -123,7 +139,7 @@ pub async fn my_route(
     Ok(web::Json(view))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Sampled,
@@ -145,28 +161,47 @@ impl Outcome {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutcomeRequest {
     /// Made by the phone; a retry sends the same one.
     request_id: uuid::Uuid,
+    /// The resident's code.
     resident: String,
     outcome: Outcome,
+    /// Needed when `outcome` is `sampled`; at most 64 characters.
     tube_code: Option<String>,
+    /// At most 500 characters.
     #[serde(default)]
     note: String,
+    /// The round's date; default: today.
     date: Option<NaiveDate>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct OutcomeRecorded {
     resident: String,
     outcome: Outcome,
+    /// UTC, without an offset.
+    #[schema(value_type = String, example = "2026-12-01T08:42:10.123456")]
     recorded_at: chrono::NaiveDateTime,
 }
 
 /// `POST /api/v1/team/outcomes` — what happened at a door on the calling team's route.
 /// Idempotent by `request_id`: a retry gets the first answer and records nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/team/outcomes",
+    tag = "team",
+    security(("bearer" = ["team"])),
+    responses(
+        (status = 201, description = "Recorded (or recorded before under this `request_id`)", body = OutcomeRecorded),
+        (status = 403, description = "`not_on_your_route`: the resident is not on the calling team's route", body = ApiError),
+        (status = 404, description = "`no_round`: no round on that date; `unknown_resident`: no resident has this code", body = ApiError),
+        (status = 409, description = "`request_id_taken`: someone else used this `request_id`", body = ApiError),
+        (status = 422, description = "`invalid_field`: `sampled` without a `tube_code`, or `tube_code` or `note` too long", body = ApiError),
+    )
+)]
 pub async fn record_outcome(
     actor: Actor,
     db: web::Data<Db>,
@@ -203,7 +238,7 @@ pub async fn record_outcome(
     let team_id = actor.team_id.expect("a team session names its team");
     let stored = blocking(move || {
         let mut conn = db.conn()?;
-        conn.transaction(|conn| {
+        crate::store::write_transaction(&mut conn, |conn| {
             once(conn, body.request_id, &actor.name.clone(), |conn| {
                 let round = round_on(conn, date)?;
                 let resident_id = resident_by_code(conn, &body.resident, "resident")?;
