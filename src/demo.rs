@@ -452,3 +452,33 @@ fn write_teams(
     out.flush()?;
     Ok(())
 }
+
+/// The demo district's logins: fixed and printed, so that a newcomer can try every role at
+/// once. Only for made-up districts; real accounts come from `sweep user add` and `sweep
+/// team pin`.
+pub const LOGINS: [(&str, crate::access::Role, &str); 2] = [
+    ("office", crate::access::Role::Office, "demo-office"),
+    ("lab", crate::access::Role::Lab, "demo-lab"),
+];
+/// Every demo team's PIN.
+pub const TEAM_PIN: &str = "2468";
+
+/// Gives the demo's accounts their demo passwords (making them where missing) and every
+/// team the demo PIN.
+pub fn open_logins(conn: &mut crate::store::DbConnection) -> diesel::QueryResult<()> {
+    use crate::store::access;
+    let now = chrono::Utc::now().naive_utc();
+    for (login, role, password) in LOGINS {
+        let hash = crate::access::hash_secret(password);
+        match access::account(conn, login)? {
+            Some(account) => access::set_password(conn, account.id, &hash)?,
+            None => access::add_account(conn, login, role.as_str(), &hash, now)?,
+        }
+    }
+    // One hash for all teams: the PIN is public anyway, and hashing is slow on purpose.
+    let pin = crate::access::hash_secret(TEAM_PIN);
+    for team in crate::store::routes::all_teams(conn)? {
+        access::set_team_pin(conn, team.id, &pin)?;
+    }
+    Ok(())
+}

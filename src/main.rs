@@ -407,8 +407,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .date_naive();
             let options = PlanOptions::on(today);
             print_summary(&rounds::plan_round(&db, &config, options)?);
+            // The morning's plan is what residents are told, so that they can look it up.
+            rounds::publish_round(&db, today)?;
+            demo::open_logins(&mut *db.conn()?)?;
+            eprintln!("round {today} published");
             eprintln!("the slots: sweep export slots --date {today}");
             eprintln!("the routes: sweep export routes --date {today}");
+            for (login, role, password) in demo::LOGINS {
+                eprintln!("{} login: {login} / {password}", role.as_str());
+            }
+            eprintln!(
+                "team login: any team code (T001, T002, …) / PIN {}",
+                demo::TEAM_PIN
+            );
             if !no_serve {
                 serve(&config, db)?;
             }

@@ -1,0 +1,438 @@
+//! Load on the HTTP API over loopback, beside a plain actix-web "hello" endpoint measured in
+//! the same run (the ceiling this machine and this load generator reach).
+//!
+//!     cargo bench --bench api -- [--residents N] [--database URL] [--connections C]
+//!                                [--seconds S] [--requests N] [--runs R]
+//!
+//! The district (demo, seed 1) is made once under `target/bench-api/N/` — imported, planned
+//! and published, with the demo logins — and kept for later runs; `--database`
+//! names a PostgreSQL database to use instead of the SQLite file there. Each measurement
+//! stops after S seconds or N requests, whichever comes first, and is repeated R times;
+//! the table gives medians over the runs.
+//!
+//! Measured: `GET /hello` (plain actix-web, no database), `POST /resident/lookup` (random
+//! residents by ID number and name), `GET /team/route` (a random team among the first 32), and
+//! `POST /site/scans` (each connection a sampler with its own 10-in-1 tube, every scan a
+//! different resident, answered after its transaction committed; opening the next tube
+//! is not counted as a scan).
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use actix_web::{web, App, HttpServer};
+use chrono::NaiveDate;
+use clap::Parser;
+use futures_util::future::join_all;
+use indicatif::ProgressBar;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use serde_json::{json, Value};
+
+use sweep::config::Config;
+use sweep::demo::{self, DemoSpec};
+use sweep::import::{self, RosterFiles};
+use sweep::rounds::{self, PlanOptions};
+use sweep::store::Db;
+
+const DATE: &str = "2026-12-01";
+const TEAMS: usize = 32;
+
+#[derive(Parser)]
+struct Args {
+    #[arg(long, default_value_t = 30_000)]
+    residents: u32,
+    /// A PostgreSQL URL; default: SQLite in target/bench-api/N/sweep.db.
+    #[arg(long)]
+    database: Option<String>,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    #[arg(long, default_value_t = 100_000)]
+    requests: usize,
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// SQLite: sync every commit to disk before answering (sqlite_synchronous = "full").
+    #[arg(long)]
+    full_sync: bool,
+    /// Passed by `cargo bench`.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+fn main() {
+    let args = Args::parse();
+    let dir = PathBuf::from(format!("target/bench-api/{}", args.residents));
+    let mut config = Config::load_with_env(None, |_| None).expect("default config");
+    config.database.url = args
+        .database
+        .clone()
+        .unwrap_or_else(|| dir.join("sweep.db").display().to_string());
+    config.server.bind = "127.0.0.1:0".into();
+    // One client address makes every lookup here; the per-client limit would stop it.
+    config.access.lookups_per_minute = u32::MAX;
+    config.visits.solver_seconds = 5.0;
+    if args.full_sync {
+        config.database.sqlite_synchronous = sweep::config::SqliteSynchronous::Full;
+    }
+    std::fs::create_dir_all(&dir).expect("the bench folder");
+    let db = Db::open(&config.database).expect("open the bench database");
+    prepare(&dir, &db, &config, args.residents);
+    let people = residents(&dir);
+
+    let (sweep_port, sweep_stop) = serve_sweep(&config, db.clone());
+    let (hello_port, hello_stop) = serve_hello();
+    let system = actix_web::rt::System::new();
+    let rows = system.block_on(measure(&args, &db, sweep_port, hello_port, &people));
+    actix_web::rt::System::new().block_on(async {
+        sweep_stop.stop(true).await;
+        hello_stop.stop(true).await;
+    });
+
+    let backend = if config.database.url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!(
+        "\n{} residents, {backend}{}, {} connections, {} runs of ≤ {} s / ≤ {} requests, medians:\n",
+        args.residents,
+        if args.full_sync { " (synchronous = full)" } else { "" },
+        args.connections,
+        args.runs, args.seconds, args.requests
+    );
+    println!("| endpoint | requests/s | p50 ms | p99 ms | of the ceiling | errors |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    let ceiling = rows[0].per_second;
+    for row in &rows {
+        println!(
+            "| {} | {:.0} | {:.2} | {:.2} | {:.0}% | {} |",
+            row.name,
+            row.per_second,
+            row.p50_ms,
+            row.p99_ms,
+            100.0 * row.per_second / ceiling,
+            row.errors
+        );
+    }
+}
+
+/// Imports, plans and publishes the demo district unless the database already has the
+/// bench's round; gives every team the demo PIN.
+fn prepare(dir: &Path, db: &Db, config: &Config, residents: u32) {
+    let date: NaiveDate = DATE.parse().unwrap();
+    if !dir.join("residents.csv").exists() {
+        eprintln!(
+            "writing a {residents}-resident demo district to {}",
+            dir.display()
+        );
+        demo::write_district(dir, DemoSpec { residents, seed: 1 }).expect("demo district");
+    }
+    let mut conn = db.conn().expect("a connection");
+    if sweep::store::rounds::round_on(&mut conn, date)
+        .expect("read rounds")
+        .is_none_or(|round| round.status != "published")
+    {
+        eprintln!("importing, planning and publishing the round of {DATE} (once)");
+        let files = RosterFiles::from_dir(dir, &ProgressBar::hidden()).expect("roster files");
+        import::import(&mut conn, files).expect("import");
+        rounds::plan_round(db, config, PlanOptions::on(date)).expect("plan");
+        rounds::publish_round(db, date).expect("publish");
+    }
+    demo::open_logins(&mut conn).expect("team PINs");
+}
+
+struct Person {
+    code: String,
+    name: String,
+    id_number: String,
+}
+
+/// Up to 200,000 residents from the roster file, shuffled: lookups pick among them and
+/// scans take them in turn.
+fn residents(dir: &Path) -> Vec<Person> {
+    let mut reader = csv::Reader::from_path(dir.join("residents.csv")).expect("residents.csv");
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (code, name, id) = (column("code"), column("name"), column("id_number"));
+    let mut people: Vec<Person> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            Person {
+                code: r[code].to_string(),
+                name: r[name].to_string(),
+                id_number: r[id].to_string(),
+            }
+        })
+        .collect();
+    people.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
+    people.truncate(200_000);
+    people
+}
+
+/// Starts a server on its own thread; gives its port and a handle that stops it.
+fn serve_on_thread(
+    build: impl FnOnce() -> (u16, actix_web::dev::Server) + Send + 'static,
+) -> (u16, actix_web::dev::ServerHandle) {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let (port, server) = build();
+            tx.send((port, server.handle())).unwrap();
+            server.await.unwrap();
+        })
+    });
+    rx.recv().unwrap()
+}
+
+fn serve_sweep(config: &Config, db: Db) -> (u16, actix_web::dev::ServerHandle) {
+    let config = config.clone();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let app = sweep::api::Application::build(&config, db).expect("bind");
+            tx.send((app.port(), app.handle())).unwrap();
+            app.run_until_stopped().await.unwrap();
+        })
+    });
+    rx.recv().unwrap()
+}
+
+fn serve_hello() -> (u16, actix_web::dev::ServerHandle) {
+    serve_on_thread(|| {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server =
+            HttpServer::new(|| App::new().route("/hello", web::get().to(|| async { "hello" })))
+                .listen(listener)
+                .unwrap()
+                .run();
+        (port, server)
+    })
+}
+
+struct Row {
+    name: &'static str,
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: usize,
+}
+
+struct Run {
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: usize,
+}
+
+/// Keeps `connections` requests in flight until the time or the count runs out. `send`
+/// makes request number `i` for connection `user` and gives its status and latency.
+async fn load<F, Fut>(args: &Args, send: F) -> Run
+where
+    F: Fn(usize, usize) -> Fut,
+    Fut: Future<Output = (u16, Duration)>,
+{
+    let limit = Duration::from_secs_f64(args.seconds);
+    let next = std::cell::Cell::new(0usize);
+    let latencies = RefCell::new(Vec::with_capacity(args.requests));
+    let errors = std::cell::Cell::new(0usize);
+    let started = Instant::now();
+    join_all((0..args.connections).map(|user| {
+        let (next, latencies, errors, send) = (&next, &latencies, &errors, &send);
+        async move {
+            loop {
+                let i = next.get();
+                if i >= args.requests || started.elapsed() >= limit {
+                    break;
+                }
+                next.set(i + 1);
+                let (status, took) = send(user, i).await;
+                if (200..300).contains(&status) {
+                    latencies.borrow_mut().push(took);
+                } else {
+                    errors.set(errors.get() + 1);
+                    if errors.get() <= 3 {
+                        eprintln!("request {i}: status {status}");
+                    }
+                }
+            }
+        }
+    }))
+    .await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut latencies = latencies.into_inner();
+    latencies.sort();
+    let at = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+            .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+    };
+    Run {
+        per_second: latencies.len() as f64 / elapsed,
+        p50_ms: at(0.50),
+        p99_ms: at(0.99),
+        errors: errors.get(),
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn summarise(name: &'static str, runs: Vec<Run>) -> Row {
+    Row {
+        name,
+        per_second: median(runs.iter().map(|r| r.per_second).collect()),
+        p50_ms: median(runs.iter().map(|r| r.p50_ms).collect()),
+        p99_ms: median(runs.iter().map(|r| r.p99_ms).collect()),
+        errors: runs.iter().map(|r| r.errors).sum(),
+    }
+}
+
+async fn timed(request: awc::SendClientRequest) -> (u16, Duration) {
+    let started = Instant::now();
+    match request.await {
+        Ok(mut response) => {
+            let _ = response.body().limit(1 << 24).await;
+            (response.status().as_u16(), started.elapsed())
+        }
+        Err(e) => {
+            eprintln!("request failed: {e}");
+            (0, started.elapsed())
+        }
+    }
+}
+
+async fn measure(
+    args: &Args,
+    db: &Db,
+    sweep_port: u16,
+    hello_port: u16,
+    people: &[Person],
+) -> Vec<Row> {
+    let client = awc::Client::builder()
+        .connector(awc::Connector::new().limit(args.connections))
+        .timeout(Duration::from_secs(30))
+        .finish();
+    let api = |path: &str| format!("http://127.0.0.1:{sweep_port}/api/v1{path}");
+    let teams = sweep::store::routes::all_teams(&mut db.conn().unwrap()).unwrap();
+    let mut tokens = Vec::new();
+    for team in teams.iter().take(TEAMS) {
+        let mut response = client
+            .post(api("/team-sessions"))
+            .send_json(&json!({"team": team.code, "pin": demo::TEAM_PIN}))
+            .await
+            .unwrap();
+        let body: Value = response.json().await.unwrap();
+        tokens.push(body["token"].as_str().unwrap().to_string());
+    }
+    let hello = format!("http://127.0.0.1:{hello_port}/hello");
+    let route = api(&format!("/team/route?date={DATE}"));
+    let lookup = api("/resident/lookup");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
+    let picks: Vec<usize> = (0..args.requests)
+        .map(|_| rand::Rng::random_range(&mut rng, 0..people.len()))
+        .collect();
+
+    let (mut hellos, mut lookups, mut routes, mut scans) = (vec![], vec![], vec![], vec![]);
+    for run in 0..args.runs {
+        eprintln!("run {} of {}", run + 1, args.runs);
+        hellos.push(load(args, |_, _| timed(client.get(&hello).send())).await);
+        lookups.push(
+            load(args, |_, i| {
+                let p = &people[picks[i]];
+                timed(
+                    client.post(&lookup).send_json(
+                        &json!({"id_number": p.id_number, "name": p.name, "date": DATE}),
+                    ),
+                )
+            })
+            .await,
+        );
+        routes.push(
+            load(args, |_, i| {
+                timed(
+                    client
+                        .get(&route)
+                        .bearer_auth(&tokens[picks[i] % tokens.len()])
+                        .send(),
+                )
+            })
+            .await,
+        );
+        clear_samples(db);
+        // Each connection scans into its own tube; a full tube closes itself and the
+        // connection opens the next (not timed).
+        let tubes: Vec<RefCell<(String, usize)>> = (0..args.connections)
+            .map(|_| RefCell::new((String::new(), 10)))
+            .collect();
+        let client = &client;
+        let api = &api;
+        let tokens = &tokens;
+        scans.push(
+            load(args, |user, i| {
+                let tube = &tubes[user];
+                let token = &tokens[user % tokens.len()];
+                let person = &people[i % people.len()];
+                async move {
+                    if tube.borrow().1 >= 10 {
+                        let code = format!("B{run}-{user}-{i}");
+                        let mut response = client
+                            .post(api("/site/tubes"))
+                            .bearer_auth(token)
+                            .send_json(&json!({
+                                "request_id": uuid::Uuid::new_v4(),
+                                "tube": code,
+                                "date": DATE,
+                            }))
+                            .await
+                            .unwrap();
+                        assert_eq!(
+                            response.status().as_u16(),
+                            201,
+                            "{:?}",
+                            response.body().await
+                        );
+                        *tube.borrow_mut() = (code, 0);
+                    }
+                    let code = tube.borrow().0.clone();
+                    tube.borrow_mut().1 += 1;
+                    timed(
+                        client
+                            .post(api("/site/scans"))
+                            .bearer_auth(token)
+                            .send_json(&json!({
+                                "request_id": uuid::Uuid::new_v4(),
+                                "tube": code,
+                                "resident": person.code,
+                            })),
+                    )
+                    .await
+                }
+            })
+            .await,
+        );
+    }
+    vec![
+        summarise("GET /hello (plain actix-web)", hellos),
+        summarise("POST /resident/lookup", lookups),
+        summarise("GET /team/route", routes),
+        summarise("POST /site/scans", scans),
+    ]
+}
+
+/// Scans record each resident once per round: every run starts from an empty rack.
+fn clear_samples(db: &Db) {
+    use diesel::connection::SimpleConnection;
+    db.conn()
+        .unwrap()
+        .batch_execute("DELETE FROM samples; DELETE FROM tubes;")
+        .unwrap();
+}
