@@ -20,7 +20,7 @@ use super::{blocking, ApiError};
 use crate::config::Config;
 use crate::domain::{IdNumber, TimeOfDay};
 use crate::store::schema::{residents, route_stops, sites, slot_assignments};
-use crate::store::{self, Db};
+use crate::store::Db;
 
 /// Lookups per client in the current minute.
 #[derive(Default)]
@@ -129,7 +129,7 @@ pub async fn lookup(
                 format!("the slots for {date} are not published yet"),
             ));
         }
-        let key = store::personal_data_key(&mut conn)?;
+        let key = db.personal_data_key(&mut conn)?;
         let found: Option<(i64, String, Option<String>)> = residents::table
             .filter(residents::id_hash.eq(key.id_hash(&id).as_bytes()))
             .select((residents::id, residents::name, residents::phone_masked))
@@ -210,7 +210,7 @@ pub async fn ticket_svg(
 ) -> Result<HttpResponse, ApiError> {
     let ticket = path.into_inner();
     let genuine = blocking(move || {
-        let key = store::personal_data_key(&mut *db.conn()?)?;
+        let key = db.personal_data_key(&mut *db.conn()?)?;
         Ok(key.resident_of_ticket(&ticket).map(|_| ticket))
     })
     .await?;

@@ -12,10 +12,10 @@ use super::team::{round_on, today};
 use super::{answer, blocking, json_text, once, ApiError};
 use crate::access::Role;
 use crate::config::Config;
-use crate::domain::IdNumber;
+use crate::domain::{IdNumber, PersonalDataKey};
 use crate::store::schema::residents;
 use crate::store::tubes::{self, TubeRow};
-use crate::store::{self, access as stored_access, Db, DbConnection};
+use crate::store::{access as stored_access, Db, DbConnection};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -166,6 +166,7 @@ pub async fn scan(
     let body = body.into_inner();
     let stored = blocking(move || {
         let mut conn = db.conn()?;
+        let key = db.personal_data_key(&mut conn)?;
         crate::store::write_transaction(&mut conn, |conn| {
             once(conn, body.request_id, &actor.name.clone(), |conn| {
                 let tube = own_tube(conn, &actor, body.tube.trim())?;
@@ -173,13 +174,13 @@ pub async fn scan(
                     return Err(conflict("tube_closed", format!("tube {} is closed; open a new one", tube.code), "tube"));
                 }
                 let resident_id = match body.ticket.as_deref() {
-                    Some(ticket) => store::personal_data_key(conn)?
+                    Some(ticket) => key
                         .resident_of_ticket(ticket)
                         .ok_or_else(|| {
                             ApiError::new(StatusCode::NOT_FOUND, "unknown_ticket", "this is not one of our tickets")
                                 .with_field("ticket")
                         })?,
-                    None => find_resident(conn, body.resident.as_deref(), body.id_number.as_deref())?,
+                    None => find_resident(conn, &key, body.resident.as_deref(), body.id_number.as_deref())?,
                 };
                 if let Some((earlier, status, _, at)) = tubes::latest_sample(conn, tube.round_id, resident_id)? {
                     match status.as_str() {
@@ -216,6 +217,7 @@ pub async fn scan(
 
 fn find_resident(
     conn: &mut DbConnection,
+    key: &PersonalDataKey,
     code: Option<&str>,
     id_number: Option<&str>,
 ) -> Result<i64, ApiError> {
@@ -233,7 +235,7 @@ fn find_resident(
         (None, Some(text)) => {
             let id = IdNumber::parse(text)
                 .map_err(|e| ApiError::invalid("id_number", format!("id_number {e}")))?;
-            let hash = store::personal_data_key(conn)?.id_hash(&id);
+            let hash = key.id_hash(&id);
             residents::table
                 .filter(residents::id_hash.eq(hash.as_bytes()))
                 .select(residents::id)

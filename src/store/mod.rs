@@ -159,6 +159,8 @@ pub type Conn = PooledConnection<Manager>;
 pub struct Db {
     pool: Pool<Manager>,
     target: Target,
+    /// Read once: nothing changes the key, and every lookup and scan needs it.
+    personal_key: std::sync::Arc<std::sync::OnceLock<crate::domain::PersonalDataKey>>,
 }
 
 impl Db {
@@ -181,9 +183,25 @@ impl Db {
                 target: target.display(),
                 source,
             })?;
-        let db = Db { pool, target };
+        let db = Db {
+            pool,
+            target,
+            personal_key: Default::default(),
+        };
         db.migrate()?;
         Ok(db)
+    }
+
+    /// The district's key for ID-number hashes and tickets (made on first use).
+    pub fn personal_data_key(
+        &self,
+        conn: &mut DbConnection,
+    ) -> diesel::QueryResult<crate::domain::PersonalDataKey> {
+        if let Some(key) = self.personal_key.get() {
+            return Ok(key.clone());
+        }
+        let key = personal_data_key(conn)?;
+        Ok(self.personal_key.get_or_init(|| key).clone())
     }
 
     pub fn target(&self) -> &Target {
