@@ -51,6 +51,61 @@ fn demo_files_import_and_report_totals_as_json(db: &TestDb) {
     assert_eq!(totals["teams"], 1);
 }
 
+fn the_demo_publishes_its_round_and_prints_logins_that_work(db: &TestDb) {
+    // A short route search: the test is about what the demo leaves behind.
+    std::fs::write(
+        db.dir.path().join("quick.toml"),
+        "[visits]\nsolver_seconds = 1.0\n",
+    )
+    .unwrap();
+    let out = sweep(
+        db,
+        &[
+            "demo",
+            "--residents",
+            "3000",
+            "--no-serve",
+            "--config",
+            "quick.toml",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stderr);
+    for (login, _, password) in sweep::demo::LOGINS {
+        assert!(
+            printed.contains(&format!("{login} / {password}")),
+            "{printed}"
+        );
+        let mut conn = db.db.conn().unwrap();
+        let account = sweep::store::access::account(&mut conn, login)
+            .unwrap()
+            .expect("the demo account");
+        assert!(sweep::access::secret_matches(
+            password,
+            &account.password_hash
+        ));
+    }
+    assert!(
+        printed.contains(&format!("PIN {}", sweep::demo::TEAM_PIN)),
+        "{printed}"
+    );
+    let mut conn = db.db.conn().unwrap();
+    let (_, _, pin) = sweep::store::access::team_pin(&mut conn, "T001")
+        .unwrap()
+        .unwrap();
+    assert!(sweep::access::secret_matches(
+        sweep::demo::TEAM_PIN,
+        &pin.expect("a PIN")
+    ));
+    use diesel::prelude::*;
+    use sweep::store::schema::rounds;
+    let statuses: Vec<String> = rounds::table
+        .select(rounds::status)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(statuses, ["published"], "{printed}");
+}
+
 fn a_bad_roster_exits_non_zero_naming_every_bad_line(db: &TestDb) {
     let dir = db.dir.path().join("bad");
     std::fs::create_dir_all(&dir).unwrap();
@@ -119,6 +174,7 @@ fn a_bad_setting_is_refused_with_its_name() {
 
 on_both_backends!(
     demo_files_import_and_report_totals_as_json,
+    the_demo_publishes_its_round_and_prints_logins_that_work,
     a_bad_roster_exits_non_zero_naming_every_bad_line,
     a_folder_without_roster_files_is_an_error,
 );
