@@ -78,6 +78,22 @@ impl Api {
         )
     }
 
+    /// A text answer (CSV) and its status.
+    async fn text(&self, path: &str, token: &str) -> (u16, String) {
+        let mut response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .send()
+            .await
+            .unwrap();
+        let bytes = response.body().limit(1 << 24).await.unwrap();
+        (
+            response.status().as_u16(),
+            String::from_utf8(bytes.to_vec()).unwrap(),
+        )
+    }
+
     /// An office or lab account's token.
     async fn login(&self, login: &str, password: &str) -> String {
         let (status, body) = self
@@ -247,6 +263,19 @@ fn a_team_sees_its_own_route_and_records_outcomes_once(db: &TestDb) {
             .await;
         let theirs = other["stops"][0]["resident"].as_str().unwrap().to_string();
         let mine = stops[0]["resident"].as_str().unwrap().to_string();
+
+        // The office reads every team's route, the same stops; a team cannot.
+        let office = api.login("wang", "office-password").await;
+        let all_routes = format!("/api/v1/office/rounds/{DATE}/routes");
+        let (status, all) = api.send("GET", &all_routes, Some(&office), None).await;
+        assert_eq!(status, 200, "{all}");
+        let all = all.as_array().unwrap();
+        let of = |team: &str| all.iter().find(|r| r["team"] == team).unwrap()["stops"].clone();
+        assert_eq!(
+            (of("T001"), of("T002")),
+            (route["stops"].clone(), other["stops"].clone())
+        );
+        assert_eq!(api.send("GET", &all_routes, Some(&t1), None).await.0, 403);
 
         let outcome = |request_id: &str, resident: &str, outcome: &str, tube: Option<&str>| {
             json!({"request_id": request_id, "resident": resident, "outcome": outcome,
@@ -663,6 +692,32 @@ fn completion_counts_match_what_was_recorded(db: &TestDb) {
             .await;
         assert_eq!(district["expected"].as_u64(), Some(6_000));
         assert_eq!(district["sampled"].as_u64(), Some(2));
+        // The same counts by building, as CSV.
+        let (status, csv) = api
+            .text(
+                &format!("/api/v1/office/rounds/{DATE}/completion.csv"),
+                &office,
+            )
+            .await;
+        assert_eq!(status, 200, "{csv}");
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        assert_eq!(
+            reader.headers().unwrap(),
+            vec![
+                "community",
+                "building",
+                "expected",
+                "sampled",
+                "recalled",
+                "not_home",
+                "refused",
+                "pending"
+            ]
+        );
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        let total =
+            |column: usize| -> u64 { rows.iter().map(|r| r[column].parse::<u64>().unwrap()).sum() };
+        assert_eq!((total(2), total(3), total(7)), (6_000, 2, 5_998));
 
         let sweep = format!("/api/v1/office/sweep-list?date={DATE}&building=B00001");
         let (_, list) = api.send("GET", &sweep, Some(&office), None).await;
@@ -1331,6 +1386,7 @@ const ROUTES: &[(&str, &str, Option<&str>)] = &[
         "/api/v1/office/rounds/{date}/missing.csv",
         Some("office"),
     ),
+    ("get", "/api/v1/office/rounds/{date}/routes", Some("office")),
     (
         "get",
         "/api/v1/office/rounds/{date}/{export}",

@@ -103,6 +103,10 @@ impl Application {
                             web::post().to(rounds::close_lanes),
                         )
                         .route(
+                            "/office/rounds/{date}/routes",
+                            web::get().to(rounds::routes),
+                        )
+                        .route(
                             "/office/rounds/{date}/missing.csv",
                             web::get().to(rounds::missing),
                         )

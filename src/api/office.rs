@@ -249,6 +249,50 @@ pub async fn completion(
     Ok(web::Json(completion))
 }
 
+/// Completion by building as CSV:
+/// `community,building,expected,sampled,recalled,not_home,refused,pending`.
+pub(super) fn completion_csv(
+    conn: &mut crate::store::DbConnection,
+    round_id: i64,
+) -> Result<Vec<u8>, ApiError> {
+    let people = standings(conn, round_id, None)?;
+    let people: Vec<&ResidentStanding> = people.iter().collect();
+    let failed = |e: csv::Error| ApiError::internal(e.to_string());
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record([
+            "community",
+            "building",
+            "expected",
+            "sampled",
+            "recalled",
+            "not_home",
+            "refused",
+            "pending",
+        ])
+        .map_err(failed)?;
+    for community in tally(&people, &[|p| p.community.clone(), |p| p.building.clone()]) {
+        for building in &community.parts {
+            let c = building.counts;
+            writer
+                .write_record([
+                    community.name.clone(),
+                    building.name.clone(),
+                    c.expected.to_string(),
+                    c.sampled.to_string(),
+                    c.recalled.to_string(),
+                    c.not_home.to_string(),
+                    c.refused.to_string(),
+                    c.pending.to_string(),
+                ])
+                .map_err(failed)?;
+        }
+    }
+    writer
+        .into_inner()
+        .map_err(|e| ApiError::internal(e.to_string()))
+}
+
 fn unknown_building() -> ApiError {
     ApiError::new(
         actix_web::http::StatusCode::NOT_FOUND,

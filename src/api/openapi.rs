@@ -51,6 +51,7 @@ const PATH: &str = "/api/v1/openapi.json";
         super::rounds::close_lanes,
         super::rounds::missing,
         super::rounds::export,
+        super::rounds::routes,
     ),
     components(schemas(ApiError)),
     modifiers(&BearerToken, &SharedErrors),

@@ -200,7 +200,7 @@ pub async fn publish(
 }
 
 /// `GET /api/v1/office/rounds/{date}/{what}.csv` — slots, routes, teams or unvisited, as
-/// the `sweep export` command writes them.
+/// the `sweep export` command writes them, or completion by building.
 #[utoipa::path(
     get,
     path = "/api/v1/office/rounds/{date}/{export}",
@@ -211,7 +211,7 @@ pub async fn publish(
     ),
     security(("bearer" = ["office"])),
     responses(
-        (status = 200, description = "UTF-8 CSV with a header row. `slots.csv`: `resident,site,start,end` (`YYYY-MM-DD HH:MM`); `routes.csv`: `team,seq,resident,arrive,start,end` (`YYYY-MM-DD HH:MM:SS`); `teams.csv`: `team,visits,leaves,returns,hours,distance_km,travel_minutes`; `unvisited.csv`: `resident,reason`. Times are local.", content_type = "text/csv", body = String),
+        (status = 200, description = "UTF-8 CSV with a header row. `slots.csv`: `resident,site,start,end` (`YYYY-MM-DD HH:MM`); `routes.csv`: `team,seq,resident,arrive,start,end` (`YYYY-MM-DD HH:MM:SS`); `teams.csv`: `team,visits,leaves,returns,hours,distance_km,travel_minutes`; `unvisited.csv`: `resident,reason`; `completion.csv`: `community,building,expected,sampled,recalled,not_home,refused,pending`. Times are local.", content_type = "text/csv", body = String),
         (status = 404, description = "`no_round`: no round on that date; `not_found`: no such export", body = ApiError),
     )
 )]
@@ -237,12 +237,17 @@ pub async fn export(
             "unvisited.csv" => {
                 home_visits::export_unvisited(&db, date, &mut out)?;
             }
+            "completion.csv" => {
+                let mut conn = db.conn()?;
+                let round = super::team::round_on(&mut conn, date)?;
+                out = super::office::completion_csv(&mut conn, round.id)?;
+            }
             other => {
                 return Err(ApiError::new(
                     StatusCode::NOT_FOUND,
                     "not_found",
                     format!(
-                        "no export '{other}': slots.csv, routes.csv, teams.csv or unvisited.csv"
+                        "no export '{other}': slots.csv, routes.csv, teams.csv, unvisited.csv or completion.csv"
                     ),
                 ))
             }
@@ -267,6 +272,8 @@ pub enum Export {
     Teams,
     #[schema(rename = "unvisited.csv")]
     Unvisited,
+    #[schema(rename = "completion.csv")]
+    Completion,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -625,4 +632,41 @@ pub async fn move_resident(
     })
     .await?;
     Ok(answer(stored_answer))
+}
+
+/// `GET /api/v1/office/rounds/{date}/routes` — every team's stops in order, with what
+/// happened at each door so far; teams without stops are left out.
+#[utoipa::path(
+    get,
+    path = "/api/v1/office/rounds/{date}/routes",
+    tag = "office",
+    params(("date" = NaiveDate, Path, description = DATE)),
+    security(("bearer" = ["office"])),
+    responses(
+        (status = 200, description = "By team code", body = Vec<super::team::RouteView>),
+        (status = 404, description = "`no_round`: no round on that date", body = ApiError),
+    )
+)]
+pub async fn routes(
+    actor: Actor,
+    db: web::Data<Db>,
+    path: web::Path<NaiveDate>,
+) -> Result<web::Json<Vec<super::team::RouteView>>, ApiError> {
+    actor.require(Role::Office)?;
+    let date = path.into_inner();
+    let views = blocking(move || {
+        let mut conn = db.conn()?;
+        let round = super::team::round_on(&mut conn, date)?;
+        let outcomes = super::team::last_outcomes(&mut conn, round.id)?;
+        let mut views = Vec::new();
+        for team in crate::store::routes::all_teams(&mut conn)? {
+            let view = super::team::route_view(&mut conn, &round, team.id, team.code, &outcomes)?;
+            if !view.stops.is_empty() {
+                views.push(view);
+            }
+        }
+        Ok(views)
+    })
+    .await?;
+    Ok(web::Json(views))
 }

@@ -26,7 +26,7 @@ pub struct DateQuery {
 pub struct RouteView {
     team: String,
     date: NaiveDate,
-    stops: Vec<StopView>,
+    pub(super) stops: Vec<StopView>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -95,48 +95,68 @@ pub async fn my_route(
     actor.require(Role::Team)?;
     let date = query.date.unwrap_or_else(|| today(&config));
     let team_id = actor.team_id.expect("a team session names its team");
+    let team = actor.name.trim_start_matches("team:").to_string();
     let view = blocking(move || {
         let mut conn = db.conn()?;
         let round = round_on(&mut conn, date)?;
-        let stops = routes::team_stops(&mut conn, round.id, team_id)?;
-        let mut last_outcome = std::collections::HashMap::new();
-        for o in routes::outcomes(&mut conn, round.id)? {
-            last_outcome.insert(o.resident_id, o.outcome);
-        }
-        let window = |from: Option<i32>, to: Option<i32>| {
-            (from.is_some() || to.is_some()).then(|| {
-                let show = |m: Option<i32>, default: i32| {
-                    TimeOfDay::from_minutes(m.unwrap_or(default))
-                        .map_or(String::new(), |t| t.to_string())
-                };
-                format!("{}-{}", show(from, 0), show(to, 24 * 60))
-            })
-        };
-        Ok(RouteView {
-            team: actor.name.trim_start_matches("team:").to_string(),
-            date,
-            stops: stops
-                .into_iter()
-                .map(|s| StopView {
-                    seq: s.seq,
-                    outcome: last_outcome.get(&s.resident_id).cloned(),
-                    resident: s.resident,
-                    name: s.name,
-                    phone: s.phone_masked,
-                    address: s.address,
-                    unit: s.unit,
-                    floor: s.floor,
-                    room: s.room,
-                    elevator: s.has_elevator,
-                    notes: s.notes,
-                    available: window(s.available_from, s.available_to),
-                    eta: clock(s.starts_at),
-                })
-                .collect(),
-        })
+        let outcomes = last_outcomes(&mut conn, round.id)?;
+        route_view(&mut conn, &round, team_id, team, &outcomes)
     })
     .await?;
     Ok(web::Json(view))
+}
+
+/// Each resident's latest outcome at the door this round.
+pub(super) fn last_outcomes(
+    conn: &mut DbConnection,
+    round_id: i64,
+) -> Result<std::collections::HashMap<i64, String>, ApiError> {
+    Ok(routes::outcomes(conn, round_id)?
+        .into_iter()
+        .map(|o| (o.resident_id, o.outcome))
+        .collect())
+}
+
+/// One team's stops in order, with what happened at each door so far.
+pub(super) fn route_view(
+    conn: &mut DbConnection,
+    round: &RoundRow,
+    team_id: i64,
+    team: String,
+    outcomes: &std::collections::HashMap<i64, String>,
+) -> Result<RouteView, ApiError> {
+    let stops = routes::team_stops(conn, round.id, team_id)?;
+    let window = |from: Option<i32>, to: Option<i32>| {
+        (from.is_some() || to.is_some()).then(|| {
+            let show = |m: Option<i32>, default: i32| {
+                TimeOfDay::from_minutes(m.unwrap_or(default))
+                    .map_or(String::new(), |t| t.to_string())
+            };
+            format!("{}-{}", show(from, 0), show(to, 24 * 60))
+        })
+    };
+    Ok(RouteView {
+        team,
+        date: round.date,
+        stops: stops
+            .into_iter()
+            .map(|s| StopView {
+                seq: s.seq,
+                outcome: outcomes.get(&s.resident_id).cloned(),
+                resident: s.resident,
+                name: s.name,
+                phone: s.phone_masked,
+                address: s.address,
+                unit: s.unit,
+                floor: s.floor,
+                room: s.room,
+                elevator: s.has_elevator,
+                notes: s.notes,
+                available: window(s.available_from, s.available_to),
+                eta: clock(s.starts_at),
+            })
+            .collect(),
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
