@@ -374,7 +374,7 @@ fn to_routing(
     }
     let first_visit = nodes.len();
     // Tiers: one resident told a time outweighs any number of new routine visits, and one
-    // recall any number of either.
+    // recall any number of either; among recalls, one told a time outweighs the others.
     let many = candidates.len() as i64 + 1;
     let routine_prize = ROUTINE_PRIZE * (1 + problem.rules.balance_weight.max(0.0).ceil() as i64);
     let promised_prize = routine_prize.saturating_mul(many);
@@ -390,13 +390,12 @@ fn to_routing(
             due,
             service: problem.service_seconds(visit),
             demand: 1,
-            prize: Some(if visit.urgent {
-                urgent_prize
-            } else if visit.promised.is_some() {
-                promised_prize
-            } else {
+            // Additive, so that of two recalls the one told a time is kept first.
+            prize: Some(
                 routine_prize
-            }),
+                    + if visit.promised.is_some() { promised_prize } else { 0 }
+                    + if visit.urgent { urgent_prize } else { 0 },
+            ),
         });
     }
     let routing_problem = Problem {
