@@ -2,7 +2,7 @@
 //! sampling site when, which mobile team visits whom at home, and who is still missing.
 //!
 //! Data flows one way: CSV → [`import`] → [`domain`] → [`store`]; [`api`] reads and writes
-//! through [`store`].
+//! through [`store`]; [`web`] serves the pages that call [`api`].
 
 pub mod access;
 pub mod api;
@@ -14,3 +14,4 @@ pub mod import;
 pub mod plan;
 pub mod rounds;
 pub mod store;
+pub mod web;

@@ -591,10 +591,11 @@ fn serve(config: &Config, db: Db) -> anyhow::Result<()> {
             Ok(addr) if !addr.ip().is_unspecified() => addr.ip().to_string(),
             _ => "127.0.0.1".to_string(),
         };
-        eprintln!(
-            "sweep is serving on http://{host}:{}/healthz (Ctrl-C stops it)",
-            app.port()
-        );
+        let base = format!("http://{host}:{}", app.port());
+        eprintln!("sweep is serving on {base} (Ctrl-C stops it)");
+        eprintln!("  residents: {base}/            look up a slot, show the QR ticket");
+        eprintln!("  teams:     {base}/team        today's route, outcomes (works offline)");
+        eprintln!("  API:       {base}/api/v1/openapi.json");
         app.run_until_stopped().await?;
         Ok(())
     })

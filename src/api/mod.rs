@@ -66,6 +66,7 @@ impl Application {
                     }
                 })
                 .route("/healthz", web::get().to(health::healthz))
+                .configure(crate::web::configure)
                 .service(
                     web::scope("/api/v1")
                         .route("/openapi.json", web::get().to(openapi::document))

@@ -19,7 +19,7 @@ use super::team::{round_on, today};
 use super::{blocking, ApiError};
 use crate::config::Config;
 use crate::domain::{IdNumber, TimeOfDay};
-use crate::store::schema::{residents, route_stops, sites, slot_assignments};
+use crate::store::schema::{buildings, residents, route_stops, sites, slot_assignments};
 use crate::store::Db;
 
 /// Lookups per client in the current minute.
@@ -49,7 +49,7 @@ pub struct Lookup {
     id_number: String,
     name: Option<String>,
     phone_last4: Option<String>,
-    /// The round's date; default: today.
+    /// The round's date; default: the next published round, from today on.
     date: Option<NaiveDate>,
 }
 
@@ -68,6 +68,16 @@ pub struct MySlot {
     kind: &'static str,
     /// Show this at the site (as a QR code: `GET /api/v1/resident/tickets/{ticket}`).
     ticket: String,
+    /// My building, and the site, for a sketch of the way there.
+    home: Place,
+    #[schema(required = true)]
+    site_location: Option<Place>,
+}
+
+#[derive(Serialize, ToSchema, Clone, Copy)]
+pub struct Place {
+    lat: f64,
+    lon: f64,
 }
 
 fn not_found() -> ApiError {
@@ -117,25 +127,39 @@ pub async fn lookup(
             "send your name, or the last four digits of your phone",
         ));
     }
-    let date = body.date.unwrap_or_else(|| today(&config));
+    let today = today(&config);
     let tolerance = (config.visits.eta_tolerance_minutes * 60.0).round() as i32;
     let slot = blocking(move || {
         let mut conn = db.conn()?;
-        let round = round_on(&mut conn, date)?;
-        if !round.is_published() {
-            return Err(ApiError::new(
+        // Without a date: the next round told to residents, today's or a later one (an
+        // office may publish tomorrow's slots tonight).
+        let round = match body.date {
+            Some(date) => Some(round_on(&mut conn, date)?).filter(|r| r.is_published()),
+            None => crate::store::rounds::next_published(&mut conn, today)?,
+        }
+        .ok_or_else(|| {
+            ApiError::new(
                 StatusCode::NOT_FOUND,
                 "not_published",
-                format!("the slots for {date} are not published yet"),
-            ));
-        }
+                "the slots for this round are not published yet",
+            )
+        })?;
+        let date = round.date;
         let key = db.personal_data_key(&mut conn)?;
-        let found: Option<(i64, String, Option<String>)> = residents::table
+        let found: Option<(i64, String, Option<String>, f64, f64)> = residents::table
+            .inner_join(buildings::table)
             .filter(residents::id_hash.eq(key.id_hash(&id).as_bytes()))
-            .select((residents::id, residents::name, residents::phone_masked))
+            .select((
+                residents::id,
+                residents::name,
+                residents::phone_masked,
+                buildings::lat,
+                buildings::lon,
+            ))
             .get_result(&mut conn)
             .optional()?;
-        let (resident, name, phone) = found.ok_or_else(not_found)?;
+        let (resident, name, phone, lat, lon) = found.ok_or_else(not_found)?;
+        let home = Place { lat, lon };
         let name_matches = body
             .name
             .as_deref()
@@ -151,7 +175,7 @@ pub async fn lookup(
             return Err(not_found());
         }
         let ticket = key.ticket(resident);
-        let at_site: Option<(String, i32, i32)> = slot_assignments::table
+        let at_site: Option<(String, i32, i32, f64, f64)> = slot_assignments::table
             .inner_join(sites::table)
             .filter(slot_assignments::round_id.eq(round.id))
             .filter(slot_assignments::resident_id.eq(resident))
@@ -159,11 +183,13 @@ pub async fn lookup(
                 sites::name,
                 slot_assignments::starts_at,
                 slot_assignments::ends_at,
+                sites::lat,
+                sites::lon,
             ))
             .get_result(&mut conn)
             .optional()?;
         let minutes = |m: i32| TimeOfDay::from_minutes(m).map_or(String::new(), |t| t.to_string());
-        if let Some((site, from, to)) = at_site {
+        if let Some((site, from, to, lat, lon)) = at_site {
             return Ok(MySlot {
                 date,
                 site: Some(site),
@@ -171,6 +197,8 @@ pub async fn lookup(
                 to: minutes(to),
                 kind: "site",
                 ticket,
+                home,
+                site_location: Some(Place { lat, lon }),
             });
         }
         let visit: Option<i32> = route_stops::table
@@ -187,6 +215,8 @@ pub async fn lookup(
             to: minutes(((start + tolerance).min(86_400)) / 60),
             kind: "home_visit",
             ticket,
+            home,
+            site_location: None,
         })
     })
     .await?;

@@ -48,6 +48,9 @@ pub struct StopView {
     available: Option<String>,
     /// `HH:MM`, local time.
     eta: String,
+    /// The building's place, for a sketch of the route.
+    lat: f64,
+    lon: f64,
     /// The last outcome recorded at this door today, if any.
     #[schema(value_type = Option<Outcome>, required = true)]
     outcome: Option<String>,
@@ -154,6 +157,8 @@ pub(super) fn route_view(
                 notes: s.notes,
                 available: window(s.available_from, s.available_to),
                 eta: clock(s.starts_at),
+                lat: s.lat,
+                lon: s.lon,
             })
             .collect(),
     })

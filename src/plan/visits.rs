@@ -393,7 +393,11 @@ fn to_routing(
             // Additive, so that of two recalls the one told a time is kept first.
             prize: Some(
                 routine_prize
-                    + if visit.promised.is_some() { promised_prize } else { 0 }
+                    + if visit.promised.is_some() {
+                        promised_prize
+                    } else {
+                        0
+                    }
                     + if visit.urgent { urgent_prize } else { 0 },
             ),
         });

@@ -41,6 +41,18 @@ pub struct NewRound {
     pub created_at: chrono::NaiveDateTime,
 }
 
+/// The first published round on or after `from`.
+pub fn next_published(conn: &mut DbConnection, from: NaiveDate) -> QueryResult<Option<RoundRow>> {
+    // All of them (a round a day), not `LIMIT ?`: see the note on single-row reads.
+    let rounds: Vec<RoundRow> = rounds::table
+        .filter(rounds::date.ge(from))
+        .filter(rounds::status.eq("published"))
+        .order(rounds::date)
+        .select(RoundRow::as_select())
+        .load(conn)?;
+    Ok(rounds.into_iter().next())
+}
+
 pub fn round_on(conn: &mut DbConnection, date: NaiveDate) -> QueryResult<Option<RoundRow>> {
     rounds::table
         .filter(rounds::date.eq(date))

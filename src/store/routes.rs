@@ -238,6 +238,8 @@ pub struct TeamStop {
     pub arrive_at: i32,
     pub starts_at: i32,
     pub ends_at: i32,
+    pub lat: f64,
+    pub lon: f64,
 }
 
 pub fn team_stops(
@@ -266,6 +268,8 @@ pub fn team_stops(
             route_stops::arrive_at,
             route_stops::starts_at,
             route_stops::ends_at,
+            buildings::lat,
+            buildings::lon,
         ))
         .order(route_stops::seq)
         .load(conn)

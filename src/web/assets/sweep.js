@@ -1,0 +1,177 @@
+// Shared by every page: the words in Chinese (default) and English, the language switch,
+// and calls to the JSON API. Plain JavaScript, no build step, nothing fetched from elsewhere.
+"use strict";
+
+const WORDS = {
+  zh: {
+    lang_switch: "English",
+    resident_title: "查询我的核酸检测时段",
+    id_number: "身份证号码",
+    name: "姓名",
+    phone_last4: "或手机号后四位",
+    look_up: "查询",
+    your_slot: "您的检测时间",
+    at_site: "检测点",
+    home_visit: "上门采样",
+    home_visit_window: "采样小分队将在这段时间内上门",
+    show_ticket: "到检测点时请出示此二维码",
+    not_found: "没有找到。请核对身份证号码和姓名。",
+    too_many: "查询次数过多，请一分钟后再试。",
+    not_published: "本轮时段尚未公布，请稍后再查。",
+    network: "网络不通，请稍后再试。",
+    directions: "从您家到检测点",
+    metres: "米",
+    team_title: "采样小分队",
+    team_code: "小分队编号",
+    pin: "密码（PIN）",
+    log_in: "登录",
+    log_out: "退出",
+    stops_done: "已完成",
+    stops_left: "剩余",
+    unsent: "条结果尚未发送（有网络时自动发送）",
+    all_sent: "结果均已发送",
+    eta: "预计到达",
+    available: "可上门时间",
+    floor: "楼",
+    no_lift: "无电梯",
+    lift: "有电梯",
+    unit: "单元",
+    room: "室",
+    notes: "备注",
+    phone: "电话",
+    sampled: "已采样",
+    not_home: "家中无人",
+    refused: "拒绝",
+    moved_away: "已搬离",
+    unable: "无法采样",
+    tube_code: "试管编号",
+    save: "记录",
+    cancel: "取消",
+    route_sketch: "路线示意",
+    wrong_login: "编号或密码不对。",
+    offline: "离线：结果会保存在手机上",
+  },
+  en: {
+    lang_switch: "中文",
+    resident_title: "Find my testing time",
+    id_number: "ID card number",
+    name: "Name",
+    phone_last4: "or last four digits of my phone",
+    look_up: "Look up",
+    your_slot: "Your testing time",
+    at_site: "Testing site",
+    home_visit: "Home visit",
+    home_visit_window: "A sampling team will come to your door in this window",
+    show_ticket: "Show this QR code at the testing site",
+    not_found: "Not found. Please check the ID number and the name.",
+    too_many: "Too many lookups; please try again in a minute.",
+    not_published: "The times for this round are not published yet.",
+    network: "No connection; please try again later.",
+    directions: "From your home to the site",
+    metres: "m",
+    team_title: "Mobile sampling team",
+    team_code: "Team code",
+    pin: "PIN",
+    log_in: "Log in",
+    log_out: "Log out",
+    stops_done: "done",
+    stops_left: "left",
+    unsent: "outcome(s) not sent yet (sent when the connection returns)",
+    all_sent: "All outcomes sent",
+    eta: "ETA",
+    available: "Available",
+    floor: "floor",
+    no_lift: "no lift",
+    lift: "lift",
+    unit: "unit",
+    room: "room",
+    notes: "Notes",
+    phone: "Phone",
+    sampled: "Sampled",
+    not_home: "Not home",
+    refused: "Refused",
+    moved_away: "Moved away",
+    unable: "Unable",
+    tube_code: "Tube code",
+    save: "Save",
+    cancel: "Cancel",
+    route_sketch: "Route sketch",
+    wrong_login: "Wrong team code or PIN.",
+    offline: "Offline: outcomes are kept on this phone",
+  },
+};
+
+function lang() {
+  return localStorage.getItem("sweep.lang") === "en" ? "en" : "zh";
+}
+
+function t(key) {
+  return WORDS[lang()][key] ?? WORDS.zh[key] ?? key;
+}
+
+/** Fills every element marked data-i18n (text) or data-i18n-placeholder. */
+function translate() {
+  document.documentElement.lang = lang() === "en" ? "en" : "zh-CN";
+  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  document.querySelectorAll("[data-i18n-placeholder]").forEach((el) => {
+    el.placeholder = t(el.dataset.i18nPlaceholder);
+  });
+}
+
+/** Wires the header's language button; `redraw` repaints what scripts wrote. */
+function languageSwitch(redraw) {
+  const button = document.getElementById("lang");
+  button.addEventListener("click", () => {
+    localStorage.setItem("sweep.lang", lang() === "en" ? "zh" : "en");
+    translate();
+    if (redraw) redraw();
+  });
+  translate();
+}
+
+/** A JSON call to /api/v1. Resolves to {status, body}; rejects only when there is no network. */
+async function api(method, path, body, token) {
+  const headers = {};
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (token) headers.Authorization = "Bearer " + token;
+  const response = await fetch("/api/v1" + path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let parsed = null;
+  try { parsed = await response.json(); } catch (_) { /* not JSON */ }
+  return { status: response.status, body: parsed };
+}
+
+/** Text content, escaped for HTML. */
+function esc(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => ({
+    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
+  })[c]);
+}
+
+/** An SVG sketch of points (lat/lon) joined in order, north up, fitted to the box. */
+function sketch(points, { width = 320, height = 220, labels = [], highlight = -1 } = {}) {
+  if (points.length === 0) return "";
+  const pad = 18;
+  const lat0 = points.reduce((s, p) => s + p.lat, 0) / points.length;
+  const kx = Math.cos((lat0 * Math.PI) / 180);
+  const xs = points.map((p) => p.lon * kx), ys = points.map((p) => p.lat);
+  const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const span = Math.max(maxX - minX, maxY - minY, 1e-5);
+  const scale = Math.min(width - 2 * pad, height - 2 * pad) / span;
+  const at = (i) => [pad + (xs[i] - minX) * scale, height - pad - (ys[i] - minY) * scale];
+  const path = points.map((_, i) => at(i).map((v) => v.toFixed(1)).join(",")).join(" ");
+  const dots = points.map((_, i) => {
+    const [x, y] = at(i);
+    const fill = i === highlight ? "#b3261e" : "#0b63b6";
+    const label = labels[i] === undefined ? "" :
+      `<text x="${(x + 6).toFixed(1)}" y="${(y - 6).toFixed(1)}" font-size="12">${esc(labels[i])}</text>`;
+    return `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="5" fill="${fill}"/>${label}`;
+  }).join("");
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img">` +
+    `<rect width="${width}" height="${height}" fill="#f3f6f8"/>` +
+    `<polyline points="${path}" fill="none" stroke="#0b63b6" stroke-width="2" stroke-dasharray="4 3"/>` +
+    `${dots}<text x="${width - 16}" y="16" font-size="12">N↑</text></svg>`;
+}

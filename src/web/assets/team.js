@@ -1,0 +1,194 @@
+// A mobile team's page on a phone in a stairwell. Outcomes go into an outbox kept in the
+// phone's storage, each with its request id made once, and are sent in order whenever
+// there is a connection; a retry of one the server already has is answered from its record,
+// so nothing is recorded twice. The route last fetched is kept too, so the page still shows
+// the stops offline; it is fetched again every minute, so a re-plan shows its new order.
+"use strict";
+
+const store = {
+  get: (key, fallback) => JSON.parse(localStorage.getItem("sweep.team." + key) ?? "null") ?? fallback,
+  set: (key, value) => localStorage.setItem("sweep.team." + key, JSON.stringify(value)),
+  drop: (key) => localStorage.removeItem("sweep.team." + key),
+};
+
+const OUTCOMES = ["sampled", "not_home", "refused", "moved_away", "unable"];
+
+/** A version-4 UUID from the browser's random numbers (works without https). */
+function requestId() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+let sending = false;
+// The tube code being typed survives a redraw (a re-plan, a sent outcome, going offline).
+const draft = { resident: null, tube: "" };
+
+function render() {
+  const token = store.get("token", null);
+  document.getElementById("login").classList.toggle("hidden", !!token);
+  document.getElementById("logout").classList.toggle("hidden", !token);
+  document.getElementById("route").classList.toggle("hidden", !token);
+  if (!token) return;
+  const route = store.get("route", { stops: [] });
+  const outbox = store.get("outbox", []);
+  const queued = new Map(outbox.map((o) => [o.resident, o.outcome]));
+  const outcomeOf = (stop) => queued.get(stop.resident) ?? stop.outcome;
+  // Not home goes back into the pool: the stop is not done until a final outcome.
+  const done = route.stops.filter((s) => { const o = outcomeOf(s); return o && o !== "not_home"; }).length;
+  document.getElementById("progress").textContent =
+    `${route.team ?? ""}  ${t("stops_done")} ${done} · ${t("stops_left")} ${route.stops.length - done}`;
+  const box = document.getElementById("outbox");
+  box.classList.toggle("hidden", outbox.length === 0);
+  box.textContent = `${outbox.length} ${t("unsent")}` + (navigator.onLine ? "" : ` — ${t("offline")}`);
+  document.getElementById("sketch").innerHTML = sketch(route.stops, {
+    labels: route.stops.map((s) => s.seq),
+    highlight: route.stops.findIndex((s) => !outcomeOf(s) || outcomeOf(s) === "not_home"),
+  });
+  document.getElementById("stops").innerHTML = route.stops.map((s) => stopCard(s, outcomeOf(s), queued.has(s.resident))).join("");
+}
+
+function stopCard(s, outcome, unsent) {
+  const stairs = !s.elevator && s.floor > 1;
+  const access = stairs
+    ? `<span class="badge stairs">${esc(t("no_lift"))} — ${esc(s.floor)} ${esc(t("floor"))}</span>`
+    : `<span class="badge lift">${esc(s.elevator ? t("lift") : "")} ${esc(s.floor)} ${esc(t("floor"))}</span>`;
+  const phone = s.phone ? `<p>${esc(t("phone"))}: ${esc(s.phone)}</p>` : "";
+  const notes = s.notes ? `<p>${esc(t("notes"))}: ${esc(s.notes)}</p>` : "";
+  const window = s.available ? `<p>${esc(t("available"))}: ${esc(s.available)}</p>` : "";
+  const state = outcome
+    ? `<p class="${unsent ? "error" : "ok"}" data-outcome="${esc(outcome)}">${esc(t(outcome))}${unsent ? " ⏳" : " ✓"}</p>`
+    : "";
+  const buttons = OUTCOMES.map((o) =>
+    `<button type="button" class="${o === "sampled" ? "" : "plain"}" data-resident="${esc(s.resident)}" data-action="${o}">${esc(t(o))}</button>`).join("");
+  return `<li class="card" id="stop-${esc(s.resident)}">
+    <p class="big">${esc(s.seq)}. ${esc(s.eta)} · ${esc(s.name)}</p>
+    <p>${esc(s.address)} ${esc(s.unit)}${esc(t("unit"))} ${esc(s.room)}${esc(t("room"))}</p>
+    <p>${access}</p>${window}${notes}${phone}${state}
+    <div class="row no-print">${buttons}</div>
+    <form class="tube row${draft.resident === s.resident ? "" : " hidden"}" data-resident="${esc(s.resident)}">
+      <input name="tube" value="${draft.resident === s.resident ? esc(draft.tube) : ""}"
+        placeholder="${esc(t("tube_code"))}" aria-label="${esc(t("tube_code"))}" required>
+      <button type="submit">${esc(t("save"))}</button>
+    </form>
+  </li>`;
+}
+
+function record(resident, outcome, tube) {
+  const outbox = store.get("outbox", []);
+  const route = store.get("route", {});
+  if (draft.resident === resident) Object.assign(draft, { resident: null, tube: "" });
+  outbox.push({ request_id: requestId(), resident, outcome, tube_code: tube ?? null, note: "", date: route.date });
+  store.set("outbox", outbox);
+  render();
+  flush();
+}
+
+/** Sends the outbox in order; stops at the first request that cannot reach the server. */
+async function flush() {
+  if (sending || store.get("outbox", []).length === 0) return;
+  sending = true;
+  const token = store.get("token", null);
+  let sentAny = false;
+  try {
+    for (;;) {
+      const outbox = store.get("outbox", []);
+      if (!token || outbox.length === 0) break;
+      const item = outbox[0];
+      let answer;
+      try {
+        answer = await api("POST", "/team/outcomes", item, token);
+      } catch (_) {
+        break; // no connection: keep it and try again later
+      }
+      if (answer.status === 401) { logout(); break; }
+      if (answer.status >= 500) break;
+      if (answer.status >= 400) {
+        document.getElementById("route-message").textContent =
+          `${item.resident}: ${answer.body?.message ?? answer.status}`;
+      }
+      store.set("outbox", store.get("outbox", []).filter((o) => o.request_id !== item.request_id));
+      sentAny = true;
+    }
+  } finally {
+    sending = false;
+  }
+  if (sentAny) {
+    const sent = document.getElementById("sent");
+    sent.textContent = t("all_sent");
+    sent.classList.toggle("hidden", store.get("outbox", []).length > 0);
+    await refresh();
+  }
+  render();
+}
+
+async function refresh() {
+  const token = store.get("token", null);
+  if (!token) return;
+  try {
+    const { status, body } = await api("GET", "/team/route", undefined, token);
+    if (status === 200) store.set("route", body);
+    else if (status === 401) logout();
+  } catch (_) { /* offline: keep the route we have */ }
+  render();
+}
+
+function logout() {
+  ["token", "route"].forEach(store.drop);
+  render();
+}
+
+document.getElementById("login").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const message = document.getElementById("login-message");
+  message.textContent = "";
+  try {
+    const { status, body } = await api("POST", "/team-sessions", {
+      team: form.get("team").trim().toUpperCase(), pin: form.get("pin").trim(),
+    });
+    if (status !== 201) { message.textContent = t("wrong_login"); return; }
+    store.set("token", body.token);
+    event.target.reset();
+    await refresh();
+    flush();
+  } catch (_) {
+    message.textContent = t("network");
+  }
+});
+
+document.getElementById("logout").addEventListener("click", logout);
+
+document.getElementById("stops").addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-action]");
+  if (!button) return;
+  const { resident, action } = button.dataset;
+  if (action === "sampled") {
+    Object.assign(draft, { resident, tube: "" });
+    render();
+    document.querySelector(`form.tube[data-resident="${CSS.escape(resident)}"] input`).focus();
+  } else {
+    record(resident, action);
+  }
+});
+
+document.getElementById("stops").addEventListener("input", (event) => {
+  if (event.target.closest("form.tube")) draft.tube = event.target.value;
+});
+
+document.getElementById("stops").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const form = event.target.closest("form.tube");
+  const tube = form.querySelector("input").value.trim();
+  if (tube) record(form.dataset.resident, "sampled", tube);
+});
+
+window.addEventListener("online", flush);
+window.addEventListener("offline", render);
+setInterval(flush, 10000);
+setInterval(refresh, 60000);
+languageSwitch(render);
+render();
+refresh().then(flush);

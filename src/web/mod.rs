@@ -1,0 +1,68 @@
+//! The pages people use — a resident's slot and ticket, a team's route — served by the
+//! same binary. Every asset is built into it (`include_str!`): nothing is fetched from
+//! elsewhere, so the pages work on a district's own network. The pages are plain HTML and
+//! JavaScript calling the JSON API under `/api/v1`.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+
+/// Name, content type and content of every asset.
+const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "common.css",
+        "text/css; charset=utf-8",
+        include_str!("assets/common.css"),
+    ),
+    (
+        "sweep.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/sweep.js"),
+    ),
+    (
+        "resident.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/resident.js"),
+    ),
+    (
+        "team.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/team.js"),
+    ),
+];
+
+/// Pages by path.
+const PAGES: &[(&str, &str)] = &[
+    ("/", include_str!("assets/resident.html")),
+    ("/team", include_str!("assets/team.html")),
+];
+
+/// Only this server's own scripts, styles and images; no framing by other sites.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
+     style-src 'self'; script-src 'self'; frame-ancestors 'none'";
+
+pub fn configure(config: &mut web::ServiceConfig) {
+    for &(path, html) in PAGES {
+        config.route(
+            path,
+            web::get().to(move || async move { page(html, "text/html; charset=utf-8") }),
+        );
+    }
+    config.route("/assets/{name}", web::get().to(asset));
+}
+
+fn page(body: &'static str, content_type: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type.to_string())
+        // Revalidated on every load: a new sweep binary brings new pages at once.
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(body)
+}
+
+async fn asset(name: web::Path<String>) -> HttpResponse {
+    match ASSETS.iter().find(|(n, _, _)| *n == name.as_str()) {
+        Some(&(_, content_type, body)) => page(body, content_type),
+        None => HttpResponse::NotFound().finish(),
+    }
+}

@@ -1,0 +1,448 @@
+//! The pages in a real headless Chromium (through chromedriver) at a phone's viewport:
+//! a resident finds the slot and the QR ticket; a team member records an outcome while
+//! offline, and once back online the office's completion counts it once. Screenshots go to
+//! target/screenshots/ for a person to look at.
+//!
+//! Needs Debian's chromium and chromium-driver; without them the tests say so and pass,
+//! unless SWEEP_BROWSER_TESTS=required (as .ci/run sets, after installing them).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use indicatif::ProgressBar;
+use serde_json::json;
+
+use common::TestDb;
+use sweep::demo::{self, DemoSpec};
+use sweep::import::{self, RosterFiles};
+use sweep::rounds::{self, PlanOptions};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// chromedriver, stopped when the test ends.
+struct Driver {
+    process: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn chromedriver() -> Option<Driver> {
+    if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
+        assert!(
+            std::env::var("SWEEP_BROWSER_TESTS").as_deref() != Ok("required"),
+            "SWEEP_BROWSER_TESTS=required but {CHROMEDRIVER} or {CHROMIUM} is missing"
+        );
+        eprintln!(
+            "note: no chromium/chromedriver; the browser tests are skipped (.ci/run installs them)"
+        );
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let process = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "chromedriver did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(Driver { process, port })
+}
+
+/// A headless Chromium the size of a small phone.
+async fn browser(driver: &Driver) -> Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=360,640", "--lang=zh-CN"],
+        }),
+    );
+    ClientBuilder::rustls()
+        .expect("TLS roots")
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a browser session")
+}
+
+/// chromedriver's switch for the browser's network (Chrome's offline emulation).
+#[derive(Debug)]
+struct Network {
+    offline: bool,
+}
+
+impl WebDriverCompatibleCommand for Network {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/chromium/network_conditions",
+            session.expect("a session")
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let conditions = json!({"network_conditions": {
+            "offline": self.offline, "latency": 0,
+            "download_throughput": -1, "upload_throughput": -1,
+        }});
+        (http::Method::POST, Some(conditions.to_string()))
+    }
+}
+
+/// Waits until `script` (a JavaScript expression) is true in the page.
+async fn until(client: &Client, what: &str, script: &str) {
+    let started = Instant::now();
+    loop {
+        let value = client
+            .execute(&format!("return !!({script});"), vec![])
+            .await
+            .unwrap();
+        if value == json!(true) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "waited 30 s for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+/// Today in the district: the pages show today's round, as in the field.
+fn today(db: &TestDb) -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&db.config.district.timezone)
+        .date_naive()
+}
+
+/// A small district with today's round published and the demo logins; the roster folder.
+fn district(db: &TestDb) -> PathBuf {
+    let dir = db.dir.path().join("demo");
+    demo::write_district(
+        &dir,
+        DemoSpec {
+            residents: 3_000,
+            seed: 5,
+        },
+    )
+    .unwrap();
+    let files = RosterFiles::from_dir(&dir, &ProgressBar::hidden()).unwrap();
+    let mut conn = db.db.conn().unwrap();
+    import::import(&mut conn, files).unwrap();
+    let date = today(db);
+    rounds::plan_round(&db.db, &db.config, PlanOptions::on(date)).unwrap();
+    rounds::publish_round(&db.db, date).unwrap();
+    demo::open_logins(&mut conn).unwrap();
+    dir
+}
+
+/// Serves the district on a random port while `check` drives a browser against it.
+fn with_pages<F, Fut>(db: &TestDb, check: F)
+where
+    F: FnOnce(Client, String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Some(driver) = chromedriver() else { return };
+    actix_web::rt::System::new().block_on(async {
+        let app = sweep::api::Application::build(&db.config, db.db.clone()).expect("bind port 0");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run_until_stopped());
+        let client = browser(&driver).await;
+        check(client.clone(), base).await;
+        client.close().await.unwrap();
+        handle.stop(true).await;
+    });
+}
+
+#[test]
+fn a_resident_looks_up_the_slot_and_sees_the_ticket() {
+    let db = TestDb::sqlite();
+    let dir = district(&db);
+    // Someone who walks to a site: the first resident without a home visit.
+    let mut roster = csv::Reader::from_path(dir.join("residents.csv")).unwrap();
+    let headers = roster.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let person = roster
+        .records()
+        .map(Result::unwrap)
+        .find(|r| r[column("home_visit")].is_empty() || &r[column("home_visit")] == "no")
+        .unwrap();
+    let date = today(&db).to_string();
+    let (id_number, name) = (
+        person[column("id_number")].to_string(),
+        person[column("name")].to_string(),
+    );
+    with_pages(&db, |client, base| async move {
+        client.goto(&format!("{base}/")).await.unwrap();
+        // Chinese first.
+        let title = client
+            .find(Locator::Css("h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(title, "查询我的核酸检测时段");
+        client
+            .find(Locator::Id("id_number"))
+            .await
+            .unwrap()
+            .send_keys(&id_number)
+            .await
+            .unwrap();
+        client
+            .find(Locator::Id("name"))
+            .await
+            .unwrap()
+            .send_keys("不是这个人")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Id("submit"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        until(
+            &client,
+            "the not-found message",
+            "document.getElementById('message').textContent.length > 0",
+        )
+        .await;
+
+        let field = client.find(Locator::Id("name")).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(&name).await.unwrap();
+        client
+            .find(Locator::Id("submit"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        until(
+            &client,
+            "the slot",
+            "!document.getElementById('answer').classList.contains('hidden')",
+        )
+        .await;
+        until(
+            &client,
+            "the QR ticket",
+            "document.getElementById('ticket').naturalWidth > 0",
+        )
+        .await;
+        let when = client
+            .find(Locator::Id("when"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(when.starts_with(&date) && when.contains(':'), "{when}");
+        let sketch = client
+            .find_all(Locator::Css("#directions svg circle"))
+            .await
+            .unwrap();
+        assert_eq!(sketch.len(), 2, "home and site on the sketch");
+        screenshot(&client, "resident-slot").await;
+
+        // The English switch.
+        client
+            .find(Locator::Id("lang"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let title = client
+            .find(Locator::Css("h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(title, "Find my testing time");
+        screenshot(&client, "resident-slot-en").await;
+    });
+}
+
+#[test]
+fn a_team_records_an_outcome_offline_and_it_counts_once_when_back_online() {
+    use diesel::prelude::*;
+    use sweep::store::schema::visit_outcomes;
+    let db = TestDb::sqlite();
+    district(&db);
+    let outcomes = |db: &TestDb| -> i64 {
+        visit_outcomes::table
+            .count()
+            .get_result(&mut db.db.conn().unwrap())
+            .unwrap()
+    };
+    let db_ref = &db;
+    with_pages(&db, |client, base| async move {
+        client.goto(&format!("{base}/team")).await.unwrap();
+        client
+            .find(Locator::Id("team"))
+            .await
+            .unwrap()
+            .send_keys("T001")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Id("pin"))
+            .await
+            .unwrap()
+            .send_keys(demo::TEAM_PIN)
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#login button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        until(
+            &client,
+            "the stops",
+            "document.querySelectorAll('#stops li').length > 0",
+        )
+        .await;
+        screenshot(&client, "team-route").await;
+        let resident = client
+            .find(Locator::Css("#stops li button[data-action=sampled]"))
+            .await
+            .unwrap()
+            .attr("data-resident")
+            .await
+            .unwrap()
+            .unwrap();
+
+        // In the stairwell: no network.
+        client.issue_cmd(Network { offline: true }).await.unwrap();
+        until(&client, "the page to notice", "!navigator.onLine").await;
+        client
+            .find(Locator::Css(&format!(
+                "button[data-action=sampled][data-resident='{resident}']"
+            )))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let tube = client
+            .find(Locator::Css(&format!(
+                "form.tube[data-resident='{resident}'] input"
+            )))
+            .await
+            .unwrap();
+        tube.send_keys("TUBE-0001").await.unwrap();
+        client
+            .find(Locator::Css(&format!(
+                "form.tube[data-resident='{resident}'] button"
+            )))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        until(
+            &client,
+            "the unsent notice",
+            "!document.getElementById('outbox').classList.contains('hidden')",
+        )
+        .await;
+        let notice = client
+            .find(Locator::Id("outbox"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(notice.starts_with("1 "), "{notice}");
+        screenshot(&client, "team-offline").await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(
+            outcomes(db_ref),
+            0,
+            "nothing reached the server while offline"
+        );
+
+        // Back on the landing: the outbox empties by itself.
+        client.issue_cmd(Network { offline: false }).await.unwrap();
+        until(
+            &client,
+            "the outbox to empty",
+            "document.getElementById('outbox').classList.contains('hidden')",
+        )
+        .await;
+        until(
+            &client,
+            "the stop marked sampled",
+            &format!(
+                "document.querySelector(\"#stop-{resident} [data-outcome='sampled']\") !== null"
+            ),
+        )
+        .await;
+        screenshot(&client, "team-sent").await;
+        // A reload sends nothing twice.
+        client.refresh().await.unwrap();
+        until(
+            &client,
+            "the stops",
+            "document.querySelectorAll('#stops li').length > 0",
+        )
+        .await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    });
+    assert_eq!(outcomes(&db), 1);
+    // The office's completion counts the resident sampled, once.
+    let mut conn = db.db.conn().unwrap();
+    let round = sweep::store::rounds::round_on(&mut conn, today(&db))
+        .unwrap()
+        .unwrap();
+    let people = sweep::store::completion::standings(&mut conn, round.id, None).unwrap();
+    let sampled = people
+        .iter()
+        .filter(|p| p.standing == sweep::store::completion::Standing::Sampled)
+        .count();
+    assert_eq!(sampled, 1);
+}
