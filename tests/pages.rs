@@ -128,10 +128,14 @@ async fn until(client: &Client, what: &str, script: &str) {
         if value == json!(true) {
             return;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "waited 30 s for {what}"
-        );
+        if started.elapsed() > Duration::from_secs(30) {
+            screenshot(client, "failed").await;
+            let page = client
+                .execute("return document.body.innerText;", vec![])
+                .await
+                .unwrap();
+            panic!("waited 30 s for {what}; the page says: {page}");
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -445,4 +449,147 @@ fn a_team_records_an_outcome_offline_and_it_counts_once_when_back_online() {
         .filter(|p| p.standing == sweep::store::completion::Standing::Sampled)
         .count();
     assert_eq!(sampled, 1);
+}
+
+#[test]
+fn samplers_scan_residents_into_a_tube_and_see_duplicates_named() {
+    let db = TestDb::sqlite();
+    let dir = district(&db);
+    let codes: Vec<String> = csv::Reader::from_path(dir.join("residents.csv"))
+        .unwrap()
+        .records()
+        .take(2)
+        .map(|r| r.unwrap()[0].to_string())
+        .collect();
+    with_pages(&db, |client, base| async move {
+        client.goto(&format!("{base}/site")).await.unwrap();
+        client
+            .find(Locator::Id("lang"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        client
+            .find(Locator::Id("team"))
+            .await
+            .unwrap()
+            .send_keys("T001")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Id("pin"))
+            .await
+            .unwrap()
+            .send_keys(demo::TEAM_PIN)
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#login button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        until(
+            &client,
+            "the tube form",
+            "!document.getElementById('work').classList.contains('hidden')",
+        )
+        .await;
+        client
+            .find(Locator::Id("tube-code"))
+            .await
+            .unwrap()
+            .send_keys("SITE-TUBE-1")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#open button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        until(
+            &client,
+            "the open tube",
+            "!document.getElementById('tube-card').classList.contains('hidden')",
+        )
+        .await;
+
+        let scan = |code: String| {
+            let client = client.clone();
+            async move {
+                let input = client.find(Locator::Id("code")).await.unwrap();
+                input.send_keys(&code).await.unwrap();
+                client
+                    .find(Locator::Css("#scan button[type=submit]"))
+                    .await
+                    .unwrap()
+                    .click()
+                    .await
+                    .unwrap();
+                until(
+                    &client,
+                    "an answer",
+                    "document.getElementById('message').textContent.length > 0",
+                )
+                .await;
+                let message = client
+                    .find(Locator::Id("message"))
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                client
+                    .execute(
+                        "document.getElementById('message').textContent = '';",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                message
+            }
+        };
+        assert!(scan(codes[0].clone()).await.starts_with("Added"));
+        assert!(scan(codes[1].clone()).await.starts_with("Added"));
+        let count = client
+            .find(Locator::Id("count"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(count.starts_with("2 / 10"), "{count}");
+        let again = scan(codes[0].clone()).await;
+        assert!(
+            again.starts_with("Already sampled") && again.contains("SITE-TUBE-1"),
+            "{again}"
+        );
+        assert_eq!(scan("NO-SUCH-CODE".into()).await, "Unknown ticket or code");
+        screenshot(&client, "site-scanning").await;
+        client
+            .find(Locator::Id("close"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        until(
+            &client,
+            "the closed tube",
+            "document.getElementById('count').textContent.includes('Tube closed')",
+        )
+        .await;
+    });
+    let tube = sweep::store::tubes::tube(&mut db.db.conn().unwrap(), "SITE-TUBE-1")
+        .unwrap()
+        .unwrap();
+    assert_eq!(tube.status, "closed");
+    assert_eq!(
+        sweep::store::tubes::swabs_in(&mut db.db.conn().unwrap(), tube.id).unwrap(),
+        2
+    );
 }

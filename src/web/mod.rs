@@ -1,4 +1,5 @@
-//! The pages people use — a resident's slot and ticket, a team's route — served by the
+//! The pages people use — a resident's slot and ticket, a team's route, scanning at a
+//! site — served by the
 //! same binary. Every asset is built into it (`include_str!`): nothing is fetched from
 //! elsewhere, so the pages work on a district's own network. The pages are plain HTML and
 //! JavaScript calling the JSON API under `/api/v1`.
@@ -6,34 +7,20 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
-/// Name, content type and content of every asset.
-const ASSETS: &[(&str, &str, &str)] = &[
-    (
-        "common.css",
-        "text/css; charset=utf-8",
-        include_str!("assets/common.css"),
-    ),
-    (
-        "sweep.js",
-        "text/javascript; charset=utf-8",
-        include_str!("assets/sweep.js"),
-    ),
-    (
-        "resident.js",
-        "text/javascript; charset=utf-8",
-        include_str!("assets/resident.js"),
-    ),
-    (
-        "team.js",
-        "text/javascript; charset=utf-8",
-        include_str!("assets/team.js"),
-    ),
+/// Every asset by name.
+const ASSETS: &[(&str, &str)] = &[
+    ("common.css", include_str!("assets/common.css")),
+    ("sweep.js", include_str!("assets/sweep.js")),
+    ("resident.js", include_str!("assets/resident.js")),
+    ("team.js", include_str!("assets/team.js")),
+    ("site.js", include_str!("assets/site.js")),
 ];
 
 /// Pages by path.
 const PAGES: &[(&str, &str)] = &[
     ("/", include_str!("assets/resident.html")),
     ("/team", include_str!("assets/team.html")),
+    ("/site", include_str!("assets/site.html")),
 ];
 
 /// Only this server's own scripts, styles and images; no framing by other sites.
@@ -61,8 +48,9 @@ fn page(body: &'static str, content_type: &str) -> HttpResponse {
 }
 
 async fn asset(name: web::Path<String>) -> HttpResponse {
-    match ASSETS.iter().find(|(n, _, _)| *n == name.as_str()) {
-        Some(&(_, content_type, body)) => page(body, content_type),
+    match ASSETS.iter().find(|(n, _)| *n == name.as_str()) {
+        Some(&(name, body)) if name.ends_with(".css") => page(body, "text/css; charset=utf-8"),
+        Some(&(_, body)) => page(body, "text/javascript; charset=utf-8"),
         None => HttpResponse::NotFound().finish(),
     }
 }

@@ -50,6 +50,21 @@ const WORDS = {
     route_sketch: "路线示意",
     wrong_login: "编号或密码不对。",
     offline: "离线：结果会保存在手机上",
+    site_title: "采样点扫码",
+    open_tube: "启用新试管",
+    pool_size: "混采人数",
+    tube: "试管",
+    swabs: "已采",
+    scan_code: "扫描或输入居民二维码、编号或身份证号",
+    add_to_tube: "加入试管",
+    camera: "用摄像头扫码",
+    stop_camera: "关闭摄像头",
+    close_tube: "封管",
+    tube_closed: "试管已封",
+    already_sampled: "此人本轮已采样",
+    unknown_code: "无法识别的二维码或编号",
+    needs_single_tube: "此人需单管复检，请换单采管",
+    added: "已加入",
   },
   en: {
     lang_switch: "中文",
@@ -98,6 +113,21 @@ const WORDS = {
     route_sketch: "Route sketch",
     wrong_login: "Wrong team code or PIN.",
     offline: "Offline: outcomes are kept on this phone",
+    site_title: "Site scanning",
+    open_tube: "Open a new tube",
+    pool_size: "Swabs per tube",
+    tube: "Tube",
+    swabs: "swabs",
+    scan_code: "Scan or type the resident's QR ticket, code or ID number",
+    add_to_tube: "Add to tube",
+    camera: "Scan with the camera",
+    stop_camera: "Stop the camera",
+    close_tube: "Close the tube",
+    tube_closed: "Tube closed",
+    already_sampled: "Already sampled this round",
+    unknown_code: "Unknown ticket or code",
+    needs_single_tube: "Recalled: this retest needs a single tube",
+    added: "Added",
   },
 };
 
@@ -143,6 +173,23 @@ async function api(method, path, body, token) {
   try { parsed = await response.json(); } catch (_) { /* not JSON */ }
   return { status: response.status, body: parsed };
 }
+
+/** A version-4 UUID from the browser's random numbers (works without https), made once
+ * per change so that a retry is recognised. */
+function requestId() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** A team's saved login, shared by the route and site pages. */
+const teamLogin = {
+  token: () => localStorage.getItem("sweep.team.token") && JSON.parse(localStorage.getItem("sweep.team.token")),
+  save: (token) => localStorage.setItem("sweep.team.token", JSON.stringify(token)),
+  forget: () => localStorage.removeItem("sweep.team.token"),
+};
 
 /** Text content, escaped for HTML. */
 function esc(value) {

@@ -13,15 +13,6 @@ const store = {
 
 const OUTCOMES = ["sampled", "not_home", "refused", "moved_away", "unable"];
 
-/** A version-4 UUID from the browser's random numbers (works without https). */
-function requestId() {
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
 let sending = false;
 // The tube code being typed survives a redraw (a re-plan, a sent outcome, going offline).
 const draft = { resident: null, tube: "" };
