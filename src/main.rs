@@ -596,6 +596,9 @@ fn serve(config: &Config, db: Db) -> anyhow::Result<()> {
         eprintln!("  residents: {base}/            look up a slot, show the QR ticket");
         eprintln!("  teams:     {base}/team        today's route, outcomes (works offline)");
         eprintln!("  sites:     {base}/site        scan residents' tickets into pooled tubes");
+        eprintln!(
+            "  office:    {base}/office      dashboard: plots, completion, sweep lists, roster"
+        );
         eprintln!("  API:       {base}/api/v1/openapi.json");
         app.run_until_stopped().await?;
         Ok(())

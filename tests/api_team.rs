@@ -1387,6 +1387,12 @@ const ROUTES: &[(&str, &str, Option<&str>)] = &[
         Some("office"),
     ),
     ("get", "/api/v1/office/rounds/{date}/routes", Some("office")),
+    ("get", "/api/v1/office/rounds", Some("office")),
+    (
+        "get",
+        "/api/v1/office/rounds/{date}/sites/{site}/slots.svg",
+        Some("office"),
+    ),
     (
         "get",
         "/api/v1/office/rounds/{date}/{export}",

@@ -436,6 +436,16 @@ fn a_team_records_an_outcome_offline_and_it_counts_once_when_back_online() {
         )
         .await;
         tokio::time::sleep(Duration::from_secs(1)).await;
+        // The office sees it, once.
+        office_login(&client, &base).await;
+        let total = client
+            .find(Locator::Id("completion-total"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(total.starts_with("1 / "), "{total}");
     });
     assert_eq!(outcomes(&db), 1);
     // The office's completion counts the resident sampled, once.
@@ -592,4 +602,110 @@ fn samplers_scan_residents_into_a_tube_and_see_duplicates_named() {
         sweep::store::tubes::swabs_in(&mut db.db.conn().unwrap(), tube.id).unwrap(),
         2
     );
+}
+
+/// Logs in on the office's dashboard with the demo account.
+async fn office_login(client: &Client, base: &str) {
+    client.goto(&format!("{base}/office")).await.unwrap();
+    let (login, _, password) = demo::LOGINS[0];
+    client
+        .find(Locator::Id("login-name"))
+        .await
+        .unwrap()
+        .send_keys(login)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#login button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until(
+        client,
+        "the completion",
+        "document.getElementById('completion-total').textContent.includes('/')",
+    )
+    .await;
+}
+
+#[test]
+fn the_office_dashboard_draws_its_plots_and_lists() {
+    let db = TestDb::sqlite();
+    district(&db);
+    let bad_roster = db.dir.path().join("residents.csv");
+    std::fs::write(
+        &bad_roster,
+        "code,name,id_number,building,floor,mobility\nR9,Li,110101199003074514,B00001,x,walks\n",
+    )
+    .unwrap();
+    with_pages(&db, |client, base| async move {
+        client.set_window_size(1280, 1600).await.unwrap();
+        office_login(&client, &base).await;
+        until(
+            &client,
+            "the plots",
+            "document.querySelectorAll('#plots figure svg rect').length > 4",
+        )
+        .await;
+        until(
+            &client,
+            "the completion table",
+            "document.querySelectorAll('#completion tr.building').length > 0",
+        )
+        .await;
+        client
+            .find(Locator::Css("#completion button[data-building]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        until(
+            &client,
+            "the sweep list",
+            "document.querySelectorAll('#sweep tr').length > 1",
+        )
+        .await;
+        screenshot(&client, "office-dashboard").await;
+
+        let input = client.find(Locator::Id("roster-files")).await.unwrap();
+        input
+            .send_keys(&bad_roster.display().to_string())
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#roster button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        until(
+            &client,
+            "the roster's errors",
+            "document.querySelectorAll('#roster-errors tr').length > 1",
+        )
+        .await;
+        let errors = client
+            .find(Locator::Id("roster-errors"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            errors.contains("residents.csv") && errors.contains("floor"),
+            "{errors}"
+        );
+        screenshot(&client, "office-roster-errors").await;
+    });
 }

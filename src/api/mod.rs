@@ -89,6 +89,7 @@ impl Application {
                         .route("/office/sweep-list", web::get().to(office::sweep_list))
                         .route("/office/progress", web::get().to(office::progress))
                         .route("/office/audit", web::get().to(office::audit_trail))
+                        .route("/office/rounds", web::get().to(rounds::list))
                         .route("/office/rounds/{date}/plan", web::post().to(rounds::plan))
                         .route(
                             "/office/rounds/{date}/publish",
@@ -106,6 +107,10 @@ impl Application {
                         .route(
                             "/office/rounds/{date}/routes",
                             web::get().to(rounds::routes),
+                        )
+                        .route(
+                            "/office/rounds/{date}/sites/{site}/slots.svg",
+                            web::get().to(rounds::site_plot),
                         )
                         .route(
                             "/office/rounds/{date}/missing.csv",

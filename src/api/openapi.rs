@@ -52,6 +52,8 @@ const PATH: &str = "/api/v1/openapi.json";
         super::rounds::missing,
         super::rounds::export,
         super::rounds::routes,
+        super::rounds::site_plot,
+        super::rounds::list,
     ),
     components(schemas(ApiError)),
     modifiers(&BearerToken, &SharedErrors),

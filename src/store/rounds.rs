@@ -41,6 +41,14 @@ pub struct NewRound {
     pub created_at: chrono::NaiveDateTime,
 }
 
+/// Every round, by date.
+pub fn all_rounds(conn: &mut DbConnection) -> QueryResult<Vec<RoundRow>> {
+    rounds::table
+        .order(rounds::date)
+        .select(RoundRow::as_select())
+        .load(conn)
+}
+
 /// The first published round on or after `from`.
 pub fn next_published(conn: &mut DbConnection, from: NaiveDate) -> QueryResult<Option<RoundRow>> {
     // All of them (a round a day), not `LIMIT ?`: see the note on single-row reads.

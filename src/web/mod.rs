@@ -1,5 +1,5 @@
 //! The pages people use — a resident's slot and ticket, a team's route, scanning at a
-//! site — served by the
+//! site, the office's dashboard — served by the
 //! same binary. Every asset is built into it (`include_str!`): nothing is fetched from
 //! elsewhere, so the pages work on a district's own network. The pages are plain HTML and
 //! JavaScript calling the JSON API under `/api/v1`.
@@ -14,6 +14,7 @@ const ASSETS: &[(&str, &str)] = &[
     ("resident.js", include_str!("assets/resident.js")),
     ("team.js", include_str!("assets/team.js")),
     ("site.js", include_str!("assets/site.js")),
+    ("office.js", include_str!("assets/office.js")),
 ];
 
 /// Pages by path.
@@ -21,6 +22,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/", include_str!("assets/resident.html")),
     ("/team", include_str!("assets/team.html")),
     ("/site", include_str!("assets/site.html")),
+    ("/office", include_str!("assets/office.html")),
 ];
 
 /// Only this server's own scripts, styles and images; no framing by other sites.
@@ -54,3 +56,4 @@ async fn asset(name: web::Path<String>) -> HttpResponse {
         None => HttpResponse::NotFound().finish(),
     }
 }
+pub mod plots;
