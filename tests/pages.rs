@@ -351,6 +351,12 @@ fn a_team_records_an_outcome_offline_and_it_counts_once_when_back_online() {
         )
         .await;
         screenshot(&client, "team-route").await;
+        // The numbers to call are there (the office's pages never get them).
+        let calls = client
+            .find_all(Locator::Css("#stops a[href^='tel:']"))
+            .await
+            .unwrap();
+        assert!(!calls.is_empty(), "call links on the team's route");
         let resident = client
             .find(Locator::Css("#stops li button[data-action=sampled]"))
             .await

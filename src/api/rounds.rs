@@ -660,7 +660,8 @@ pub async fn routes(
         let outcomes = super::team::last_outcomes(&mut conn, round.id)?;
         let mut views = Vec::new();
         for team in crate::store::routes::all_teams(&mut conn)? {
-            let view = super::team::route_view(&mut conn, &round, team.id, team.code, &outcomes)?;
+            let view =
+                super::team::route_view(&mut conn, &round, team.id, team.code, &outcomes, None)?;
             if !view.stops.is_empty() {
                 views.push(view);
             }

@@ -37,6 +37,9 @@ pub struct StopView {
     /// Masked: the last four digits are enough to confirm who answers.
     #[schema(required = true)]
     phone: Option<String>,
+    /// `tel:` link with the whole number — only in a team's own route, never to the office.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    call: Option<String>,
     address: String,
     unit: String,
     floor: i32,
@@ -103,7 +106,8 @@ pub async fn my_route(
         let mut conn = db.conn()?;
         let round = round_on(&mut conn, date)?;
         let outcomes = last_outcomes(&mut conn, round.id)?;
-        route_view(&mut conn, &round, team_id, team, &outcomes)
+        let key = db.personal_data_key(&mut conn)?;
+        route_view(&mut conn, &round, team_id, team, &outcomes, Some(&key))
     })
     .await?;
     Ok(web::Json(view))
@@ -120,13 +124,15 @@ pub(super) fn last_outcomes(
         .collect())
 }
 
-/// One team's stops in order, with what happened at each door so far.
+/// One team's stops in order, with what happened at each door so far; with the key, each
+/// resident's number to call (for the team itself).
 pub(super) fn route_view(
     conn: &mut DbConnection,
     round: &RoundRow,
     team_id: i64,
     team: String,
     outcomes: &std::collections::HashMap<i64, String>,
+    phones: Option<&crate::domain::PersonalDataKey>,
 ) -> Result<RouteView, ApiError> {
     let stops = routes::team_stops(conn, round.id, team_id)?;
     let window = |from: Option<i32>, to: Option<i32>| {
@@ -149,6 +155,10 @@ pub(super) fn route_view(
                 resident: s.resident,
                 name: s.name,
                 phone: s.phone_masked,
+                call: phones
+                    .zip(s.phone_sealed.as_deref())
+                    .and_then(|(key, sealed)| key.open_phone(sealed))
+                    .map(|number| format!("tel:{number}")),
                 address: s.address,
                 unit: s.unit,
                 floor: s.floor,

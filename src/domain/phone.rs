@@ -25,6 +25,11 @@ impl Phone {
         Ok(Phone(digits))
     }
 
+    /// The digits, to seal for storage or to dial; never to log.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     /// `138****5678` for an 11-digit mobile number; otherwise all but the last four hidden.
     /// The last four stay visible: residents may prove who they are with them.
     pub fn masked(&self) -> String {

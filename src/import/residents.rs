@@ -120,7 +120,7 @@ impl Checker<'_> {
                 .get(building)
                 .map(|b| b.id)
                 .expect("while nothing is wrong, this import's buildings are stored");
-            batch.push(ResidentRow::new(resident, building_id, id_hash));
+            batch.push(ResidentRow::new(resident, building_id, id_hash, self.key));
             if batch.len() >= BATCH {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                 if sender.send(full).is_err() {

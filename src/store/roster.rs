@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::schema::{buildings, communities, residents, sites, teams};
 use super::DbConnection;
-use crate::domain::{self, IdHash};
+use crate::domain::{self, IdHash, PersonalDataKey};
 use crate::on_backend;
 
 #[derive(Insertable)]
@@ -50,12 +50,24 @@ pub struct ResidentRow {
     pub available_from: Option<i32>,
     pub available_to: Option<i32>,
     pub notes: String,
+    /// The phone, sealed: opened only for the team whose route visits the resident.
+    pub phone_sealed: Option<Vec<u8>>,
 }
 
 impl ResidentRow {
-    /// The stored form: ID number and phone reduced to a keyed hash and masks.
-    pub fn new(resident: domain::Resident, building_id: i64, id_hash: IdHash) -> Self {
+    /// The stored form: ID number reduced to a keyed hash and a mask, phone to a mask and a
+    /// sealed copy.
+    pub fn new(
+        resident: domain::Resident,
+        building_id: i64,
+        id_hash: IdHash,
+        key: &PersonalDataKey,
+    ) -> Self {
         ResidentRow {
+            phone_sealed: resident
+                .phone
+                .as_ref()
+                .map(|p| key.seal_phone(resident.code.as_str(), p.as_str())),
             id_hash: id_hash.as_bytes().to_vec(),
             id_masked: resident.id_number.masked(),
             phone_masked: resident.phone.as_ref().map(domain::Phone::masked),
@@ -299,7 +311,7 @@ impl<const ROWS: usize> QueryFragment<Sqlite> for InsertResidents<'_, ROWS> {
         out.push_sql(
             "INSERT OR ROLLBACK INTO residents (code, name, id_hash, id_masked, phone_masked, building_id, \
              unit, floor, room, household, birth_year, mobility, home_visit, available_from, \
-             available_to, notes) VALUES ",
+             available_to, notes, phone_sealed) VALUES ",
         );
         for (i, row) in self.0.iter().enumerate() {
             out.push_sql(if i == 0 { "(" } else { ", (" });
@@ -334,6 +346,8 @@ impl<const ROWS: usize> QueryFragment<Sqlite> for InsertResidents<'_, ROWS> {
             out.push_bind_param::<Nullable<Integer>, _>(&row.available_to)?;
             out.push_sql(", ");
             out.push_bind_param::<Text, _>(&row.notes)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Binary>, _>(&row.phone_sealed)?;
             out.push_sql(")");
         }
         Ok(())

@@ -240,6 +240,7 @@ pub struct TeamStop {
     pub ends_at: i32,
     pub lat: f64,
     pub lon: f64,
+    pub phone_sealed: Option<Vec<u8>>,
 }
 
 pub fn team_stops(
@@ -270,6 +271,7 @@ pub fn team_stops(
             route_stops::ends_at,
             buildings::lat,
             buildings::lon,
+            residents::phone_sealed,
         ))
         .order(route_stops::seq)
         .load(conn)

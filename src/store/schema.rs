@@ -47,6 +47,7 @@ diesel::table! {
         available_from -> Nullable<Integer>,
         available_to -> Nullable<Integer>,
         notes -> Text,
+        phone_sealed -> Nullable<Binary>,
     }
 }
 

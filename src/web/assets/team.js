@@ -46,7 +46,9 @@ function stopCard(s, outcome, unsent) {
   const access = stairs
     ? `<span class="badge stairs">${esc(t("no_lift"))} — ${esc(s.floor)} ${esc(t("floor"))}</span>`
     : `<span class="badge lift">${esc(s.elevator ? t("lift") : "")} ${esc(s.floor)} ${esc(t("floor"))}</span>`;
-  const phone = s.phone ? `<p>${esc(t("phone"))}: ${esc(s.phone)}</p>` : "";
+  const phone = !s.phone ? "" : s.call
+    ? `<p><a class="button plain" href="${esc(s.call)}">📞 ${esc(t("call"))} ${esc(s.phone)}</a></p>`
+    : `<p>${esc(t("phone"))}: ${esc(s.phone)}</p>`;
   const notes = s.notes ? `<p>${esc(t("notes"))}: ${esc(s.notes)}</p>` : "";
   const window = s.available ? `<p>${esc(t("available"))}: ${esc(s.available)}</p>` : "";
   const state = outcome
