@@ -409,6 +409,28 @@ fn a_team_records_an_outcome_offline_and_it_counts_once_when_back_online() {
             .unwrap();
         assert!(notice.starts_with("1 "), "{notice}");
         screenshot(&client, "team-offline").await;
+        // Reloaded without signal, the page comes back from the phone with its outbox.
+        until(
+            &client,
+            "the page kept on the phone",
+            "navigator.serviceWorker.controller !== null",
+        )
+        .await;
+        client.refresh().await.unwrap();
+        until(
+            &client,
+            "the stops, offline",
+            "document.querySelectorAll('#stops li').length > 0",
+        )
+        .await;
+        let notice = client
+            .find(Locator::Id("outbox"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(notice.starts_with("1 "), "{notice}");
         tokio::time::sleep(Duration::from_secs(1)).await;
         assert_eq!(
             outcomes(db_ref),

@@ -673,7 +673,8 @@ pub async fn routes(
 }
 
 /// `GET /api/v1/office/rounds/{date}/sites/{site}/slots.svg` — one site's plan as a plot:
-/// people planned against capacity per slot, and the predicted mean and p90 wait.
+/// people planned against capacity per slot with the predicted p90 queue, and the
+/// predicted mean and p90 wait.
 #[utoipa::path(
     get,
     path = "/api/v1/office/rounds/{date}/sites/{site}/slots.svg",
@@ -709,6 +710,7 @@ pub async fn site_plot(
                     capacity: l.capacity.max(0) as u32,
                     mean_wait_minutes: l.mean_wait_minutes,
                     p90_wait_minutes: l.p90_wait_minutes,
+                    p90_queue: l.p90_queue,
                 })
                 .collect();
         if bars.is_empty() {

@@ -37,6 +37,16 @@ pub fn configure(config: &mut web::ServiceConfig) {
         );
     }
     config.route("/assets/{name}", web::get().to(asset));
+    // At the root, so that it may keep the pages under `/`.
+    config.route(
+        "/sw.js",
+        web::get().to(|| async {
+            page(
+                include_str!("assets/sw.js"),
+                "text/javascript; charset=utf-8",
+            )
+        }),
+    );
 }
 
 fn page(body: &'static str, content_type: &str) -> HttpResponse {

@@ -11,12 +11,15 @@ pub struct SlotBar {
     pub capacity: u32,
     pub mean_wait_minutes: f64,
     pub p90_wait_minutes: f64,
+    /// People waiting in the queue, 90th percentile.
+    pub p90_queue: f64,
 }
 
 const BLUE_BAR: RGBColor = RGBColor(11, 99, 182);
 const ORANGE: RGBColor = RGBColor(178, 94, 0);
 
-/// People planned against capacity per slot (bars), and the predicted wait below (lines).
+/// People planned against capacity per slot (bars) with the predicted queue (line), and
+/// the predicted wait below.
 pub fn site_slots(title: &str, slots: &[SlotBar]) -> Result<String, String> {
     let mut svg = String::new();
     draw(&mut svg, title, slots).map_err(|e| format!("cannot draw the plot: {e}"))?;
@@ -73,6 +76,16 @@ fn draw<'a>(
         }))?
         .label("capacity")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], BLACK.stroke_width(2)));
+    chart
+        .draw_series(LineSeries::new(
+            slots
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (i as f64 + 0.5, s.p90_queue.round().max(0.0) as u32)),
+            ORANGE.stroke_width(2),
+        ))?
+        .label("p90 queue")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], ORANGE.stroke_width(2)));
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.8))
@@ -138,11 +151,17 @@ mod tests {
                 capacity: 50,
                 mean_wait_minutes: 2.0,
                 p90_wait_minutes: 5.0 + f64::from(i),
+                p90_queue: 12.0,
             })
             .collect();
         let svg = site_slots("S01", &slots).unwrap();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
-        assert!(svg.contains("S01") && svg.contains("10:00") && svg.contains("p90 wait"));
+        assert!(
+            svg.contains("S01")
+                && svg.contains("10:00")
+                && svg.contains("p90 wait")
+                && svg.contains("p90 queue")
+        );
         let bars = svg.matches(r##"fill="#0B63B6""##).count();
         assert!(bars >= 4, "{bars} bars");
     }

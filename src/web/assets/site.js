@@ -162,5 +162,7 @@ document.getElementById("login").addEventListener("submit", async (event) => {
 
 document.getElementById("logout").addEventListener("click", () => { teamLogin.forget(); render(); });
 
+// Keeps this page on the phone for reloads without signal (needs https or localhost).
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
 languageSwitch(render);
 render();

@@ -182,6 +182,8 @@ window.addEventListener("online", flush);
 window.addEventListener("offline", render);
 setInterval(flush, 10000);
 setInterval(refresh, 60000);
+// Keeps this page on the phone for reloads without signal (needs https or localhost).
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
 languageSwitch(render);
 render();
 refresh().then(flush);
