@@ -420,6 +420,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "team login: any team code (T001, T002, …) / PIN {}",
                 demo::TEAM_PIN
             );
+            eprintln!(
+                "resident lookup: the id_number and name of any row of {}",
+                dir.join("residents.csv").display()
+            );
             if !no_serve {
                 serve(&config, db)?;
             }
