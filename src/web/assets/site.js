@@ -144,21 +144,7 @@ document.getElementById("camera").addEventListener("click", async () => {
   look();
 });
 
-document.getElementById("login").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const form = new FormData(event.target);
-  try {
-    const { status, body } = await api("POST", "/team-sessions", {
-      team: form.get("team").trim().toUpperCase(), pin: form.get("pin").trim(),
-    });
-    if (status !== 201) { document.getElementById("login-message").textContent = t("wrong_login"); return; }
-    teamLogin.save(body.token);
-    event.target.reset();
-  } catch (_) {
-    document.getElementById("login-message").textContent = t("network");
-  }
-  render();
-});
+teamLoginForm(render);
 
 document.getElementById("logout").addEventListener("click", () => { teamLogin.forget(); render(); });
 

@@ -253,6 +253,28 @@ const teamLogin = {
   forget: () => localStorage.removeItem("sweep.team.token"),
 };
 
+/** Wires the team login form (#login, #login-message) of the route and site pages;
+ * `done` runs once the token is kept. */
+function teamLoginForm(done) {
+  document.getElementById("login").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    const message = document.getElementById("login-message");
+    message.textContent = "";
+    try {
+      const { status, body } = await api("POST", "/team-sessions", {
+        team: form.get("team").trim().toUpperCase(), pin: form.get("pin").trim(),
+      });
+      if (status !== 201) { message.textContent = t("wrong_login"); return; }
+      teamLogin.save(body.token);
+      event.target.reset();
+      await done();
+    } catch (_) {
+      message.textContent = t("network");
+    }
+  });
+}
+
 /** Text content, escaped for HTML. */
 function esc(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) => ({

@@ -133,23 +133,9 @@ function logout() {
   render();
 }
 
-document.getElementById("login").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const form = new FormData(event.target);
-  const message = document.getElementById("login-message");
-  message.textContent = "";
-  try {
-    const { status, body } = await api("POST", "/team-sessions", {
-      team: form.get("team").trim().toUpperCase(), pin: form.get("pin").trim(),
-    });
-    if (status !== 201) { message.textContent = t("wrong_login"); return; }
-    store.set("token", body.token);
-    event.target.reset();
-    await refresh();
-    flush();
-  } catch (_) {
-    message.textContent = t("network");
-  }
+teamLoginForm(async () => {
+  await refresh();
+  flush();
 });
 
 document.getElementById("logout").addEventListener("click", logout);
