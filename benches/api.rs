@@ -107,11 +107,11 @@ fn main() {
     );
     println!("| endpoint | requests/s | p50 ms | p99 ms | of the ceiling | errors |");
     println!("|---|---:|---:|---:|---:|---:|");
-    let ceiling = rows[0].per_second;
-    for row in &rows {
+    let ceiling = rows[0].1.per_second;
+    for (name, row) in &rows {
         println!(
             "| {} | {:.0} | {:.2} | {:.2} | {:.0}% | {} |",
-            row.name,
+            name,
             row.per_second,
             row.p50_ms,
             row.p99_ms,
@@ -175,15 +175,19 @@ fn residents(dir: &Path) -> Vec<Person> {
     people
 }
 
-/// Starts a server on its own thread; gives its port and a handle that stops it.
-fn serve_on_thread(
-    build: impl FnOnce() -> (u16, actix_web::dev::Server) + Send + 'static,
-) -> (u16, actix_web::dev::ServerHandle) {
+/// Starts a server on its own thread; gives its port and a handle that stops it. `build`
+/// runs on that thread and gives the port, the handle and the server to run.
+fn serve_on_thread<F>(
+    build: impl FnOnce() -> (u16, actix_web::dev::ServerHandle, F) + Send + 'static,
+) -> (u16, actix_web::dev::ServerHandle)
+where
+    F: Future<Output = std::io::Result<()>>,
+{
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            let (port, server) = build();
-            tx.send((port, server.handle())).unwrap();
+            let (port, handle, server) = build();
+            tx.send((port, handle)).unwrap();
             server.await.unwrap();
         })
     });
@@ -192,15 +196,10 @@ fn serve_on_thread(
 
 fn serve_sweep(config: &Config, db: Db) -> (u16, actix_web::dev::ServerHandle) {
     let config = config.clone();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let app = sweep::api::Application::build(&config, db).expect("bind");
-            tx.send((app.port(), app.handle())).unwrap();
-            app.run_until_stopped().await.unwrap();
-        })
-    });
-    rx.recv().unwrap()
+    serve_on_thread(move || {
+        let app = sweep::api::Application::build(&config, db).expect("bind");
+        (app.port(), app.handle(), app.run_until_stopped())
+    })
 }
 
 fn serve_hello() -> (u16, actix_web::dev::ServerHandle) {
@@ -212,16 +211,8 @@ fn serve_hello() -> (u16, actix_web::dev::ServerHandle) {
                 .listen(listener)
                 .unwrap()
                 .run();
-        (port, server)
+        (port, server.handle(), server)
     })
-}
-
-struct Row {
-    name: &'static str,
-    per_second: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    errors: usize,
 }
 
 struct Run {
@@ -286,9 +277,9 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-fn summarise(name: &'static str, runs: Vec<Run>) -> Row {
-    Row {
-        name,
+/// Medians over the runs; errors summed.
+fn summarise(runs: Vec<Run>) -> Run {
+    Run {
         per_second: median(runs.iter().map(|r| r.per_second).collect()),
         p50_ms: median(runs.iter().map(|r| r.p50_ms).collect()),
         p99_ms: median(runs.iter().map(|r| r.p99_ms).collect()),
@@ -316,7 +307,7 @@ async fn measure(
     sweep_port: u16,
     hello_port: u16,
     people: &[Person],
-) -> Vec<Row> {
+) -> Vec<(&'static str, Run)> {
     let client = awc::Client::builder()
         .connector(awc::Connector::new().limit(args.connections))
         .timeout(Duration::from_secs(30))
@@ -421,10 +412,10 @@ async fn measure(
         );
     }
     vec![
-        summarise("GET /hello (plain actix-web)", hellos),
-        summarise("POST /resident/lookup", lookups),
-        summarise("GET /team/route", routes),
-        summarise("POST /site/scans", scans),
+        ("GET /hello (plain actix-web)", summarise(hellos)),
+        ("POST /resident/lookup", summarise(lookups)),
+        ("GET /team/route", summarise(routes)),
+        ("POST /site/scans", summarise(scans)),
     ]
 }
 

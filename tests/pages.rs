@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::FutureExt;
 use indicatif::ProgressBar;
 use serde_json::json;
 
@@ -229,9 +230,15 @@ where
         let handle = app.handle();
         actix_web::rt::spawn(app.run_until_stopped());
         let client = browser(&driver).await;
-        check(client.clone(), base).await;
-        client.close().await.unwrap();
+        // A failed check still closes the browser, which would otherwise outlive the test.
+        let checked = std::panic::AssertUnwindSafe(check(client.clone(), base))
+            .catch_unwind()
+            .await;
+        let _ = client.close().await;
         handle.stop(true).await;
+        if let Err(panic) = checked {
+            std::panic::resume_unwind(panic);
+        }
     });
 }
 
