@@ -218,18 +218,17 @@ fn district(db: &TestDb) -> PathBuf {
 }
 
 /// Serves the district on a random port while `check` drives a browser against it.
-fn with_pages<F, Fut>(db: &TestDb, check: F)
+fn with_pages<F, Fut>(driver: &Driver, db: &TestDb, check: F)
 where
     F: FnOnce(Client, String) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let Some(driver) = chromedriver() else { return };
     actix_web::rt::System::new().block_on(async {
         let app = sweep::api::Application::build(&db.config, db.db.clone()).expect("bind port 0");
         let base = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
         actix_web::rt::spawn(app.run_until_stopped());
-        let client = browser(&driver).await;
+        let client = browser(driver).await;
         // A failed check still closes the browser, which would otherwise outlive the test.
         let checked = std::panic::AssertUnwindSafe(check(client.clone(), base))
             .catch_unwind()
@@ -244,6 +243,7 @@ where
 
 #[test]
 fn a_resident_looks_up_the_slot_and_sees_the_ticket() {
+    let Some(driver) = chromedriver() else { return };
     let db = TestDb::sqlite();
     let dir = district(&db);
     // Someone who walks to a site: the first resident without a home visit.
@@ -260,7 +260,7 @@ fn a_resident_looks_up_the_slot_and_sees_the_ticket() {
         person[column("id_number")].to_string(),
         person[column("name")].to_string(),
     );
-    with_pages(&db, |client, base| async move {
+    with_pages(&driver, &db, |client, base| async move {
         client.goto(&format!("{base}/")).await.unwrap();
         // Chinese first.
         let title = client
@@ -324,6 +324,7 @@ fn a_resident_looks_up_the_slot_and_sees_the_ticket() {
 fn a_team_records_an_outcome_offline_and_it_counts_once_when_back_online() {
     use diesel::prelude::*;
     use sweep::store::schema::visit_outcomes;
+    let Some(driver) = chromedriver() else { return };
     let db = TestDb::sqlite();
     district(&db);
     let outcomes = |db: &TestDb| -> i64 {
@@ -333,7 +334,7 @@ fn a_team_records_an_outcome_offline_and_it_counts_once_when_back_online() {
             .unwrap()
     };
     let db_ref = &db;
-    with_pages(&db, |client, base| async move {
+    with_pages(&driver, &db, |client, base| async move {
         team_login(&client, &base, "/team").await;
         until(
             &client,
@@ -464,6 +465,7 @@ fn a_team_records_an_outcome_offline_and_it_counts_once_when_back_online() {
 
 #[test]
 fn samplers_scan_residents_into_a_tube_and_see_duplicates_named() {
+    let Some(driver) = chromedriver() else { return };
     let db = TestDb::sqlite();
     let dir = district(&db);
     let codes: Vec<String> = csv::Reader::from_path(dir.join("residents.csv"))
@@ -472,7 +474,7 @@ fn samplers_scan_residents_into_a_tube_and_see_duplicates_named() {
         .take(2)
         .map(|r| r.unwrap()[0].to_string())
         .collect();
-    with_pages(&db, |client, base| async move {
+    with_pages(&driver, &db, |client, base| async move {
         team_login(&client, &base, "/site").await;
         click(&client, "#lang").await;
         until(
@@ -559,6 +561,7 @@ async fn office_login(client: &Client, base: &str) {
 
 #[test]
 fn the_office_dashboard_draws_its_plots_and_lists() {
+    let Some(driver) = chromedriver() else { return };
     let db = TestDb::sqlite();
     district(&db);
     let bad_roster = db.dir.path().join("residents.csv");
@@ -567,7 +570,7 @@ fn the_office_dashboard_draws_its_plots_and_lists() {
         "code,name,id_number,building,floor,mobility\nR9,Li,110101199003074514,B00001,x,walks\n",
     )
     .unwrap();
-    with_pages(&db, |client, base| async move {
+    with_pages(&driver, &db, |client, base| async move {
         client.set_window_size(1280, 1600).await.unwrap();
         office_login(&client, &base).await;
         until(
