@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -19,8 +18,7 @@ use super::team::{round_on, today};
 use super::{blocking, ApiError};
 use crate::config::Config;
 use crate::domain::{IdNumber, TimeOfDay};
-use crate::store::schema::{buildings, residents, route_stops, sites, slot_assignments};
-use crate::store::Db;
+use crate::store::{self, Db};
 
 /// Lookups per client in the current minute.
 #[derive(Default)]
@@ -80,6 +78,14 @@ pub struct Place {
     lon: f64,
 }
 
+fn not_published() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_published",
+        "the slots for this round are not published yet",
+    )
+}
+
 fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
@@ -133,90 +139,65 @@ pub async fn lookup(
         let mut conn = db.conn()?;
         // Without a date: the next round told to residents, today's or a later one (an
         // office may publish tomorrow's slots tonight).
-        let round = match body.date {
-            Some(date) => Some(round_on(&mut conn, date)?).filter(|r| r.is_published()),
-            None => crate::store::rounds::next_published(&mut conn, today)?,
-        }
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_published",
-                "the slots for this round are not published yet",
-            )
-        })?;
-        let date = round.date;
+        let date = match body.date {
+            Some(date) => date,
+            None => {
+                crate::store::rounds::next_published(&mut conn, today)?
+                    .ok_or_else(not_published)?
+                    .date
+            }
+        };
         let key = db.personal_data_key(&mut conn)?;
-        let found: Option<(i64, String, Option<String>, f64, f64)> = residents::table
-            .inner_join(buildings::table)
-            .filter(residents::id_hash.eq(key.id_hash(&id).as_bytes()))
-            .select((
-                residents::id,
-                residents::name,
-                residents::phone_masked,
-                buildings::lat,
-                buildings::lon,
-            ))
-            .get_result(&mut conn)
-            .optional()?;
-        let (resident, name, phone, lat, lon) = found.ok_or_else(not_found)?;
-        let home = Place { lat, lon };
+        let found = store::residents::slot_of(&mut conn, key.id_hash(&id).as_bytes(), date)?;
+        let Some(found) = found else {
+            // Nobody with this ID number, or no round that day: the round's answer if it
+            // is missing or not told yet, so that both say the same to everyone.
+            let round = round_on(&mut conn, date)?;
+            return Err(if round.is_published() {
+                not_found()
+            } else {
+                not_published()
+            });
+        };
+        if found.round_status != "published" {
+            return Err(not_published());
+        }
         let name_matches = body
             .name
             .as_deref()
-            .is_some_and(|n| n.trim() == name.trim());
+            .is_some_and(|n| n.trim() == found.name.trim());
         let phone_matches = body
             .phone_last4
             .as_deref()
-            .zip(phone.as_deref())
+            .zip(found.phone_masked.as_deref())
             .is_some_and(|(given, masked)| {
                 given.trim().len() == 4 && masked.ends_with(given.trim())
             });
         if !(name_matches || phone_matches) {
             return Err(not_found());
         }
-        let ticket = key.ticket(resident);
-        let at_site: Option<(String, i32, i32, f64, f64)> = slot_assignments::table
-            .inner_join(sites::table)
-            .filter(slot_assignments::round_id.eq(round.id))
-            .filter(slot_assignments::resident_id.eq(resident))
-            .select((
-                sites::name,
-                slot_assignments::starts_at,
-                slot_assignments::ends_at,
-                sites::lat,
-                sites::lon,
-            ))
-            .get_result(&mut conn)
-            .optional()?;
+        let place = |(lat, lon)| Place { lat, lon };
         let minutes = |m: i32| TimeOfDay::from_minutes(m).map_or(String::new(), |t| t.to_string());
-        if let Some((site, from, to, lat, lon)) = at_site {
-            return Ok(MySlot {
-                date,
-                site: Some(site),
-                from: minutes(from),
-                to: minutes(to),
-                kind: "site",
-                ticket,
-                home,
-                site_location: Some(Place { lat, lon }),
-            });
-        }
-        let visit: Option<i32> = route_stops::table
-            .filter(route_stops::round_id.eq(round.id))
-            .filter(route_stops::resident_id.eq(resident))
-            .select(route_stops::starts_at)
-            .get_result(&mut conn)
-            .optional()?;
-        let start = visit.ok_or_else(not_found)?;
+        let (kind, (from, to)) = match (found.slot, found.visit_starts_at) {
+            (Some((from, to)), _) => ("site", (from, to)),
+            (None, Some(start)) => (
+                "home_visit",
+                (
+                    (start - tolerance).max(0) / 60,
+                    (start + tolerance).min(86_400) / 60,
+                ),
+            ),
+            (None, None) => return Err(not_found()),
+        };
         Ok(MySlot {
             date,
-            site: None,
-            from: minutes(((start - tolerance).max(0)) / 60),
-            to: minutes(((start + tolerance).min(86_400)) / 60),
-            kind: "home_visit",
-            ticket,
-            home,
-            site_location: None,
+            site: found.site,
+            from: minutes(from),
+            to: minutes(to),
+            kind,
+            ticket: key.ticket(found.resident_id),
+            home: place(found.home),
+            site_location: found.site_location.map(place),
         })
     })
     .await?;
