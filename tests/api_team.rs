@@ -628,7 +628,8 @@ fn pooled_tubes_go_from_scans_to_a_positive_result_to_recall_and_retest(db: &Tes
     assert!(
         sweep::store::routes::team_of_stop(&mut conn, round.id, resident)
             .unwrap()
-            .is_some()
+            .is_some(),
+        "the recalled resident is not routed: {summary:?}"
     );
 }
 

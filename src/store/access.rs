@@ -99,7 +99,7 @@ pub fn session(
     token_hash: &[u8],
     now: NaiveDateTime,
 ) -> QueryResult<Option<SessionWithOwner>> {
-    sessions::table
+    crate::on_backend!(conn, |c| sessions::table
         .left_join(teams::table)
         .left_join(accounts::table)
         .filter(sessions::token_hash.eq(token_hash))
@@ -109,8 +109,8 @@ pub fn session(
             teams::code.nullable(),
             accounts::login.nullable(),
         ))
-        .get_result(conn)
-        .optional()
+        .get_result(c)
+        .optional())
 }
 
 /// Records who changed what: `actor` as `office:login`, `team:T001`, `lab:login`.
@@ -149,15 +149,14 @@ pub fn handled(
     conn: &mut DbConnection,
     request_id: &str,
 ) -> QueryResult<Option<(String, i32, String)>> {
-    handled_requests::table
+    let query = handled_requests::table
         .filter(handled_requests::request_id.eq(request_id))
         .select((
             handled_requests::actor,
             handled_requests::status,
             handled_requests::body,
-        ))
-        .get_result(conn)
-        .optional()
+        ));
+    crate::on_backend!(conn, |c| query.get_result(c).optional())
 }
 
 pub fn remember(

@@ -5,6 +5,11 @@
 //! Single-row reads filter on a unique key and use `get_result`, not `first`: `first` adds
 //! `LIMIT ?`, and SQLite re-prepares a statement whose LIMIT is a bound parameter every
 //! time it runs — a fifth of the time of a resident's lookup went to that.
+//!
+//! The statements of a busy request (a resident's lookup, a session check, a scan) run on
+//! the backend's own connection, through [`on_backend!`]: diesel's two-backend connection
+//! writes a query's SQL out afresh on every run, to find its prepared statement and again
+//! to bind it, which took a fifth of a lookup's time.
 
 pub mod access;
 pub mod completion;
@@ -37,8 +42,9 @@ pub enum DbConnection {
     Pg(PgConnection),
 }
 
-/// Runs the same code against the concrete connection of either backend, for the few
-/// statements (bulk upserts) that diesel's multi-backend builder does not express.
+/// Runs the same code against the concrete connection of either backend: for statements
+/// diesel's multi-backend builder does not express (bulk upserts), and for those on a busy
+/// request's path (see the note at the top of this module).
 #[macro_export]
 macro_rules! on_backend {
     ($conn:expr, |$c:ident| $body:expr) => {
@@ -101,11 +107,6 @@ impl Target {
     }
 }
 
-/// How much of a SQLite file is read through a memory map: all of a large district's
-/// (a million residents and a few rounds take under 1 GB). The map costs address space, not
-/// memory: its pages are the operating system's file cache, shared by every connection.
-const SQLITE_MMAP_BYTES: u64 = 2 << 30;
-
 /// Opens connections for the pool; SQLite ones get their per-connection settings here.
 #[derive(Debug)]
 pub struct Manager {
@@ -125,17 +126,16 @@ impl ManageConnection for Manager {
                 // The busy timeout comes first so that switching to WAL waits for a
                 // connection opening alongside. WAL lets readers (the server) go on while an
                 // import writes; NORMAL is durable across application crashes with WAL,
-                // FULL across power cuts too. Reads go through a memory map of the file
-                // (up to SQLITE_MMAP_BYTES) rather than a read call and a copy into each
-                // connection's own page cache per page.
+                // FULL across power cuts too. No memory map of the file (mmap_size): every
+                // commit made each other connection drop its map and fault it in again,
+                // which cost a third of the scans' rate (docs/performance.md).
                 let synchronous = match self.synchronous {
                     SqliteSynchronous::Normal => "NORMAL",
                     SqliteSynchronous::Full => "FULL",
                 };
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; \
-                     PRAGMA mmap_size = {SQLITE_MMAP_BYTES};",
+                     PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;",
                     self.busy_timeout_ms
                 ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;

@@ -62,11 +62,11 @@ pub fn next_published(conn: &mut DbConnection, from: NaiveDate) -> QueryResult<O
 }
 
 pub fn round_on(conn: &mut DbConnection, date: NaiveDate) -> QueryResult<Option<RoundRow>> {
-    rounds::table
+    crate::on_backend!(conn, |c| rounds::table
         .filter(rounds::date.eq(date))
         .select(RoundRow::as_select())
-        .get_result(conn)
-        .optional()
+        .get_result(c)
+        .optional())
 }
 
 pub fn create_round(conn: &mut DbConnection, round: NewRound) -> QueryResult<RoundRow> {

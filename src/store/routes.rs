@@ -293,9 +293,8 @@ pub fn team_of_stop(
 
 /// A resident's id by code.
 pub fn resident_id(conn: &mut DbConnection, code: &str) -> QueryResult<Option<i64>> {
-    residents::table
+    let query = residents::table
         .filter(residents::code.eq(code))
-        .select(residents::id)
-        .get_result(conn)
-        .optional()
+        .select(residents::id);
+    crate::on_backend!(conn, |c| query.get_result(c).optional())
 }

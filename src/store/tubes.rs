@@ -20,11 +20,11 @@ pub struct TubeRow {
 }
 
 pub fn tube(conn: &mut DbConnection, code: &str) -> QueryResult<Option<TubeRow>> {
-    tubes::table
+    crate::on_backend!(conn, |c| tubes::table
         .filter(tubes::code.eq(code))
         .select(TubeRow::as_select())
-        .get_result(conn)
-        .optional()
+        .get_result(c)
+        .optional())
 }
 
 pub fn open_tube(
@@ -49,10 +49,8 @@ pub fn open_tube(
 }
 
 pub fn swabs_in(conn: &mut DbConnection, tube_id: i64) -> QueryResult<i64> {
-    samples::table
-        .filter(samples::tube_id.eq(tube_id))
-        .count()
-        .get_result(conn)
+    let query = samples::table.filter(samples::tube_id.eq(tube_id)).count();
+    crate::on_backend!(conn, |c| query.get_result(c))
 }
 
 /// A resident's latest sample in a round: tube code, tube status, pool size, when.
@@ -61,7 +59,7 @@ pub fn latest_sample(
     round_id: i64,
     resident_id: i64,
 ) -> QueryResult<Option<(String, String, i32, NaiveDateTime)>> {
-    samples::table
+    let query = samples::table
         .inner_join(tubes::table)
         .filter(samples::round_id.eq(round_id))
         .filter(samples::resident_id.eq(resident_id))
@@ -71,11 +69,10 @@ pub fn latest_sample(
             tubes::pool_size,
             samples::taken_at,
         ))
-        .order((samples::taken_at.desc(), samples::id.desc()))
-        // A resident has a sample or two per round: all of them, then the latest, instead
-        // of `LIMIT ?` (see the note on single-row reads in store/mod.rs).
-        .load(conn)
-        .map(|samples: Vec<_>| samples.into_iter().next())
+        .order((samples::taken_at.desc(), samples::id.desc()));
+    // A resident has a sample or two per round: all of them, then the latest, instead of
+    // `LIMIT ?` (see the note on single-row reads in store/mod.rs).
+    crate::on_backend!(conn, |c| query.load(c)).map(|samples: Vec<_>| samples.into_iter().next())
 }
 
 pub fn add_sample(
@@ -99,9 +96,9 @@ pub fn add_sample(
 }
 
 pub fn close_tube(conn: &mut DbConnection, tube_id: i64, now: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(tubes::table.find(tube_id))
-        .set((tubes::status.eq("closed"), tubes::closed_at.eq(now)))
-        .execute(conn)?;
+    let query = diesel::update(tubes::table.find(tube_id))
+        .set((tubes::status.eq("closed"), tubes::closed_at.eq(now)));
+    crate::on_backend!(conn, |c| query.execute(c))?;
     Ok(())
 }
 
