@@ -752,6 +752,53 @@ mod tests {
         assert_eq!(plan.unvisited, vec![(0, Unvisited::NotEnoughKits)]);
     }
 
+    /// Not by luck in the search: with none at all, the recalls take the places first, and
+    /// into a plan being re-planned that is already full they come before the routine visits
+    /// left out of it.
+    #[test]
+    fn recalls_take_the_places_first_without_any_search() {
+        let team = VisitTeam {
+            base: at(0.0, 0.0),
+            shift_start: 8 * 3600,
+            shift_end: 12 * 3600,
+            speed_kmh: 5.0,
+            max_visits: 3,
+            now: None,
+        };
+        let visits: Vec<HomeVisit> = (0..12)
+            .map(|i| HomeVisit {
+                resident: i,
+                location: at(0.2 * (i % 4) as f64, 0.2 * (i / 4) as f64),
+                floor: 1,
+                has_elevator: true,
+                window: None,
+                urgent: i % 4 == 3,
+                not_before: None,
+                promised: None,
+            })
+            .collect();
+        let problem = VisitProblem {
+            teams: vec![team],
+            visits,
+            rules: rules(),
+        };
+        let no_search = Params {
+            iterations: Some(0),
+            ..quick()
+        };
+        let recalls = |plan: &VisitPlan| -> Vec<usize> {
+            let mut routed: Vec<usize> = plan.routes[0].stops.iter().map(|s| s.visit).collect();
+            routed.sort();
+            routed
+        };
+        assert_eq!(recalls(&plan(&problem, &no_search, None)), vec![3, 7, 11]);
+        let full_of_routine = vec![vec![0, 1, 2]];
+        assert_eq!(
+            recalls(&plan(&problem, &no_search, Some(&full_of_routine))),
+            vec![3, 7, 11]
+        );
+    }
+
     #[test]
     fn a_re_knock_comes_back_no_earlier_than_asked() {
         let team = VisitTeam {

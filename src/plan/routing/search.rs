@@ -89,18 +89,35 @@ pub fn solve_from(problem: &Problem, params: &Params, routes: Vec<Vec<usize>>) -
         warp: 10,
     };
 
+    let has_optional = problem.visits().any(|v| problem.nodes[v].prize.is_some());
+    // A plan that holds, or (with optional visits) that holds once some are left out.
+    let contender = |candidate: &State| {
+        if candidate.is_feasible(problem) {
+            Some(candidate.clone())
+        } else if has_optional {
+            let mut repaired = candidate.clone();
+            leave_out_until_feasible(problem, &mut repaired);
+            repaired.is_feasible(problem).then_some(repaired)
+        } else {
+            None
+        }
+    };
+    let better = |contender: &State, best: &Option<State>| {
+        best.as_ref()
+            .is_none_or(|b| contender.objective(problem) < b.objective(problem))
+    };
+
     let mut current = State::new(problem, routes);
     // A plan being re-planned that still holds is the floor for the result.
     let mut best: Option<State> = current.is_feasible(problem).then(|| current.clone());
     let missing = current.unrouted.clone();
     recreate(&ctx, &penalty, &mut current, missing, &mut rng);
     local_search(&ctx, &penalty, &mut current, &mut rng, None);
-    if current.is_feasible(problem)
-        && best
-            .as_ref()
-            .is_none_or(|b| current.objective(problem) < b.objective(problem))
-    {
-        best = Some(current.clone());
+    // The first plan counts like any later one: when the search gets no time at all, a
+    // recall that overfilled a route still displaces a routine visit rather than the
+    // whole construction giving way to the plan it started from.
+    if let Some(first) = contender(&current).filter(|c| better(c, &best)) {
+        best = Some(first);
     }
     let mut current_cost = current.cost(problem, &penalty);
 
@@ -113,7 +130,6 @@ pub fn solve_from(problem: &Problem, params: &Params, routes: Vec<Vec<usize>>) -
         .sum::<i64>() as f64
         / routed as f64;
     let (start_temperature, end_temperature) = (0.5 * arc, 0.005 * arc);
-    let has_optional = problem.visits().any(|v| problem.nodes[v].prize.is_some());
     let mut feasible_recently = 0u32;
     let mut penalty_changed = false;
     let mut iteration = 0;
@@ -146,28 +162,13 @@ pub fn solve_from(problem: &Problem, params: &Params, routes: Vec<Vec<usize>>) -
         recreate(&ctx, &penalty, &mut candidate, removed, &mut rng);
         local_search(&ctx, &penalty, &mut candidate, &mut rng, since);
 
-        let feasible = candidate.is_feasible(problem);
-        if feasible {
+        if candidate.is_feasible(problem) {
             feasible_recently += 1;
         }
         // An infeasible plan with optional visits may become the best once some are left out.
-        let contender = if feasible {
-            Some(candidate.clone())
-        } else if has_optional {
-            let mut repaired = candidate.clone();
-            leave_out_until_feasible(problem, &mut repaired);
-            repaired.is_feasible(problem).then_some(repaired)
-        } else {
-            None
-        };
-        if let Some(contender) = contender {
-            if best
-                .as_ref()
-                .is_none_or(|b| contender.objective(problem) < b.objective(problem))
-            {
-                best = Some(contender);
-                improved_at = iteration;
-            }
+        if let Some(contender) = contender(&candidate).filter(|c| better(c, &best)) {
+            best = Some(contender);
+            improved_at = iteration;
         }
         let cost = candidate.cost(problem, &penalty);
         let accept = cost < current_cost
