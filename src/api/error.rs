@@ -68,6 +68,9 @@ impl From<crate::store::StoreError> for ApiError {
             crate::store::StoreError::Pool(_) => {
                 ApiError::unavailable("the database is not reachable")
             }
+            crate::store::StoreError::Commit(_) | crate::store::StoreError::WriterStopped => {
+                ApiError::unavailable("the change was not saved; send it again")
+            }
             other => ApiError::internal(other.to_string()),
         }
     }

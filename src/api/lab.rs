@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::Actor;
-use super::{answer, blocking, json_text, once, ApiError};
+use super::{answer, json_text, once, ApiError};
 use crate::access::Role;
-use crate::store::{access as stored_access, tubes, Db};
+use crate::store::{access as stored_access, tubes, Writer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -61,14 +61,13 @@ pub struct Recorded {
 )]
 pub async fn record_result(
     actor: Actor,
-    db: web::Data<Db>,
+    writer: web::Data<Writer>,
     body: web::Json<TubeResult>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Lab)?;
     let body = body.into_inner();
-    let stored = blocking(move || {
-        let mut conn = db.conn()?;
-        crate::store::write_transaction(&mut conn, |conn| {
+    let stored = writer
+        .write(move |conn| {
             once(conn, body.request_id, &actor.name.clone(), |conn| {
                 let code = body.tube.trim();
                 let tube = tubes::tube(conn, code)?.ok_or_else(|| {
@@ -123,7 +122,6 @@ pub async fn record_result(
                 ))
             })
         })
-    })
-    .await?;
+        .await?;
     Ok(answer(stored))
 }

@@ -39,11 +39,13 @@ impl Application {
         let db = web::Data::new(db);
         let shared_config = web::Data::new(config.clone());
         let limiter = web::Data::new(resident::LookupLimiter::default());
+        let writer = web::Data::new(crate::store::Writer::start(db.get_ref().clone())?);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(db.clone())
                 .app_data(shared_config.clone())
                 .app_data(limiter.clone())
+                .app_data(writer.clone())
                 .app_data(web::JsonConfig::default().error_handler(error::json_error))
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .app_data(web::PathConfig::default().error_handler(error::path_error))

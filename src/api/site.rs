@@ -9,13 +9,13 @@ use utoipa::ToSchema;
 
 use super::auth::Actor;
 use super::team::{round_on, today};
-use super::{answer, blocking, json_text, once, ApiError};
+use super::{answer, json_text, once, ApiError};
 use crate::access::Role;
 use crate::config::Config;
 use crate::domain::{IdNumber, PersonalDataKey};
 use crate::store::schema::residents;
 use crate::store::tubes::{self, TubeRow};
-use crate::store::{access as stored_access, Db, DbConnection};
+use crate::store::{access as stored_access, Db, DbConnection, Writer};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -91,7 +91,7 @@ fn view(conn: &mut DbConnection, code: &str) -> Result<String, ApiError> {
 )]
 pub async fn open_tube(
     actor: Actor,
-    db: web::Data<Db>,
+    writer: web::Data<Writer>,
     config: web::Data<Config>,
     body: web::Json<OpenTube>,
 ) -> Result<HttpResponse, ApiError> {
@@ -106,9 +106,8 @@ pub async fn open_tube(
         return Err(ApiError::invalid("tube", "tube is 1 to 64 characters"));
     }
     let date = body.date.unwrap_or_else(|| today(&config));
-    let stored = blocking(move || {
-        let mut conn = db.conn()?;
-        crate::store::write_transaction(&mut conn, |conn| {
+    let stored = writer
+        .write(move |conn| {
             once(conn, body.request_id, &actor.name.clone(), |conn| {
                 let round = round_on(conn, date)?;
                 if tubes::tube(conn, &code)?.is_some() {
@@ -125,8 +124,7 @@ pub async fn open_tube(
                 Ok((201, view(conn, &code)?))
             })
         })
-    })
-    .await?;
+        .await?;
     Ok(answer(stored))
 }
 
@@ -160,14 +158,14 @@ pub struct Scan {
 pub async fn scan(
     actor: Actor,
     db: web::Data<Db>,
+    writer: web::Data<Writer>,
     body: web::Json<Scan>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Team)?;
     let body = body.into_inner();
-    let stored = blocking(move || {
-        let mut conn = db.conn()?;
-        let key = db.personal_data_key(&mut conn)?;
-        crate::store::write_transaction(&mut conn, |conn| {
+    let stored = writer
+        .write(move |conn| {
+            let key = db.personal_data_key(conn)?;
             once(conn, body.request_id, &actor.name.clone(), |conn| {
                 let tube = own_tube(conn, &actor, body.tube.trim())?;
                 if tube.status != "open" {
@@ -210,8 +208,7 @@ pub async fn scan(
                 Ok((201, view(conn, &tube.code)?))
             })
         })
-    })
-    .await?;
+        .await?;
     Ok(answer(stored))
 }
 
@@ -266,16 +263,15 @@ fn find_resident(
 )]
 pub async fn close_tube(
     actor: Actor,
-    db: web::Data<Db>,
+    writer: web::Data<Writer>,
     path: web::Path<String>,
     body: web::Json<super::RequestOnly>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Team)?;
     let code = path.into_inner();
     let request_id = body.request_id;
-    let stored = blocking(move || {
-        let mut conn = db.conn()?;
-        crate::store::write_transaction(&mut conn, |conn| {
+    let stored = writer
+        .write(move |conn| {
             once(conn, request_id, &actor.name.clone(), |conn| {
                 let tube = own_tube(conn, &actor, &code)?;
                 if tube.status != "open" {
@@ -298,7 +294,6 @@ pub async fn close_tube(
                 Ok((200, view(conn, &code)?))
             })
         })
-    })
-    .await?;
+        .await?;
     Ok(answer(stored))
 }

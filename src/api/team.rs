@@ -14,7 +14,7 @@ use crate::domain::TimeOfDay;
 use crate::store::access as stored_access;
 use crate::store::rounds::{self as stored_rounds, RoundRow};
 use crate::store::routes::{self, NewOutcome};
-use crate::store::{Db, DbConnection};
+use crate::store::{Db, DbConnection, Writer};
 
 #[derive(Deserialize, IntoParams)]
 pub struct DateQuery {
@@ -239,7 +239,7 @@ pub struct OutcomeRecorded {
 )]
 pub async fn record_outcome(
     actor: Actor,
-    db: web::Data<Db>,
+    writer: web::Data<Writer>,
     config: web::Data<Config>,
     body: web::Json<OutcomeRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -271,9 +271,8 @@ pub async fn record_outcome(
     let tube_code = tube_code.map(str::to_string);
     let date = body.date.unwrap_or_else(|| today(&config));
     let team_id = actor.team_id.expect("a team session names its team");
-    let stored = blocking(move || {
-        let mut conn = db.conn()?;
-        crate::store::write_transaction(&mut conn, |conn| {
+    let stored = writer
+        .write(move |conn| {
             once(conn, body.request_id, &actor.name.clone(), |conn| {
                 let round = round_on(conn, date)?;
                 let resident_id = resident_by_code(conn, &body.resident, "resident")?;
@@ -314,7 +313,6 @@ pub async fn record_outcome(
                 Ok((201, answer))
             })
         })
-    })
-    .await?;
+        .await?;
     Ok(answer(stored))
 }

@@ -20,6 +20,7 @@ pub mod routes;
 pub mod schema;
 mod settings;
 pub mod tubes;
+mod writer;
 
 use std::time::Duration;
 
@@ -30,6 +31,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::config::{DatabaseConfig, SqliteSynchronous};
 pub use settings::personal_data_key;
+pub use writer::Writer;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -68,6 +70,10 @@ pub enum StoreError {
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("database error: {0}")]
     Query(#[from] diesel::result::Error),
+    #[error("the changes could not be committed: {0}")]
+    Commit(String),
+    #[error("the change was not made: the database writer stopped")]
+    WriterStopped,
 }
 
 /// Which backend a database URL names.
@@ -108,7 +114,7 @@ impl Target {
 }
 
 /// Opens connections for the pool; SQLite ones get their per-connection settings here.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Manager {
     target: Target,
     busy_timeout_ms: u32,
@@ -150,13 +156,18 @@ impl ManageConnection for Manager {
             .map_err(ConnectionError::CouldntSetupConfiguration)
     }
 
-    /// A connection left inside a transaction it cannot end is dropped, not reused.
+    /// A connection left inside a transaction — one it cannot end, or one a panic left
+    /// open — is dropped, not reused.
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        use diesel::connection::{TransactionManager, TransactionManagerStatus};
-        matches!(
-            <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn),
-            TransactionManagerStatus::InError
-        )
+        use diesel::connection::TransactionManager;
+        std::thread::panicking()
+            || !matches!(
+                <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(
+                    conn
+                )
+                .transaction_depth(),
+                Ok(None)
+            )
     }
 }
 
@@ -167,6 +178,8 @@ pub type Conn = PooledConnection<Manager>;
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<Manager>,
+    /// For a connection of its own outside the pool (the writer's).
+    manager: Manager,
     target: Target,
     /// Read once: nothing changes the key, and every lookup and scan needs it.
     personal_key: std::sync::Arc<std::sync::OnceLock<crate::domain::PersonalDataKey>>,
@@ -187,13 +200,14 @@ impl Db {
             // A connection that broke is found by its first real query and replaced.
             .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(10))
-            .build(manager)
+            .build(manager.clone())
             .map_err(|source| StoreError::Open {
                 target: target.display(),
                 source,
             })?;
         let db = Db {
             pool,
+            manager,
             target,
             personal_key: Default::default(),
         };
@@ -219,6 +233,11 @@ impl Db {
 
     pub fn conn(&self) -> Result<Conn, StoreError> {
         Ok(self.pool.get()?)
+    }
+
+    /// A connection outside the pool, with the same settings.
+    pub fn connect(&self) -> Result<DbConnection, ConnectionError> {
+        self.manager.connect()
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
