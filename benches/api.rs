@@ -57,9 +57,9 @@ struct Args {
     requests: usize,
     #[arg(long, default_value_t = 3)]
     runs: usize,
-    /// SQLite: sync every commit to disk before answering (sqlite_synchronous = "full").
-    #[arg(long)]
-    full_sync: bool,
+    /// SQLite: when a commit is on disk (sqlite_synchronous); default: the configuration's.
+    #[arg(long, value_enum)]
+    synchronous: Option<sweep::config::SqliteSynchronous>,
     /// Passed by `cargo bench`.
     #[arg(long, hide = true)]
     bench: bool,
@@ -77,8 +77,8 @@ fn main() {
     // One client address makes every lookup here; the per-client limit would stop it.
     config.access.lookups_per_minute = u32::MAX;
     config.visits.solver_seconds = 5.0;
-    if args.full_sync {
-        config.database.sqlite_synchronous = sweep::config::SqliteSynchronous::Full;
+    if let Some(synchronous) = args.synchronous {
+        config.database.sqlite_synchronous = synchronous;
     }
     std::fs::create_dir_all(&dir).expect("the bench folder");
     let db = Db::open(&config.database).expect("open the bench database");
@@ -102,7 +102,11 @@ fn main() {
     println!(
         "\n{} residents, {backend}{}, {} connections, {} runs of ≤ {} s / ≤ {} requests, medians:\n",
         args.residents,
-        if args.full_sync { " (synchronous = full)" } else { "" },
+        if backend == "SQLite" {
+            format!(" (synchronous = {:?})", config.database.sqlite_synchronous)
+        } else {
+            String::new()
+        },
         args.connections,
         args.runs, args.seconds, args.requests
     );

@@ -39,7 +39,7 @@ pub struct DatabaseConfig {
 }
 
 /// SQLite's `synchronous` setting (with its write-ahead log): see config/default.toml.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum SqliteSynchronous {
     Normal,

@@ -159,15 +159,7 @@ impl ManageConnection for Manager {
     /// A connection left inside a transaction — one it cannot end, or one a panic left
     /// open — is dropped, not reused.
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        use diesel::connection::TransactionManager;
-        std::thread::panicking()
-            || !matches!(
-                <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(
-                    conn
-                )
-                .transaction_depth(),
-                Ok(None)
-            )
+        std::thread::panicking() || !is_idle(conn)
     }
 }
 
@@ -254,6 +246,16 @@ impl Db {
         };
         result.map_err(|e| StoreError::Migrate(e.to_string()))
     }
+}
+
+/// Whether a connection is outside any transaction and able to begin one.
+fn is_idle(conn: &mut DbConnection) -> bool {
+    use diesel::connection::TransactionManager;
+    matches!(
+        <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+            .transaction_depth(),
+        Ok(None)
+    )
 }
 
 /// Runs `work` in a transaction that will write. On SQLite it takes the write lock as it

@@ -15,7 +15,7 @@ use std::sync::mpsc;
 
 use diesel::Connection;
 
-use super::{write_transaction, Db, DbConnection, StoreError, Target};
+use super::{is_idle, write_transaction, Db, DbConnection, StoreError, Target};
 
 /// What a change's waiting request is told once its group's commit is over.
 type Answer = Box<dyn FnOnce(Result<(), String>) + Send>;
@@ -113,6 +113,10 @@ fn commit_in_groups(db: &Db, queue: &mpsc::Receiver<Job>) {
                 let committed = committed.map_err(|e| e.to_string());
                 for answer in answers {
                     answer(committed.clone());
+                }
+                // One that could not end its transaction is replaced, as the pool does.
+                if !connection.as_mut().is_some_and(is_idle) {
+                    connection = None;
                 }
             }
             // A change panicked (a defect): the connection, mid-transaction, is closed,
