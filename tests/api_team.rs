@@ -614,11 +614,24 @@ fn pooled_tubes_go_from_scans_to_a_positive_result_to_recall_and_retest(db: &Tes
             .await;
         assert_eq!(recalls.as_array().unwrap().len(), 2);
     });
+    // The door's outcome carries the wall clock's time, and a team goes on from its last
+    // door: run at night, after every shift, no team would have time left for anyone. The
+    // knock is put in the round's morning, when the team still has its day ahead.
+    let mut conn = db.db.conn().unwrap();
+    let morning = chrono::TimeZone::from_local_datetime(
+        &db.config.district.timezone,
+        &date.and_hms_opt(9, 0, 0).unwrap(),
+    )
+    .unwrap()
+    .naive_utc();
+    diesel::update(visit_outcomes::table)
+        .set(visit_outcomes::recorded_at.eq(morning))
+        .execute(&mut conn)
+        .unwrap();
     // The bedridden resident, sampled at the door but in a positive pool, is routed again
     // by the next re-plan (without the recall, the door's "sampled" would have been final).
     let summary = rounds::plan_round(&db.db, &db.config, PlanOptions::on(date)).unwrap();
     assert_eq!(summary.home_visits.already_done, 0);
-    let mut conn = db.db.conn().unwrap();
     let round = sweep::store::rounds::round_on(&mut conn, date)
         .unwrap()
         .unwrap();

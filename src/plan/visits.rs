@@ -799,6 +799,47 @@ mod tests {
         );
     }
 
+    /// A team last at a door after its shift ended (its day is over) is given nothing, and
+    /// the recall on its old route goes to a team that still has time.
+    #[test]
+    fn a_team_whose_day_is_over_hands_its_recall_to_another() {
+        let team = |free_from: Option<i64>| VisitTeam {
+            base: at(0.0, 0.0),
+            shift_start: 8 * 3600,
+            shift_end: 12 * 3600,
+            speed_kmh: 5.0,
+            max_visits: 3,
+            now: free_from.map(|free_from| TeamNow {
+                location: at(0.0, 0.0),
+                free_from,
+                visits_made: 1,
+            }),
+        };
+        let visits: Vec<HomeVisit> = (0..12)
+            .map(|i| HomeVisit {
+                resident: i,
+                location: at(1.0 + i as f64, 1.0),
+                floor: 1,
+                has_elevator: true,
+                window: None,
+                urgent: i == 11,
+                not_before: None,
+                promised: None,
+            })
+            .collect();
+        let problem = VisitProblem {
+            teams: vec![team(Some(13 * 3600)), team(None)],
+            visits,
+            rules: rules(),
+        };
+        let old_routes = vec![vec![6, 7, 8, 9, 10, 11], vec![0, 1, 2]];
+        let plan = plan(&problem, &quick(), Some(&old_routes));
+        assert!(plan.routes[0].stops.is_empty(), "{:?}", plan.routes[0]);
+        let second: Vec<usize> = plan.routes[1].stops.iter().map(|s| s.visit).collect();
+        assert!(second.contains(&11), "the recall is not routed: {second:?}");
+        assert_eq!(second.len(), 3);
+    }
+
     #[test]
     fn a_re_knock_comes_back_no_earlier_than_asked() {
         let team = VisitTeam {
