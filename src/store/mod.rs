@@ -228,7 +228,7 @@ impl Db {
     }
 
     /// A connection outside the pool, with the same settings.
-    pub fn connect(&self) -> Result<DbConnection, ConnectionError> {
+    pub fn unpooled_connection(&self) -> Result<DbConnection, ConnectionError> {
         self.manager.connect()
     }
 

@@ -91,7 +91,7 @@ fn commit_in_groups(db: &Db, queue: &mpsc::Receiver<Job>) {
         group.extend(queue.try_iter().take(GROUP_MOST - 1));
         let conn = match connection.as_mut() {
             Some(conn) => conn,
-            None => match db.connect() {
+            None => match db.unpooled_connection() {
                 Ok(conn) => connection.insert(conn),
                 Err(e) => {
                     tracing::error!(error = %e, "the writer cannot connect");
