@@ -233,11 +233,10 @@ fn find_resident(
             let id = IdNumber::parse(text)
                 .map_err(|e| ApiError::invalid("id_number", format!("id_number {e}")))?;
             let hash = key.id_hash(&id);
-            residents::table
+            let query = residents::table
                 .filter(residents::id_hash.eq(hash.as_bytes()))
-                .select(residents::id)
-                .get_result(conn)
-                .optional()?
+                .select(residents::id);
+            crate::on_backend!(conn, |c| query.get_result(c).optional())?
                 .ok_or_else(|| unknown("id_number"))
         }
         (None, None) => Err(ApiError::invalid(
