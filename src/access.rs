@@ -64,14 +64,115 @@ pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-/// A six-digit PIN for a team.
-pub fn new_pin() -> String {
-    format!("{:06}", rand::rng().next_u32() % 1_000_000)
+/// A random PIN of `digits` digits for a team.
+pub fn new_pin(digits: usize) -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..digits)
+        .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+        .collect()
+}
+
+/// How logins that keep failing are slowed and stopped, per account (or team) and per
+/// client: every attempt waits `first_delay × 2^(n−1)` after the n-th attempt not yet followed
+/// by a success; the `lock_after`-th locks the key for `lock_for`. An attempt is counted
+/// before its secret is checked, so that attempts sent at once cannot all slip through one
+/// free turn; a success forgets the count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Throttle {
+    pub first_delay: chrono::Duration,
+    pub lock_after: i32,
+    pub lock_for: chrono::Duration,
+}
+
+/// Attempts not yet followed by a success, for one account or client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempts {
+    /// Since the last success or lock.
+    pub count: i32,
+    /// No attempt is admitted before this.
+    pub next_try_at: chrono::NaiveDateTime,
+    pub locked_until: Option<chrono::NaiveDateTime>,
+}
+
+impl Throttle {
+    pub fn admits(&self, attempts: Option<&Attempts>, now: chrono::NaiveDateTime) -> bool {
+        attempts.is_none_or(|a| now >= a.next_try_at && a.locked_until.is_none_or(|l| now >= l))
+    }
+
+    /// The count after one more attempt at `now`, and whether that attempt locks the key.
+    pub fn count(
+        &self,
+        attempts: Option<&Attempts>,
+        now: chrono::NaiveDateTime,
+    ) -> (Attempts, bool) {
+        let count = attempts.map_or(0, |a| a.count) + 1;
+        if count >= self.lock_after {
+            let until = now + self.lock_for;
+            return (
+                Attempts {
+                    count: 0,
+                    next_try_at: until,
+                    locked_until: Some(until),
+                },
+                true,
+            );
+        }
+        // Doubling, but never longer than a lock.
+        let delay = (0..count - 1).fold(self.first_delay, |d, _| (d * 2).min(self.lock_for));
+        (
+            Attempts {
+                count,
+                next_try_at: now + delay,
+                locked_until: None,
+            },
+            false,
+        )
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn throttle() -> Throttle {
+        Throttle {
+            first_delay: chrono::Duration::seconds(1),
+            lock_after: 4,
+            lock_for: chrono::Duration::minutes(15),
+        }
+    }
+
+    #[test]
+    fn each_failure_doubles_the_wait_until_the_key_locks() {
+        let t = throttle();
+        let start = chrono::NaiveDate::from_ymd_opt(2026, 12, 2)
+            .unwrap()
+            .and_hms_opt(8, 0, 0)
+            .unwrap();
+        assert!(t.admits(None, start));
+        let (one, locked) = t.count(None, start);
+        assert!(!locked);
+        assert_eq!(one.next_try_at - start, chrono::Duration::seconds(1));
+        assert!(!t.admits(Some(&one), start));
+        let (two, _) = t.count(Some(&one), one.next_try_at);
+        assert_eq!(
+            two.next_try_at - one.next_try_at,
+            chrono::Duration::seconds(2)
+        );
+        let (three, _) = t.count(Some(&two), two.next_try_at);
+        assert_eq!(
+            three.next_try_at - two.next_try_at,
+            chrono::Duration::seconds(4)
+        );
+        let (four, locked) = t.count(Some(&three), three.next_try_at);
+        assert!(locked, "the fourth attempt locks");
+        let until = three.next_try_at + chrono::Duration::minutes(15);
+        assert_eq!(four.locked_until, Some(until));
+        assert!(!t.admits(Some(&four), until - chrono::Duration::seconds(1)));
+        assert!(t.admits(Some(&four), until));
+        assert_eq!(four.count, 0, "after a lock, the count starts again");
+    }
 
     #[test]
     fn a_secret_matches_its_hash_only() {
@@ -90,6 +191,7 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.len(), 64);
         assert_eq!(token_hash(&a), hash_a);
-        assert_eq!(new_pin().len(), 6);
+        assert_eq!(new_pin(6).len(), 6);
+        assert!(new_pin(8).chars().all(|c| c.is_ascii_digit()));
     }
 }

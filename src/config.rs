@@ -27,6 +27,9 @@ pub struct ServerConfig {
     pub bind: String,
     pub shutdown_timeout_seconds: u64,
     pub upload_limit_mb: u64,
+    /// Proxies whose `X-Forwarded-For` names the client (addresses or networks).
+    #[serde(deserialize_with = "deserialize_networks")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -83,6 +86,20 @@ pub struct VisitsConfig {
 pub struct AccessConfig {
     pub session_hours: f64,
     pub lookups_per_minute: u32,
+    pub login_delay_seconds: f64,
+    pub login_lock_after: u32,
+    pub login_lock_minutes: f64,
+    pub pin_min_digits: u32,
+}
+
+impl AccessConfig {
+    pub fn throttle(&self) -> crate::access::Throttle {
+        crate::access::Throttle {
+            first_delay: chrono::Duration::milliseconds((self.login_delay_seconds * 1000.0) as i64),
+            lock_after: self.login_lock_after as i32,
+            lock_for: chrono::Duration::seconds((self.login_lock_minutes * 60.0) as i64),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -94,6 +111,24 @@ pub struct TubesConfig {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct ConfigError(String);
+
+/// Addresses (`10.0.0.5`) or networks (`10.1.0.0/16`).
+fn deserialize_networks<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|text| {
+            text.parse::<ipnet::IpNet>()
+                .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "server.trusted_proxies: '{text}' is neither an address nor a network"
+                    ))
+                })
+        })
+        .collect()
+}
 
 fn deserialize_timezone<'de, D: serde::Deserializer<'de>>(d: D) -> Result<chrono_tz::Tz, D::Error> {
     let name = String::deserialize(d)?;
@@ -193,6 +228,18 @@ impl Config {
         }
         if !(self.access.session_hours > 0.0 && self.access.session_hours <= 24.0 * 30.0) {
             return fail("access.session_hours", "must be above 0 and at most 720");
+        }
+        if !(0.0..=3600.0).contains(&self.access.login_delay_seconds) {
+            return fail("access.login_delay_seconds", "must be 0 to 3600");
+        }
+        if self.access.login_lock_after == 0 {
+            return fail("access.login_lock_after", "must be at least 1");
+        }
+        if !(0.0..=7.0 * 24.0 * 60.0).contains(&self.access.login_lock_minutes) {
+            return fail("access.login_lock_minutes", "must be 0 to 10080 (a week)");
+        }
+        if !(4..=12).contains(&self.access.pin_min_digits) {
+            return fail("access.pin_min_digits", "must be 4 to 12");
         }
         if self.access.lookups_per_minute == 0 {
             return fail("access.lookups_per_minute", "must be at least 1");

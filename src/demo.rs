@@ -461,7 +461,7 @@ pub const LOGINS: [(&str, crate::access::Role, &str); 2] = [
     ("lab", crate::access::Role::Lab, "demo-lab"),
 ];
 /// Every demo team's PIN.
-pub const TEAM_PIN: &str = "2468";
+pub const TEAM_PIN: &str = "246813";
 
 /// Gives the demo's accounts their demo passwords (making them where missing) and every
 /// team the demo PIN.

@@ -142,7 +142,8 @@ enum TeamCommand {
     /// Give team CODE a new PIN (printed once; only its hash is stored).
     Pin {
         code: String,
-        /// The PIN to set (4–12 digits); default: six random digits.
+        /// The PIN to set (access.pin_min_digits, by default 6, to 12 digits); default: that
+        /// many random digits.
         #[arg(long)]
         pin: Option<String>,
     },
@@ -316,9 +317,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Team {
             what: TeamCommand::Pin { code, pin },
         } => {
-            let pin = pin.unwrap_or_else(sweep::access::new_pin);
-            if !(4..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
-                anyhow::bail!("--pin: 4 to 12 digits");
+            let fewest = config.access.pin_min_digits as usize;
+            let pin = pin.unwrap_or_else(|| sweep::access::new_pin(fewest));
+            if !(fewest..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+                anyhow::bail!("--pin: {fewest} to 12 digits (access.pin_min_digits = {fewest})");
             }
             let db = open(&config)?;
             let mut conn = db.conn()?;

@@ -23,6 +23,8 @@ pub enum RoundError {
     NoRound(NaiveDate),
     #[error("no sampling sites are stored; import sites.csv first")]
     NoSites,
+    #[error("the round on {0} is being planned by someone else; try again when that is done")]
+    PlanInProgress(NaiveDate),
     #[error("{0}")]
     BadOption(String),
     #[error(transparent)]
@@ -102,12 +104,43 @@ pub fn parse_window(text: &str) -> Result<(TimeOfDay, TimeOfDay), String> {
 /// Plans (or re-plans) the round on `options.date` and stores the plan: slots for those who
 /// walk to a site, then routes for the home visits. A published round keeps every notified
 /// resident's slot that still fits (the others are reported as moved) and told visit times
-/// within the tolerance where feasible.
+/// within the tolerance where feasible. One plan of a round at a time: a second one asked
+/// for while the first runs is refused, not queued behind it to redo the same work.
 pub fn plan_round(
     db: &Db,
     config: &Config,
     options: PlanOptions,
 ) -> Result<RoundSummary, RoundError> {
+    let planning = planning(db, options.date)?;
+    plan_round_while(&planning, db, config, options)
+}
+
+/// The right to plan the round on `date`, held until dropped; refused while another holds it.
+pub fn planning(db: &Db, date: NaiveDate) -> Result<Planning, RoundError> {
+    let lock = db
+        .try_lock(&format!("plan {date}"))?
+        .ok_or(RoundError::PlanInProgress(date))?;
+    Ok(Planning { _lock: lock, date })
+}
+
+/// Held by whoever plans a round, for work that changes the round before planning it
+/// (closing lanes) and must not be half-done when the plan is refused.
+pub struct Planning {
+    _lock: crate::store::Lock,
+    date: NaiveDate,
+}
+
+/// [`plan_round`] for a caller who holds the round's [`Planning`].
+pub fn plan_round_while(
+    planning: &Planning,
+    db: &Db,
+    config: &Config,
+    options: PlanOptions,
+) -> Result<RoundSummary, RoundError> {
+    assert_eq!(
+        planning.date, options.date,
+        "planning held for another round"
+    );
     let (round, slots) = plan_slots(db, config, &options)?;
     let home_visits = home_visits::plan_routes(db, config, &round, options.routes)?;
     Ok(RoundSummary {

@@ -5,149 +5,12 @@ mod common;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use indicatif::ProgressBar;
 use serde_json::{json, Value};
 
+use common::api::{district, with_api, with_api_config, with_result, DATE};
 use common::TestDb;
-use sweep::api::Application;
-use sweep::demo::{self, DemoSpec};
-use sweep::import::{self, RosterFiles};
 use sweep::rounds::{self, PlanOptions};
 use sweep::store::schema::{audit, visit_outcomes};
-
-const DATE: &str = "2026-12-01";
-
-/// A planned demo district with an office account and PINs for teams T001 and T002.
-fn district(db: &TestDb) {
-    let dir = db.dir.path().join("demo");
-    demo::write_district(
-        &dir,
-        DemoSpec {
-            residents: 6_000,
-            seed: 3,
-        },
-    )
-    .unwrap();
-    let files = RosterFiles::from_dir(&dir, &ProgressBar::hidden()).unwrap();
-    let mut conn = db.db.conn().unwrap();
-    import::import(&mut conn, files).unwrap();
-    let date: NaiveDate = DATE.parse().unwrap();
-    rounds::plan_round(&db.db, &db.config, PlanOptions::on(date)).unwrap();
-    let now = chrono::Utc::now().naive_utc();
-    let hash = sweep::access::hash_secret("office-password");
-    sweep::store::access::add_account(&mut conn, "wang", "office", &hash, now).unwrap();
-    for (team, pin) in [("T001", "1111"), ("T002", "2222")] {
-        let (id, _, _) = sweep::store::access::team_pin(&mut conn, team)
-            .unwrap()
-            .unwrap();
-        sweep::store::access::set_team_pin(&mut conn, id, &sweep::access::hash_secret(pin))
-            .unwrap();
-    }
-}
-
-struct Api {
-    base: String,
-    client: awc::Client,
-}
-
-impl Api {
-    async fn send(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let url = format!("{}{path}", self.base);
-        let mut request = match method {
-            "GET" => self.client.get(url),
-            _ => self.client.post(url),
-        };
-        if let Some(token) = token {
-            request = request.insert_header(("Authorization", format!("Bearer {token}")));
-        }
-        let mut response = match body {
-            Some(body) => request.send_json(&body).await.unwrap(),
-            None => request.send().await.unwrap(),
-        };
-        let status = response.status().as_u16();
-        let bytes = response.body().await.unwrap();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
-
-    /// A text answer (CSV) and its status.
-    async fn text(&self, path: &str, token: &str) -> (u16, String) {
-        let mut response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .insert_header(("Authorization", format!("Bearer {token}")))
-            .send()
-            .await
-            .unwrap();
-        let bytes = response.body().limit(1 << 24).await.unwrap();
-        (
-            response.status().as_u16(),
-            String::from_utf8(bytes.to_vec()).unwrap(),
-        )
-    }
-
-    /// An office or lab account's token.
-    async fn login(&self, login: &str, password: &str) -> String {
-        let (status, body) = self
-            .send(
-                "POST",
-                "/api/v1/sessions",
-                None,
-                Some(json!({"login": login, "password": password})),
-            )
-            .await;
-        assert_eq!(status, 201, "{body}");
-        body["token"].as_str().unwrap().to_string()
-    }
-
-    async fn login_team(&self, team: &str, pin: &str) -> String {
-        let (status, body) = self
-            .send(
-                "POST",
-                "/api/v1/team-sessions",
-                None,
-                Some(json!({"team": team, "pin": pin})),
-            )
-            .await;
-        assert_eq!(status, 201, "{body}");
-        body["token"].as_str().unwrap().to_string()
-    }
-}
-
-fn with_api<F, Fut>(db: &TestDb, check: F)
-where
-    F: FnOnce(Api) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    with_api_config(db, &db.config, check)
-}
-
-fn with_api_config<F, Fut>(db: &TestDb, config: &sweep::config::Config, check: F)
-where
-    F: FnOnce(Api) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    actix_web::rt::System::new().block_on(async {
-        let app = Application::build(config, db.db.clone()).expect("bind port 0");
-        let base = format!("http://127.0.0.1:{}", app.port());
-        let handle = app.handle();
-        actix_web::rt::spawn(app.run_until_stopped());
-        check(Api {
-            base,
-            client: awc::Client::default(),
-        })
-        .await;
-        handle.stop(true).await;
-    });
-}
 
 fn logins_give_tokens_and_wrong_ones_say_nothing_more(db: &TestDb) {
     district(db);
@@ -373,7 +236,20 @@ fn a_team_sees_its_own_route_and_records_outcomes_once(db: &TestDb) {
             )
             .await;
         assert_eq!(first, again);
-        // The same request id from another team is refused, not replayed.
+        // The same request id for another change is refused, not answered with the first.
+        let (status, body) = api
+            .send(
+                "POST",
+                "/api/v1/team/outcomes",
+                Some(&t1),
+                Some(outcome(&id, &mine, "refused", None)),
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (422, Some("request_id_reused"))
+        );
+        // A request id is the caller's own: another team's same id is another request.
         let (status, _) = api
             .send(
                 "POST",
@@ -382,7 +258,7 @@ fn a_team_sees_its_own_route_and_records_outcomes_once(db: &TestDb) {
                 Some(outcome(&id, &theirs, "refused", None)),
             )
             .await;
-        assert_eq!(status, 409);
+        assert_eq!(status, 201);
         let (_, route) = api
             .send(
                 "GET",
@@ -395,9 +271,13 @@ fn a_team_sees_its_own_route_and_records_outcomes_once(db: &TestDb) {
     });
     let mut conn = db.db.conn().unwrap();
     let recorded: i64 = visit_outcomes::table.count().get_result(&mut conn).unwrap();
-    assert_eq!(recorded, 1);
-    let audited: Vec<String> = audit::table.select(audit::actor).load(&mut conn).unwrap();
-    assert_eq!(audited, vec!["team:T001".to_string()]);
+    assert_eq!(recorded, 2, "T001's outcome once, and T002's");
+    let audited: Vec<String> = audit::table
+        .select(audit::actor)
+        .order(audit::id)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(audited, ["team:T001", "team:T002"]);
 }
 
 /// A resident's ID number as the roster spreadsheet has it.
@@ -1485,19 +1365,6 @@ fn the_openapi_document_lists_every_route_with_its_role() {
             "{bearer}"
         );
     });
-}
-
-/// Runs `work` against the API and returns what it returns.
-fn with_result<T, F, Fut>(db: &TestDb, work: F) -> T
-where
-    F: FnOnce(Api) -> Fut,
-    Fut: std::future::Future<Output = T>,
-{
-    let mut out = None;
-    with_api(db, |api| async {
-        out = Some(work(api).await);
-    });
-    out.unwrap()
 }
 
 on_both_backends!(

@@ -7,7 +7,8 @@ use std::pin::Pin;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest};
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -138,9 +139,86 @@ fn open(
     })
 }
 
-/// The same answer whether the login or the password is wrong.
+/// The same answer whether the login or the password is wrong, or logins are paused.
 fn wrong_credentials() -> ApiError {
-    unauthorized("wrong login or password")
+    unauthorized(
+        "wrong login or password (after repeated failures, wait a while before trying again)",
+    )
+}
+
+fn wrong_pin() -> ApiError {
+    unauthorized("wrong team or PIN (after repeated failures, wait a while before trying again)")
+}
+
+/// Checks a secret against its hash (a stand-in hash when the login is unknown, so that
+/// timing does not tell which logins exist), with the attempt counted against the login and
+/// the client first: while either must wait or is locked, the secret is not checked (but the
+/// time is spent all the same) and the answer is the same as for a wrong secret.
+fn check_secret(
+    db: &Db,
+    config: &Config,
+    keys: [String; 2],
+    secret: &str,
+    stored_hash: Option<&str>,
+) -> Result<bool, ApiError> {
+    let now = Utc::now().naive_utc();
+    let throttle = config.access.throttle();
+    let mut conn = db.conn()?;
+    let admitted = crate::store::write_transaction(&mut conn, |conn| {
+        count_attempt(conn, &throttle, &keys, now)
+    })?;
+    let matches = access::secret_matches(secret, stored_hash.unwrap_or(UNKNOWN_HASH));
+    if admitted && matches && stored_hash.is_some() {
+        stored::forget_login_attempts(&mut conn, &keys)?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// Counts an attempt for each key, or refuses it (false) while any of them must wait. Each
+/// lock this attempt makes is written in the audit record.
+fn count_attempt(
+    conn: &mut crate::store::DbConnection,
+    throttle: &access::Throttle,
+    keys: &[String],
+    now: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    for key in keys {
+        let seen = stored::login_attempts(conn, key)?;
+        if !throttle.admits(seen.as_ref(), now) {
+            return Ok(false);
+        }
+        let (next, locks) = throttle.count(seen.as_ref(), now);
+        // Another attempt at the same moment took this turn.
+        if !stored::count_login_attempt(conn, key, seen.as_ref(), &next)? {
+            return Ok(false);
+        }
+        if locks {
+            let until = next.locked_until.unwrap_or(now);
+            tracing::warn!(who = %key, "logins locked after repeated failures");
+            stored::audit(
+                conn,
+                "access",
+                "login locked",
+                &format!("{key} until {until}"),
+                now,
+            )?;
+        }
+    }
+    Ok(true)
+}
+
+/// The throttle's key for an account or team login: the name as given, cut short (unknown
+/// names are counted too, so that they behave as known ones do).
+fn login_key(kind: &str, name: &str) -> String {
+    format!("{kind} {}", name.chars().take(64).collect::<String>())
+}
+
+fn client_key(request: &HttpRequest, config: &Config) -> String {
+    format!(
+        "client {}",
+        super::client::address(request, &config.server.trusted_proxies)
+    )
 }
 
 /// `POST /api/v1/sessions` — an office or lab account logs in.
@@ -150,23 +228,25 @@ fn wrong_credentials() -> ApiError {
     tag = "access",
     responses(
         (status = 201, description = "A token for `access.session_hours`", body = Session),
-        (status = 401, description = "`unauthorized`: wrong login or password (the same answer for either)", body = ApiError),
+        (status = 401, description = "`unauthorized`: wrong login or password, or logins from this client or for this account are paused after repeated failures (the same answer for each)", body = ApiError),
     )
 )]
 pub async fn login(
+    request: HttpRequest,
     db: web::Data<Db>,
     config: web::Data<Config>,
     body: web::Json<Login>,
 ) -> Result<(web::Json<Session>, StatusCode), ApiError> {
     let body = body.into_inner();
+    let client = client_key(&request, &config);
     let session = blocking(move || {
         let account = stored::account(&mut *db.conn()?, &body.login)?;
-        // Hash even for an unknown login, so that timing does not tell which logins exist.
-        let stored_hash = account
-            .as_ref()
-            .map_or(UNKNOWN_HASH, |a| a.password_hash.as_str());
-        let matches = access::secret_matches(&body.password, stored_hash);
-        let account = account.filter(|_| matches).ok_or_else(wrong_credentials)?;
+        let keys = [login_key("account", &body.login), client];
+        let stored_hash = account.as_ref().map(|a| a.password_hash.as_str());
+        if !check_secret(&db, &config, keys, &body.password, stored_hash)? {
+            return Err(wrong_credentials());
+        }
+        let account = account.ok_or_else(wrong_credentials)?;
         let role = Role::parse(&account.role).map_err(ApiError::internal)?;
         open(&db, &config, role, Some(account.id), None)
     })
@@ -182,25 +262,25 @@ pub async fn login(
     tag = "access",
     responses(
         (status = 201, description = "A token for `access.session_hours`", body = Session),
-        (status = 401, description = "`unauthorized`: wrong team or PIN", body = ApiError),
+        (status = 401, description = "`unauthorized`: wrong team or PIN, or logins from this client or for this team are paused after repeated failures (the same answer for each)", body = ApiError),
     )
 )]
 pub async fn team_login(
+    request: HttpRequest,
     db: web::Data<Db>,
     config: web::Data<Config>,
     body: web::Json<TeamLogin>,
 ) -> Result<(web::Json<Session>, StatusCode), ApiError> {
     let body = body.into_inner();
+    let client = client_key(&request, &config);
     let session = blocking(move || {
         let team = stored::team_pin(&mut *db.conn()?, &body.team)?;
-        let stored_hash = team
-            .as_ref()
-            .and_then(|t| t.2.as_deref())
-            .unwrap_or(UNKNOWN_HASH);
-        let matches = access::secret_matches(&body.pin, stored_hash);
-        let team = team
-            .filter(|_| matches)
-            .ok_or_else(|| unauthorized("wrong team or PIN"))?;
+        let keys = [login_key("team", &body.team), client];
+        let stored_hash = team.as_ref().and_then(|t| t.2.as_deref());
+        if !check_secret(&db, &config, keys, &body.pin, stored_hash)? {
+            return Err(wrong_pin());
+        }
+        let team = team.ok_or_else(wrong_pin)?;
         open(&db, &config, Role::Team, None, Some(team.0))
     })
     .await?;

@@ -76,9 +76,33 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
+/// A rule the database refused a change for is a conflict with a change made at the same
+/// moment (each rule is checked before it is written, so only a race reaches the database);
+/// anything else is ours. Neither answer carries the database's own words: they are logged.
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
-        ApiError::internal(format!("database error: {e}"))
+        use diesel::result::{DatabaseErrorKind as Kind, Error};
+        match &e {
+            Error::DatabaseError(
+                Kind::UniqueViolation
+                | Kind::ForeignKeyViolation
+                | Kind::CheckViolation
+                | Kind::NotNullViolation
+                | Kind::SerializationFailure,
+                _,
+            ) => {
+                tracing::warn!(error = %e, "a change was refused by the database");
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "another change made at the same moment conflicts with this one; reload and try again",
+                )
+            }
+            _ => {
+                tracing::error!(error = %e, "database error");
+                ApiError::internal("database error")
+            }
+        }
     }
 }
 

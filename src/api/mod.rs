@@ -2,6 +2,7 @@
 //! application: routes, JSON errors, request logging without personal data.
 
 mod auth;
+mod client;
 mod error;
 mod health;
 mod lab;
@@ -158,51 +159,133 @@ pub async fn blocking<T: Send + 'static>(
         .map_err(|_| ApiError::internal("the worker stopped"))?
 }
 
-/// The first answer to `request_id` if it was handled before for this caller; the same id
-/// from someone else is refused.
-pub fn replayed(
-    conn: &mut crate::store::DbConnection,
-    request_id: uuid::Uuid,
-    actor: &str,
-) -> Result<Option<(u16, String)>, ApiError> {
-    match crate::store::access::handled(conn, &request_id.to_string())? {
-        Some((by, _, _)) if by != actor => Err(ApiError::new(
-            actix_web::http::StatusCode::CONFLICT,
-            "request_id_taken",
-            "this request_id was already used by someone else; make a new one",
-        )
-        .with_field("request_id")),
-        Some((_, status, answer)) => Ok(Some((status as u16, answer))),
-        None => Ok(None),
+/// A change asked for under a client-made key, to be done at most once: as an
+/// `Idempotency-Key` (Stripe's, and the IETF draft's), the key is the caller's own, a retry
+/// with the same endpoint and body gets the first answer, and the same key for a different
+/// request is refused.
+pub struct Idempotent(crate::store::access::RequestKey);
+
+impl Idempotent {
+    pub fn new(
+        actor: &auth::Actor,
+        http: &actix_web::HttpRequest,
+        request_id: uuid::Uuid,
+        body: &impl serde::Serialize,
+    ) -> Result<Self, ApiError> {
+        let body = serde_json::to_vec(body).map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok(Self::of_bytes(actor, http, request_id, &body))
+    }
+
+    /// For a body that is not JSON (an upload): its bytes, as received.
+    pub fn of_bytes(
+        actor: &auth::Actor,
+        http: &actix_web::HttpRequest,
+        request_id: uuid::Uuid,
+        body: &[u8],
+    ) -> Self {
+        use sha2::Digest;
+        Idempotent(crate::store::access::RequestKey {
+            actor: actor.name.clone(),
+            request_id: request_id.to_string(),
+            endpoint: format!("{} {}", http.method(), http.path()),
+            fingerprint: sha2::Sha256::digest(body).to_vec(),
+        })
+    }
+
+    /// The lock that makes a concurrent duplicate of work outside a transaction wait.
+    fn lock_name(&self) -> String {
+        format!("request {} {}", self.0.actor, self.0.request_id)
+    }
+
+    /// The first answer, if this key was used before; 422 if it was used for another request.
+    fn replay(&self, conn: &mut crate::store::DbConnection) -> Result<Option<Answer>, ApiError> {
+        let Some(first) = crate::store::access::handled(conn, &self.0)? else {
+            return Ok(None);
+        };
+        let same = first.endpoint == self.0.endpoint
+            && first
+                .fingerprint
+                .as_ref()
+                .is_none_or(|f| *f == self.0.fingerprint);
+        if !same {
+            return Err(ApiError::new(
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "request_id_reused",
+                "this request_id was used for another request; make a new one for each request",
+            )
+            .with_field("request_id"));
+        }
+        Ok(Some(Answer {
+            status: first.status as u16,
+            body: first.body,
+            replayed: true,
+        }))
+    }
+
+    /// Runs a change at most once, inside the caller's transaction: the key is taken first,
+    /// so a concurrent duplicate waits for this transaction and then gets its answer. A
+    /// change that fails is not remembered (nothing was done; a retry may succeed).
+    pub fn once(
+        &self,
+        conn: &mut crate::store::DbConnection,
+        change: impl FnOnce(&mut crate::store::DbConnection) -> Result<(u16, String), ApiError>,
+    ) -> Result<Answer, ApiError> {
+        let now = chrono::Utc::now().naive_utc();
+        if !crate::store::access::claim(conn, &self.0, now)? {
+            return self
+                .replay(conn)?
+                .ok_or_else(|| ApiError::internal("a claimed request has no answer"));
+        }
+        let (status, body) = change(conn)?;
+        crate::store::access::answer(conn, &self.0, i32::from(status), &body)?;
+        Ok(Answer {
+            status,
+            body,
+            replayed: false,
+        })
+    }
+
+    /// Runs work that keeps its own transactions (planning, an import) at most once: under a
+    /// lock on the key, so a concurrent duplicate waits for it and then gets its answer.
+    /// Only a success is remembered: after a refusal nothing was done, and a retry may do it.
+    pub fn once_outside(
+        &self,
+        db: &crate::store::Db,
+        work: impl FnOnce() -> Result<(u16, String), ApiError>,
+    ) -> Result<Answer, ApiError> {
+        let _held = db.lock(&self.lock_name())?;
+        if let Some(first) = self.replay(&mut *db.conn()?)? {
+            return Ok(first);
+        }
+        let (status, body) = work()?;
+        if status < 400 {
+            let now = chrono::Utc::now().naive_utc();
+            crate::store::access::remember(
+                &mut *db.conn()?,
+                &self.0,
+                i32::from(status),
+                &body,
+                now,
+            )?;
+        }
+        Ok(Answer {
+            status,
+            body,
+            replayed: false,
+        })
     }
 }
 
-/// Runs a change at most once per client-made `request_id`, inside the caller's
-/// transaction: a retry by the same caller gets the first answer (status and JSON body)
-/// and changes nothing.
-pub fn once(
-    conn: &mut crate::store::DbConnection,
-    request_id: uuid::Uuid,
-    actor: &str,
-    change: impl FnOnce(&mut crate::store::DbConnection) -> Result<(u16, String), ApiError>,
-) -> Result<(u16, String), ApiError> {
-    if let Some(first) = replayed(conn, request_id, actor)? {
-        return Ok(first);
-    }
-    let (status, answer) = change(conn)?;
-    crate::store::access::remember(
-        conn,
-        &request_id.to_string(),
-        actor,
-        i32::from(status),
-        &answer,
-        chrono::Utc::now().naive_utc(),
-    )?;
-    Ok((status, answer))
+/// A change's answer: status and JSON body, and whether it is the stored answer to an
+/// earlier request with the same key.
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+    pub replayed: bool,
 }
 
 /// The body of a change that needs nothing but its request id.
-#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[derive(serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestOnly {
     pub request_id: uuid::Uuid,
@@ -224,13 +307,16 @@ pub fn resident_by_code(
     })
 }
 
-/// A stored answer as the response.
-pub fn answer((status, body): (u16, String)) -> actix_web::HttpResponse {
-    actix_web::HttpResponse::build(
-        actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK),
-    )
-    .content_type("application/json")
-    .body(body)
+/// An answer as the response; a replayed one says so in `Idempotent-Replayed: true`.
+pub fn answer(answer: Answer) -> actix_web::HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(answer.status)
+        .unwrap_or(actix_web::http::StatusCode::OK);
+    let mut response = actix_web::HttpResponse::build(status);
+    response.content_type("application/json");
+    if answer.replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    response.body(answer.body)
 }
 
 /// The body as JSON text, for storing with the request id.

@@ -22,8 +22,12 @@ const PATH: &str = "/api/v1/openapi.json";
 #[openapi(
     info(description = "Plans and tracks a mass PCR testing round in a city district. \
         Errors are JSON `ApiError` with a 4xx status for a client's mistake. Every POST that \
-        changes something carries a client-made UUID `request_id`: a retry by the same caller \
-        gets the first answer (status and body) and changes nothing twice. The role an \
+        changes something carries a client-made UUID `request_id`, the caller's own key for \
+        that change (as an Idempotency-Key): a retry by the same caller to the same endpoint \
+        with the same body gets the first successful answer (status and body, with the header \
+        `Idempotent-Replayed: true`) and changes nothing twice; a retry sent while the first \
+        is still running waits for it; the same key with another endpoint or body is refused \
+        with 422 `request_id_reused`. A refused change is not remembered. The role an \
         endpoint needs is the scope of its `bearer` security requirement."),
     paths(
         super::health::healthz,

@@ -114,9 +114,7 @@ pub async fn lookup(
     limiter: web::Data<LookupLimiter>,
     body: web::Json<Lookup>,
 ) -> Result<web::Json<MySlot>, ApiError> {
-    let client = request
-        .peer_addr()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+    let client = super::client::address(&request, &config.server.trusted_proxies);
     if !limiter.admit(client, config.access.lookups_per_minute) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,

@@ -5,13 +5,14 @@ use std::io::{Seek, Write};
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::TryStreamExt;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::auth::Actor;
-use super::{answer, blocking, json_text, ApiError};
+use super::{answer, blocking, json_text, ApiError, Idempotent};
 use crate::access::Role;
 use crate::config::Config;
 use crate::import::{self, ImportError, RosterFiles, RowError};
@@ -85,13 +86,13 @@ pub enum RosterRefused<'a> {
     responses(
         (status = 200, description = "Imported (or imported before under this `request_id`): the totals the district now holds", body = super::openapi::Totals),
         (status = 400, description = "`malformed_form`: not a readable multipart/form-data body", body = ApiError),
-        (status = 409, description = "`request_id_taken`: someone else used this `request_id`", body = ApiError),
         (status = 413, description = "`payload_too_large`: the files together exceed `server.upload_limit_mb`", body = ApiError),
-        (status = 422, description = "`invalid_roster`: bad rows, every one listed in `errors`, and nothing was imported; `invalid_field`: a missing or malformed `request_id`, no roster file, a part that is not a roster file, or one sent twice (`field` names it)", body = RosterRefused),
+        (status = 422, description = "`invalid_roster`: bad rows, every one listed in `errors`, and nothing was imported; `invalid_field`: a missing or malformed `request_id`, no roster file, a part that is not a roster file, or one sent twice (`field` names it); `request_id_reused`: this `request_id` was used before for another request", body = RosterRefused),
     )
 )]
 pub async fn upload(
     actor: Actor,
+    http: HttpRequest,
     db: web::Data<Db>,
     config: web::Data<Config>,
     mut form: Multipart,
@@ -102,6 +103,8 @@ pub async fn upload(
     let mut request_id = None;
     let mut files = RosterFiles::default();
     let mut names = Vec::new();
+    // What was sent, for telling a retry from another upload under the same request_id.
+    let mut digests = Vec::new();
     while let Some(mut field) = form.try_next().await.map_err(malformed)? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "request_id" {
@@ -152,7 +155,9 @@ pub async fn upload(
         // streamed through the import instead of held in memory. Writes go to the page
         // cache and are short enough to make on the request's thread.
         let mut spool = tempfile::tempfile().map_err(io_failed)?;
+        let mut digest = Sha256::new();
         while let Some(chunk) = field.try_next().await.map_err(malformed)? {
+            digest.update(&chunk);
             received += chunk.len() as u64;
             if received > limit {
                 return Err(ApiError::new(
@@ -168,6 +173,7 @@ pub async fn upload(
             spool.write_all(&chunk).map_err(io_failed)?;
         }
         spool.rewind().map_err(io_failed)?;
+        digests.push((roster_name.clone(), digest.finalize()));
         *slot = Some(Box::new(std::io::BufReader::with_capacity(1 << 16, spool)));
         names.push(roster_name);
     }
@@ -179,22 +185,24 @@ pub async fn upload(
             format!("send at least one of {}", RosterFiles::NAMES.join(", ")),
         ));
     }
+    digests.sort();
+    let sent: Vec<u8> = digests
+        .iter()
+        .flat_map(|(name, digest)| name.bytes().chain(digest.iter().copied()))
+        .collect();
+    let request = Idempotent::of_bytes(&actor, &http, request_id, &sent);
     let stored = blocking(move || {
-        let mut conn = db.conn()?;
-        if let Some(first) = super::replayed(&mut conn, request_id, &actor.name)? {
-            return Ok(first);
-        }
-        match import::import(&mut conn, files) {
-            Ok(totals) => super::once(&mut conn, request_id, &actor.name, |conn| {
+        request.once_outside(&db, || match import::import(&mut *db.conn()?, files) {
+            Ok(totals) => {
                 stored_access::audit(
-                    conn,
+                    &mut *db.conn()?,
                     &actor.name,
                     "import roster",
                     &names.join(", "),
                     chrono::Utc::now().naive_utc(),
                 )?;
                 Ok((200, json_text(&totals)?))
-            }),
+            }
             // Not remembered: the office mends the files and sends them again.
             Err(ImportError::Invalid(errors)) => Ok((
                 422,
@@ -205,7 +213,7 @@ pub async fn upload(
                 })?,
             )),
             Err(other) => Err(ApiError::internal(other.to_string())),
-        }
+        })
     })
     .await?;
     Ok(answer(stored))

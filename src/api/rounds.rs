@@ -2,13 +2,13 @@
 //! the same work as `sweep plan`, `sweep publish` and `sweep export`.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::Actor;
-use super::{answer, blocking, json_text, ApiError};
+use super::{answer, blocking, json_text, ApiError, Idempotent};
 use crate::access::Role;
 use crate::config::Config;
 use crate::domain::TimeOfDay;
@@ -24,6 +24,10 @@ impl From<RoundError> for ApiError {
                 ApiError::new(StatusCode::NOT_FOUND, "no_round", e.to_string()).with_field("date")
             }
             RoundError::NoSites => ApiError::new(StatusCode::CONFLICT, "no_sites", e.to_string()),
+            RoundError::PlanInProgress(_) => {
+                ApiError::new(StatusCode::CONFLICT, "plan_in_progress", e.to_string())
+                    .with_field("date")
+            }
             RoundError::BadOption(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_field",
@@ -36,7 +40,7 @@ impl From<RoundError> for ApiError {
     }
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
     request_id: uuid::Uuid,
@@ -77,21 +81,13 @@ pub struct Moved {
 /// The round's date in the path.
 const DATE: &str = "The round's date, `YYYY-MM-DD`";
 
-/// Runs `work` once per `request_id` (outside a transaction: planning keeps its own).
+/// Runs `work` once per request (outside a transaction: planning keeps its own).
 async fn once_outside(
     db: web::Data<Db>,
-    request_id: uuid::Uuid,
-    actor: String,
+    request: Idempotent,
     work: impl FnOnce(&Db) -> Result<(u16, String), ApiError> + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
-    let stored = blocking(move || {
-        if let Some(first) = super::replayed(&mut *db.conn()?, request_id, &actor)? {
-            return Ok(first);
-        }
-        let done = work(&db)?;
-        super::once(&mut *db.conn()?, request_id, &actor, |_| Ok(done))
-    })
-    .await?;
+    let stored = blocking(move || request.once_outside(&db, || work(&db))).await?;
     Ok(answer(stored))
 }
 
@@ -105,12 +101,13 @@ async fn once_outside(
     security(("bearer" = ["office"])),
     responses(
         (status = 200, description = "Planned (or planned before under this `request_id`)", body = super::openapi::RoundSummary),
-        (status = 409, description = "`no_sites`: no sampling site is stored; `request_id_taken`: someone else used this `request_id`", body = ApiError),
-        (status = 422, description = "`invalid_field`: a bad `window`, `at`, `slot_minutes` or `route_seconds`, or outcomes kept arriving while the routes were planned (try again)", body = ApiError),
+        (status = 409, description = "`no_sites`: no sampling site is stored; `plan_in_progress`: the round is being planned by another request", body = ApiError),
+        (status = 422, description = "`invalid_field`: a bad `window`, `at`, `slot_minutes` or `route_seconds`, or outcomes kept arriving while the routes were planned (try again); `request_id_reused`: this `request_id` was used before for another request", body = ApiError),
     )
 )]
 pub async fn plan(
     actor: Actor,
+    http: HttpRequest,
     db: web::Data<Db>,
     config: web::Data<Config>,
     path: web::Path<NaiveDate>,
@@ -141,8 +138,9 @@ pub async fn plan(
         },
     };
     let config = config.into_inner();
+    let request = Idempotent::new(&actor, &http, body.request_id, &body)?;
     let name = actor.name.clone();
-    once_outside(db, body.request_id, actor.name, move |db| {
+    once_outside(db, request, move |db| {
         let summary = rounds::plan_round(db, &config, options)?;
         let now = Utc::now().naive_utc();
         stored_access::audit(
@@ -167,19 +165,21 @@ pub async fn plan(
     responses(
         (status = 200, description = "Published (or published before under this `request_id`)", body = Published),
         (status = 404, description = "`no_round`: no round on that date", body = ApiError),
-        (status = 409, description = "`request_id_taken`: someone else used this `request_id`", body = ApiError),
+        (status = 422, description = "`request_id_reused`: this `request_id` was used before for another request", body = ApiError),
     )
 )]
 pub async fn publish(
     actor: Actor,
+    http: HttpRequest,
     db: web::Data<Db>,
     path: web::Path<NaiveDate>,
     body: web::Json<super::RequestOnly>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Office)?;
     let date = path.into_inner();
+    let request = Idempotent::new(&actor, &http, body.request_id, &*body)?;
     let name = actor.name.clone();
-    once_outside(db, body.request_id, actor.name, move |db| {
+    once_outside(db, request, move |db| {
         rounds::publish_round(db, date)?;
         stored_access::audit(
             &mut *db.conn()?,
@@ -396,7 +396,7 @@ pub async fn missing(
         .body(csv))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Lanes {
     request_id: uuid::Uuid,
@@ -419,12 +419,13 @@ pub struct Lanes {
     responses(
         (status = 200, description = "Closed and re-planned (or so before under this `request_id`): the re-plan's summary", body = super::openapi::RoundSummary),
         (status = 404, description = "`no_round`: no round on that date; `unknown_site`: no site has this code", body = ApiError),
-        (status = 409, description = "`request_id_taken`: someone else used this `request_id`", body = ApiError),
-        (status = 422, description = "`invalid_field`: `closed` outside 0 to the site's lanes; or the re-plan's options were bad (outcomes kept arriving: try again)", body = ApiError),
+        (status = 409, description = "`plan_in_progress`: the round is being planned by another request", body = ApiError),
+        (status = 422, description = "`invalid_field`: `closed` outside 0 to the site's lanes; or the re-plan's options were bad (outcomes kept arriving: try again); `request_id_reused`: this `request_id` was used before for another request", body = ApiError),
     )
 )]
 pub async fn close_lanes(
     actor: Actor,
+    http: HttpRequest,
     db: web::Data<Db>,
     config: web::Data<Config>,
     path: web::Path<(NaiveDate, String)>,
@@ -434,8 +435,10 @@ pub async fn close_lanes(
     let (date, site) = path.into_inner();
     let closed = body.closed;
     let config = config.into_inner();
+    let request = Idempotent::new(&actor, &http, body.request_id, &*body)?;
     let name = actor.name.clone();
-    once_outside(db, body.request_id, actor.name, move |db| {
+    once_outside(db, request, move |db| {
+        let planning = rounds::planning(db, date)?;
         {
             let mut conn = db.conn()?;
             let round = super::team::round_on(&mut conn, date)?;
@@ -469,13 +472,13 @@ pub async fn close_lanes(
                 now,
             )?;
         }
-        let summary = rounds::plan_round(db, &config, PlanOptions::on(date))?;
+        let summary = rounds::plan_round_while(&planning, db, &config, PlanOptions::on(date))?;
         Ok((200, json_text(&summary)?))
     })
     .await
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Move {
     request_id: uuid::Uuid,
@@ -498,12 +501,13 @@ pub struct Move {
     responses(
         (status = 200, description = "Moved (or moved before under this `request_id`)", body = Moved),
         (status = 404, description = "`no_round`: no round on that date; `unknown_resident`: no resident has this code; `unknown_site`: no site has this code; `no_such_slot`: the site has no slot at `start`", body = ApiError),
-        (status = 409, description = "`no_slot`: the resident has no slot to move (a home visit, or unplaced); `slot_full`: the slot has no room; `request_id_taken`: someone else used this `request_id`", body = ApiError),
-        (status = 422, description = "`invalid_field`: `start` is not `HH:MM`, or is the resident's slot already", body = ApiError),
+        (status = 409, description = "`no_slot`: the resident has no slot to move (a home visit, or unplaced); `slot_full`: the slot has no room", body = ApiError),
+        (status = 422, description = "`invalid_field`: `start` is not `HH:MM`, or is the resident's slot already; `request_id_reused`: this `request_id` was used before for another request", body = ApiError),
     )
 )]
 pub async fn move_resident(
     actor: Actor,
+    http: HttpRequest,
     db: web::Data<Db>,
     config: web::Data<Config>,
     path: web::Path<NaiveDate>,
@@ -515,6 +519,7 @@ pub async fn move_resident(
     let date = path.into_inner();
     let body = body.into_inner();
     let start = TimeOfDay::parse(&body.start).map_err(|e| ApiError::invalid("start", e))?;
+    let request = Idempotent::new(&actor, &http, body.request_id, &body)?;
     let model = QueueModel {
         no_show_rate: config.slots.no_show_rate,
         service_cv: config.slots.service_time_cv,
@@ -523,7 +528,7 @@ pub async fn move_resident(
     let stored_answer = blocking(move || {
         let mut conn = db.conn()?;
         crate::store::write_transaction(&mut conn, |conn| {
-            super::once(conn, body.request_id, &actor.name.clone(), |conn| {
+            request.once(conn, |conn| {
                 let round = super::team::round_on(conn, date)?;
                 let resident = super::resident_by_code(conn, &body.resident, "resident")?;
                 let from = stored::assignment(conn, round.id, resident)?.ok_or_else(|| {

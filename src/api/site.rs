@@ -2,14 +2,14 @@
 //! swabs into it, close it. A tube closes itself when it holds its pool size.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::Actor;
 use super::team::{round_on, today};
-use super::{answer, json_text, once, ApiError};
+use super::{answer, json_text, ApiError, Idempotent};
 use crate::access::Role;
 use crate::config::Config;
 use crate::domain::{IdNumber, PersonalDataKey};
@@ -17,7 +17,7 @@ use crate::store::schema::residents;
 use crate::store::tubes::{self, TubeRow};
 use crate::store::{access as stored_access, Db, DbConnection, Writer};
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenTube {
     request_id: uuid::Uuid,
@@ -35,7 +35,7 @@ pub struct TubeView {
     tube: String,
     pool_size: i32,
     /// Swabs in the tube so far.
-    swabs: i64,
+    swabs: i32,
     /// `open` or `closed` (later the lab's result: `negative`, `positive`, `invalid`).
     status: String,
 }
@@ -69,7 +69,7 @@ fn view(conn: &mut DbConnection, code: &str) -> Result<String, ApiError> {
     let tube =
         tubes::tube(conn, code)?.ok_or_else(|| ApiError::internal("the tube just used is gone"))?;
     json_text(&TubeView {
-        swabs: tubes::swabs_in(conn, tube.id)?,
+        swabs: tube.swabs,
         tube: tube.code,
         pool_size: tube.pool_size,
         status: tube.status,
@@ -85,18 +85,20 @@ fn view(conn: &mut DbConnection, code: &str) -> Result<String, ApiError> {
     responses(
         (status = 201, description = "The tube, open", body = TubeView),
         (status = 404, description = "`no_round`: no round on that date", body = ApiError),
-        (status = 409, description = "`tube_exists`: a tube with this code was opened before; `request_id_taken`: someone else used this `request_id`", body = ApiError),
-        (status = 422, description = "`invalid_field`: `pool_size` outside 1 to 50, or `tube` not 1 to 64 characters", body = ApiError),
+        (status = 409, description = "`tube_exists`: a tube with this code was opened before", body = ApiError),
+        (status = 422, description = "`invalid_field`: `pool_size` outside 1 to 50, or `tube` not 1 to 64 characters; `request_id_reused`: this `request_id` was used before for another request", body = ApiError),
     )
 )]
 pub async fn open_tube(
     actor: Actor,
+    http: HttpRequest,
     writer: web::Data<Writer>,
     config: web::Data<Config>,
     body: web::Json<OpenTube>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Team)?;
     let body = body.into_inner();
+    let request = Idempotent::new(&actor, &http, body.request_id, &body)?;
     let pool_size = body.pool_size.unwrap_or(config.tubes.pool_size as i32);
     if !(1..=50).contains(&pool_size) {
         return Err(ApiError::invalid("pool_size", "pool_size is 1 to 50"));
@@ -108,18 +110,17 @@ pub async fn open_tube(
     let date = body.date.unwrap_or_else(|| today(&config));
     let stored = writer
         .write(move |conn| {
-            once(conn, body.request_id, &actor.name.clone(), |conn| {
+            request.once(conn, |conn| {
                 let round = round_on(conn, date)?;
-                if tubes::tube(conn, &code)?.is_some() {
+                let now = Utc::now().naive_utc();
+                let team = actor.team_id.expect("a team session names its team");
+                if tubes::open_tube(conn, round.id, &code, team, pool_size, now)?.is_none() {
                     return Err(conflict(
                         "tube_exists",
                         format!("tube {code} was opened before"),
                         "tube",
                     ));
                 }
-                let now = Utc::now().naive_utc();
-                let team = actor.team_id.expect("a team session names its team");
-                tubes::open_tube(conn, round.id, &code, team, pool_size, now)?;
                 stored_access::audit(conn, &actor.name, "open tube", &code, now)?;
                 Ok((201, view(conn, &code)?))
             })
@@ -128,7 +129,7 @@ pub async fn open_tube(
     Ok(answer(stored))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scan {
     request_id: uuid::Uuid,
@@ -151,65 +152,118 @@ pub struct Scan {
         (status = 201, description = "The tube after the swab (closed once it holds its pool size)", body = TubeView),
         (status = 403, description = "`not_your_tube`: other samplers opened this tube", body = ApiError),
         (status = 404, description = "`unknown_tube`: no such tube; `unknown_ticket`: not one of our tickets; `unknown_resident`: no resident has this code or ID number", body = ApiError),
-        (status = 409, description = "`tube_closed`: the tube is closed; `already_sampled`: sampled this round, the message names the tube; `needs_single_tube`: a recalled resident's retest goes into a tube of pool size 1; `request_id_taken`: someone else used this `request_id`", body = ApiError),
-        (status = 422, description = "`invalid_field`: neither `ticket`, `resident` nor `id_number`, or an ID number that does not parse", body = ApiError),
+        (status = 409, description = "`tube_closed`: the tube is closed; `already_sampled`: sampled this round, the message names the tube; `needs_single_tube`: a recalled resident's retest goes into a tube of pool size 1", body = ApiError),
+        (status = 422, description = "`invalid_field`: neither `ticket`, `resident` nor `id_number`, or an ID number that does not parse; `request_id_reused`: this `request_id` was used before for another request", body = ApiError),
     )
 )]
 pub async fn scan(
     actor: Actor,
+    http: HttpRequest,
     db: web::Data<Db>,
     writer: web::Data<Writer>,
     body: web::Json<Scan>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Team)?;
     let body = body.into_inner();
+    let request = Idempotent::new(&actor, &http, body.request_id, &body)?;
     let stored = writer
         .write(move |conn| {
             let key = db.personal_data_key(conn)?;
-            once(conn, body.request_id, &actor.name.clone(), |conn| {
+            request.once(conn, |conn| {
                 let tube = own_tube(conn, &actor, body.tube.trim())?;
+                let closed = || {
+                    conflict(
+                        "tube_closed",
+                        format!("tube {} is closed; open a new one", tube.code),
+                        "tube",
+                    )
+                };
                 if tube.status != "open" {
-                    return Err(conflict("tube_closed", format!("tube {} is closed; open a new one", tube.code), "tube"));
+                    return Err(closed());
                 }
                 let resident_id = match body.ticket.as_deref() {
-                    Some(ticket) => key
-                        .resident_of_ticket(ticket)
-                        .ok_or_else(|| {
-                            ApiError::new(StatusCode::NOT_FOUND, "unknown_ticket", "this is not one of our tickets")
-                                .with_field("ticket")
-                        })?,
-                    None => find_resident(conn, &key, body.resident.as_deref(), body.id_number.as_deref())?,
+                    Some(ticket) => key.resident_of_ticket(ticket).ok_or_else(|| {
+                        ApiError::new(
+                            StatusCode::NOT_FOUND,
+                            "unknown_ticket",
+                            "this is not one of our tickets",
+                        )
+                        .with_field("ticket")
+                    })?,
+                    None => find_resident(
+                        conn,
+                        &key,
+                        body.resident.as_deref(),
+                        body.id_number.as_deref(),
+                    )?,
                 };
-                if let Some((earlier, status, _, at)) = tubes::latest_sample(conn, tube.round_id, resident_id)? {
-                    match status.as_str() {
-                        "positive" if tube.pool_size != 1 => {
-                            return Err(conflict(
-                                "needs_single_tube",
-                                format!("this resident's pool {earlier} was positive: the retest goes into a single tube"),
-                                "tube",
-                            ))
-                        }
-                        "positive" | "invalid" => {}
-                        _ => {
-                            return Err(conflict(
-                                "already_sampled",
-                                format!("already sampled this round, in tube {earlier} at {} UTC", at.format("%H:%M")),
-                                "resident",
-                            ))
-                        }
-                    }
+                let earlier = tubes::latest_sample(conn, tube.round_id, resident_id)?;
+                if let Some(earlier) = &earlier {
+                    may_sample_again(earlier, tube.pool_size)?;
                 }
+                let attempt = earlier.map_or(1, |e| e.attempt + 1);
                 let now = Utc::now().naive_utc();
-                tubes::add_sample(conn, tube.round_id, resident_id, tube.id, &actor.name, now)?;
-                if tubes::swabs_in(conn, tube.id)? >= i64::from(tube.pool_size) {
-                    tubes::close_tube(conn, tube.id, now)?;
+                // The tube's row first: concurrent scans into this tube wait here, and a
+                // full tube refuses the swab.
+                if !tubes::take_place(conn, tube.id, now)? {
+                    return Err(closed());
                 }
-                stored_access::audit(conn, &actor.name, "scan", &format!("tube {}", tube.code), now)?;
+                // A scan of the same resident at the same moment (another tube, another
+                // site) took this attempt: the database keeps one, this one is refused and
+                // its place in the tube given back with the transaction.
+                if !tubes::add_sample(
+                    conn,
+                    tube.round_id,
+                    resident_id,
+                    tube.id,
+                    attempt,
+                    &actor.name,
+                    now,
+                )? {
+                    let earlier = tubes::latest_sample(conn, tube.round_id, resident_id)?
+                        .ok_or_else(|| {
+                            ApiError::internal("a sample that took the attempt is gone")
+                        })?;
+                    may_sample_again(&earlier, tube.pool_size)?;
+                    return Err(ApiError::internal("a sample was refused that may be taken"));
+                }
+                stored_access::audit(
+                    conn,
+                    &actor.name,
+                    "scan",
+                    &format!("tube {}", tube.code),
+                    now,
+                )?;
                 Ok((201, view(conn, &tube.code)?))
             })
         })
         .await?;
     Ok(answer(stored))
+}
+
+/// Whether a resident sampled before in this round may be sampled again into a tube of
+/// `pool_size`: only after a positive pool (into a single tube) or an invalid one.
+fn may_sample_again(earlier: &tubes::LatestSample, pool_size: i32) -> Result<(), ApiError> {
+    match earlier.tube_status.as_str() {
+        "positive" if pool_size != 1 => Err(conflict(
+            "needs_single_tube",
+            format!(
+                "this resident's pool {} was positive: the retest goes into a single tube",
+                earlier.tube
+            ),
+            "tube",
+        )),
+        "positive" | "invalid" => Ok(()),
+        _ => Err(conflict(
+            "already_sampled",
+            format!(
+                "already sampled this round, in tube {} at {} UTC",
+                earlier.tube,
+                earlier.taken_at.format("%H:%M")
+            ),
+            "resident",
+        )),
+    }
 }
 
 fn find_resident(
@@ -257,38 +311,39 @@ fn find_resident(
         (status = 200, description = "The tube, closed", body = TubeView),
         (status = 403, description = "`not_your_tube`: other samplers opened this tube", body = ApiError),
         (status = 404, description = "`unknown_tube`: no such tube", body = ApiError),
-        (status = 409, description = "`tube_closed`: already closed; `tube_empty`: it holds no swab; `request_id_taken`: someone else used this `request_id`", body = ApiError),
+        (status = 409, description = "`tube_closed`: already closed; `tube_empty`: it holds no swab", body = ApiError),
+        (status = 422, description = "`request_id_reused`: this `request_id` was used before for another request", body = ApiError),
     )
 )]
 pub async fn close_tube(
     actor: Actor,
+    http: HttpRequest,
     writer: web::Data<Writer>,
     path: web::Path<String>,
     body: web::Json<super::RequestOnly>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Team)?;
     let code = path.into_inner();
-    let request_id = body.request_id;
+    let request = Idempotent::new(&actor, &http, body.request_id, &*body)?;
     let stored = writer
         .write(move |conn| {
-            once(conn, request_id, &actor.name.clone(), |conn| {
+            request.once(conn, |conn| {
                 let tube = own_tube(conn, &actor, &code)?;
-                if tube.status != "open" {
-                    return Err(conflict(
-                        "tube_closed",
-                        format!("tube {code} is already closed"),
-                        "tube",
-                    ));
-                }
-                if tubes::swabs_in(conn, tube.id)? == 0 {
-                    return Err(conflict(
-                        "tube_empty",
-                        format!("tube {code} holds no swab"),
-                        "tube",
-                    ));
-                }
                 let now = Utc::now().naive_utc();
-                tubes::close_tube(conn, tube.id, now)?;
+                // Checked by the update itself, so that a scan at the same moment is
+                // either in the tube or refused.
+                if !tubes::close_tube(conn, tube.id, now)? {
+                    let tube = own_tube(conn, &actor, &code)?;
+                    return Err(if tube.status != "open" {
+                        conflict(
+                            "tube_closed",
+                            format!("tube {code} is already closed"),
+                            "tube",
+                        )
+                    } else {
+                        conflict("tube_empty", format!("tube {code} holds no swab"), "tube")
+                    });
+                }
                 stored_access::audit(conn, &actor.name, "close tube", &code, now)?;
                 Ok((200, view(conn, &code)?))
             })

@@ -1,13 +1,13 @@
 //! Endpoints for a mobile team on its phone: today's route, and what happened at a door.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Actor;
-use super::{answer, blocking, json_text, once, resident_by_code, ApiError};
+use super::{answer, blocking, json_text, resident_by_code, ApiError, Idempotent};
 use crate::access::Role;
 use crate::config::Config;
 use crate::domain::TimeOfDay;
@@ -196,7 +196,7 @@ impl Outcome {
     }
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutcomeRequest {
     /// Made by the phone; a retry sends the same one.
@@ -233,12 +233,12 @@ pub struct OutcomeRecorded {
         (status = 201, description = "Recorded (or recorded before under this `request_id`)", body = OutcomeRecorded),
         (status = 403, description = "`not_on_your_route`: the resident is not on the calling team's route", body = ApiError),
         (status = 404, description = "`no_round`: no round on that date; `unknown_resident`: no resident has this code", body = ApiError),
-        (status = 409, description = "`request_id_taken`: someone else used this `request_id`", body = ApiError),
-        (status = 422, description = "`invalid_field`: `sampled` without a `tube_code`, or `tube_code` or `note` too long", body = ApiError),
+        (status = 422, description = "`invalid_field`: `sampled` without a `tube_code`, or `tube_code` or `note` too long; `request_id_reused`: this `request_id` was used before for another request", body = ApiError),
     )
 )]
 pub async fn record_outcome(
     actor: Actor,
+    http: HttpRequest,
     writer: web::Data<Writer>,
     config: web::Data<Config>,
     body: web::Json<OutcomeRequest>,
@@ -269,11 +269,12 @@ pub async fn record_outcome(
         }));
     }
     let tube_code = tube_code.map(str::to_string);
+    let request = Idempotent::new(&actor, &http, body.request_id, &body)?;
     let date = body.date.unwrap_or_else(|| today(&config));
     let team_id = actor.team_id.expect("a team session names its team");
     let stored = writer
         .write(move |conn| {
-            once(conn, body.request_id, &actor.name.clone(), |conn| {
+            request.once(conn, |conn| {
                 let round = round_on(conn, date)?;
                 let resident_id = resident_by_code(conn, &body.resident, "resident")?;
                 if routes::team_of_stop(conn, round.id, resident_id)? != Some(team_id) {

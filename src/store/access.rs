@@ -3,8 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{accounts, audit, handled_requests, sessions, teams};
+use super::schema::{accounts, audit, handled_requests, login_failures, sessions, teams};
 use super::DbConnection;
+use crate::access::Attempts;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = accounts)]
@@ -144,37 +145,142 @@ pub fn audit_trail(
         .load(conn)
 }
 
-/// The answer given to a request id already handled: who sent it, status and body.
-pub fn handled(
-    conn: &mut DbConnection,
-    request_id: &str,
-) -> QueryResult<Option<(String, i32, String)>> {
+/// A change a client asked for under its own key (`request_id`), for doing it once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestKey {
+    /// Who asked: keys are the caller's own, so two callers never share one.
+    pub actor: String,
+    pub request_id: String,
+    /// Method and path.
+    pub endpoint: String,
+    /// SHA-256 of the request's body.
+    pub fingerprint: Vec<u8>,
+}
+
+/// A request handled before under a key: what was asked (no fingerprint for requests from
+/// before fingerprints were kept) and the answer given.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct HandledRequest {
+    pub endpoint: String,
+    pub fingerprint: Option<Vec<u8>>,
+    pub status: i32,
+    pub body: String,
+}
+
+pub fn handled(conn: &mut DbConnection, key: &RequestKey) -> QueryResult<Option<HandledRequest>> {
     let query = handled_requests::table
-        .filter(handled_requests::request_id.eq(request_id))
+        .find((&key.actor, &key.request_id))
         .select((
-            handled_requests::actor,
+            handled_requests::endpoint,
+            handled_requests::fingerprint,
             handled_requests::status,
             handled_requests::body,
         ));
     crate::on_backend!(conn, |c| query.get_result(c).optional())
 }
 
+/// Takes the key for a change about to be made in the caller's transaction; false when it
+/// is taken (a request handled before). On PostgreSQL a concurrent request with the same key
+/// waits here until the first one's transaction ends, then finds its answer.
+pub fn claim(conn: &mut DbConnection, key: &RequestKey, now: NaiveDateTime) -> QueryResult<bool> {
+    remember(conn, key, 0, "", now)
+}
+
+/// Stores the answer to a claimed key, in the same transaction as the change.
+pub fn answer(
+    conn: &mut DbConnection,
+    key: &RequestKey,
+    status: i32,
+    body: &str,
+) -> QueryResult<()> {
+    let query = diesel::update(handled_requests::table.find((&key.actor, &key.request_id))).set((
+        handled_requests::status.eq(status),
+        handled_requests::body.eq(body),
+    ));
+    crate::on_backend!(conn, |c| query.execute(c))?;
+    Ok(())
+}
+
+/// Stores a key with its answer; false when the key was taken already.
 pub fn remember(
     conn: &mut DbConnection,
-    request_id: &str,
-    actor: &str,
+    key: &RequestKey,
     status: i32,
     body: &str,
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    crate::on_backend!(conn, |c| diesel::insert_into(handled_requests::table)
+) -> QueryResult<bool> {
+    let stored = crate::on_backend!(conn, |c| diesel::insert_into(handled_requests::table)
         .values((
-            handled_requests::request_id.eq(request_id),
-            handled_requests::actor.eq(actor),
+            handled_requests::actor.eq(&key.actor),
+            handled_requests::request_id.eq(&key.request_id),
+            handled_requests::endpoint.eq(&key.endpoint),
+            handled_requests::fingerprint.eq(Some(&key.fingerprint)),
             handled_requests::status.eq(status),
             handled_requests::body.eq(body),
             handled_requests::handled_at.eq(now),
         ))
+        .on_conflict_do_nothing()
         .execute(c))?;
+    Ok(stored == 1)
+}
+
+/// Login attempts not yet followed by a success, for one account, team or client.
+pub fn login_attempts(conn: &mut DbConnection, who: &str) -> QueryResult<Option<Attempts>> {
+    let query = login_failures::table.find(who).select((
+        login_failures::failures,
+        login_failures::next_try_at,
+        login_failures::locked_until,
+    ));
+    Ok(
+        crate::on_backend!(conn, |c| query.get_result(c).optional())?.map(
+            |(count, next_try_at, locked_until)| Attempts {
+                count,
+                next_try_at,
+                locked_until,
+            },
+        ),
+    )
+}
+
+/// Replaces the attempts `seen` with `next`, unless another attempt changed them since they
+/// were read (then false: that attempt took the turn).
+pub fn count_login_attempt(
+    conn: &mut DbConnection,
+    who: &str,
+    seen: Option<&Attempts>,
+    next: &Attempts,
+) -> QueryResult<bool> {
+    let changed = match seen {
+        None => crate::on_backend!(conn, |c| diesel::insert_into(login_failures::table)
+            .values((
+                login_failures::who.eq(who),
+                login_failures::failures.eq(next.count),
+                login_failures::next_try_at.eq(next.next_try_at),
+                login_failures::locked_until.eq(next.locked_until),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c))?,
+        Some(seen) => {
+            let query = diesel::update(
+                login_failures::table
+                    .find(who)
+                    .filter(login_failures::failures.eq(seen.count))
+                    .filter(login_failures::next_try_at.eq(seen.next_try_at)),
+            )
+            .set((
+                login_failures::failures.eq(next.count),
+                login_failures::next_try_at.eq(next.next_try_at),
+                login_failures::locked_until.eq(next.locked_until),
+            ));
+            crate::on_backend!(conn, |c| query.execute(c))?
+        }
+    };
+    Ok(changed == 1)
+}
+
+/// Forgets the attempts of those who just logged in.
+pub fn forget_login_attempts(conn: &mut DbConnection, whos: &[String]) -> QueryResult<()> {
+    let query = diesel::delete(login_failures::table.filter(login_failures::who.eq_any(whos)));
+    crate::on_backend!(conn, |c| query.execute(c))?;
     Ok(())
 }

@@ -13,6 +13,7 @@
 
 pub mod access;
 pub mod completion;
+mod locks;
 pub mod residents;
 pub mod roster;
 pub mod rounds;
@@ -30,6 +31,7 @@ use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::config::{DatabaseConfig, SqliteSynchronous};
+pub use locks::Lock;
 pub use settings::personal_data_key;
 pub use writer::Writer;
 

@@ -220,9 +220,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    handled_requests (request_id) {
-        request_id -> Text,
+    handled_requests (actor, request_id) {
         actor -> Text,
+        request_id -> Text,
+        endpoint -> Text,
+        fingerprint -> Nullable<Binary>,
         status -> Integer,
         body -> Text,
         handled_at -> Timestamp,
@@ -240,6 +242,7 @@ diesel::table! {
         opened_at -> Timestamp,
         closed_at -> Nullable<Timestamp>,
         result_at -> Nullable<Timestamp>,
+        swabs -> Integer,
     }
 }
 
@@ -251,6 +254,16 @@ diesel::table! {
         tube_id -> BigInt,
         taken_at -> Timestamp,
         taken_by -> Text,
+        attempt -> Integer,
+    }
+}
+
+diesel::table! {
+    login_failures (who) {
+        who -> Text,
+        failures -> Integer,
+        next_try_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
     }
 }
 
@@ -301,4 +314,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     tubes,
     samples,
     lane_closures,
+    login_failures,
 );

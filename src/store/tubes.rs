@@ -16,6 +16,8 @@ pub struct TubeRow {
     pub code: String,
     pub team_id: i64,
     pub pool_size: i32,
+    /// Swabs in it so far; never more than `pool_size` (a check in the table).
+    pub swabs: i32,
     pub status: String,
 }
 
@@ -27,6 +29,8 @@ pub fn tube(conn: &mut DbConnection, code: &str) -> QueryResult<Option<TubeRow>>
         .optional())
 }
 
+/// Opens a tube; `None` when a tube with this code exists (tube codes are unique, so of two
+/// openings at once one gets `None`).
 pub fn open_tube(
     conn: &mut DbConnection,
     round_id: i64,
@@ -34,8 +38,8 @@ pub fn open_tube(
     team_id: i64,
     pool_size: i32,
     now: NaiveDateTime,
-) -> QueryResult<TubeRow> {
-    crate::on_backend!(conn, |c| diesel::insert_into(tubes::table)
+) -> QueryResult<Option<TubeRow>> {
+    let opened = crate::on_backend!(conn, |c| diesel::insert_into(tubes::table)
         .values((
             tubes::round_id.eq(round_id),
             tubes::code.eq(code),
@@ -44,21 +48,52 @@ pub fn open_tube(
             tubes::status.eq("open"),
             tubes::opened_at.eq(now),
         ))
+        .on_conflict_do_nothing()
         .execute(c))?;
-    tube(conn, code)?.ok_or(diesel::result::Error::NotFound)
+    if opened == 0 {
+        return Ok(None);
+    }
+    tube(conn, code)
 }
 
-pub fn swabs_in(conn: &mut DbConnection, tube_id: i64) -> QueryResult<i64> {
-    let query = samples::table.filter(samples::tube_id.eq(tube_id)).count();
-    crate::on_backend!(conn, |c| query.get_result(c))
+/// Takes a place for one more swab in an open tube, closing it when that fills it; false
+/// when the tube is closed or full. One conditional update, so concurrent scans into one
+/// tube queue on its row and never fill it past its pool size.
+pub fn take_place(conn: &mut DbConnection, tube_id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+    use diesel::dsl::case_when;
+    use diesel::sql_types::{Nullable, Text, Timestamp};
+    let fills = (tubes::swabs + 1).ge(tubes::pool_size);
+    let query = diesel::update(
+        tubes::table
+            .find(tube_id)
+            .filter(tubes::status.eq("open"))
+            .filter(tubes::swabs.lt(tubes::pool_size)),
+    )
+    .set((
+        tubes::swabs.eq(tubes::swabs + 1),
+        tubes::status.eq(case_when::<_, _, Text>(fills, "closed").otherwise(tubes::status)),
+        tubes::closed_at
+            .eq(case_when::<_, _, Nullable<Timestamp>>(fills, Some(now))
+                .otherwise(tubes::closed_at)),
+    ));
+    Ok(crate::on_backend!(conn, |c| query.execute(c))? == 1)
 }
 
-/// A resident's latest sample in a round: tube code, tube status, pool size, when.
+/// A resident's latest sample in a round.
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct LatestSample {
+    pub tube: String,
+    pub tube_status: String,
+    pub taken_at: NaiveDateTime,
+    /// 1 for the first sample of the round, 2 for the retest after it, …
+    pub attempt: i32,
+}
+
 pub fn latest_sample(
     conn: &mut DbConnection,
     round_id: i64,
     resident_id: i64,
-) -> QueryResult<Option<(String, String, i32, NaiveDateTime)>> {
+) -> QueryResult<Option<LatestSample>> {
     let query = samples::table
         .inner_join(tubes::table)
         .filter(samples::round_id.eq(round_id))
@@ -66,52 +101,67 @@ pub fn latest_sample(
         .select((
             tubes::code,
             tubes::status,
-            tubes::pool_size,
             samples::taken_at,
+            samples::attempt,
         ))
-        .order((samples::taken_at.desc(), samples::id.desc()));
+        .order(samples::attempt.desc());
     // A resident has a sample or two per round: all of them, then the latest, instead of
     // `LIMIT ?` (see the note on single-row reads in store/mod.rs).
     crate::on_backend!(conn, |c| query.load(c)).map(|samples: Vec<_>| samples.into_iter().next())
 }
 
+/// Records a swab as the resident's `attempt`-th sample of the round; false when that
+/// attempt is recorded already (by a scan at the same moment, perhaps at another site).
 pub fn add_sample(
     conn: &mut DbConnection,
     round_id: i64,
     resident_id: i64,
     tube_id: i64,
+    attempt: i32,
     taken_by: &str,
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    crate::on_backend!(conn, |c| diesel::insert_into(samples::table)
+) -> QueryResult<bool> {
+    let added = crate::on_backend!(conn, |c| diesel::insert_into(samples::table)
         .values((
             samples::round_id.eq(round_id),
             samples::resident_id.eq(resident_id),
             samples::tube_id.eq(tube_id),
+            samples::attempt.eq(attempt),
             samples::taken_at.eq(now),
             samples::taken_by.eq(taken_by),
         ))
+        .on_conflict_do_nothing()
         .execute(c))?;
-    Ok(())
+    Ok(added == 1)
 }
 
-pub fn close_tube(conn: &mut DbConnection, tube_id: i64, now: NaiveDateTime) -> QueryResult<()> {
-    let query = diesel::update(tubes::table.find(tube_id))
-        .set((tubes::status.eq("closed"), tubes::closed_at.eq(now)));
-    crate::on_backend!(conn, |c| query.execute(c))?;
-    Ok(())
+/// Closes an open tube that holds a swab; false otherwise.
+pub fn close_tube(conn: &mut DbConnection, tube_id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+    let query = diesel::update(
+        tubes::table
+            .find(tube_id)
+            .filter(tubes::status.eq("open"))
+            .filter(tubes::swabs.gt(0)),
+    )
+    .set((tubes::status.eq("closed"), tubes::closed_at.eq(now)));
+    Ok(crate::on_backend!(conn, |c| query.execute(c))? == 1)
 }
 
+/// Gives a closed tube its result; false when it is not closed (still open, or a result is
+/// there already — of two results at once, one is recorded and the other refused).
 pub fn set_result(
     conn: &mut DbConnection,
     tube_id: i64,
     result: &str,
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::update(tubes::table.find(tube_id))
-        .set((tubes::status.eq(result), tubes::result_at.eq(now)))
-        .execute(conn)?;
-    Ok(())
+) -> QueryResult<bool> {
+    let query = diesel::update(
+        tubes::table
+            .find(tube_id)
+            .filter(tubes::status.eq("closed")),
+    )
+    .set((tubes::status.eq(result), tubes::result_at.eq(now)));
+    Ok(crate::on_backend!(conn, |c| query.execute(c))? == 1)
 }
 
 /// Residents of a round whose latest sample is in a positive tube (a single-tube retest)

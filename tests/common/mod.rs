@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test crate uses a different part of this module
 
+pub mod api;
+
 use std::io::Write;
 use std::sync::Once;
 
@@ -65,6 +67,9 @@ impl TestDb {
         config.visits.solver_seconds = 2.0;
         config.visits.replan_seconds = 1.0;
         config.visits.solver_patience = 300;
+        // Tests log in at machine speed, a wrong PIN and the right one in the same
+        // millisecond; the throttle's own test sets its delay.
+        config.access.login_delay_seconds = 0.0;
         let db = Db::open(&config.database).expect("open the test database");
         TestDb {
             db,

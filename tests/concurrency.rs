@@ -1,0 +1,316 @@
+//! Races, on both backends: requests sent at the same moment must keep the record true.
+//! On SQLite one writer serialises every change; on PostgreSQL writers run side by side
+//! (READ COMMITTED), so each rule here must be kept by the database itself. Every answer
+//! must be a 2xx or a 4xx with its code, never a 5xx.
+
+mod common;
+
+use diesel::prelude::*;
+use futures_util::future::join_all;
+use serde_json::{json, Value};
+
+use common::api::{district, with_api, Api, DATE};
+use common::TestDb;
+use sweep::store::schema::{handled_requests, samples, tubes, visit_outcomes};
+
+/// Residents who walk to a site: their codes.
+fn walkers(db: &TestDb, how_many: usize) -> Vec<String> {
+    csv::Reader::from_path(db.dir.path().join("demo/residents.csv"))
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| &r[10] == "ambulatory" && &r[11] != "yes")
+        .take(how_many)
+        .map(|r| r[0].to_string())
+        .collect()
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Sends every request at once; their answers in the same order.
+async fn all_at_once(api: &Api, token: &str, requests: Vec<(String, Value)>) -> Vec<(u16, Value)> {
+    let answers = join_all(
+        requests
+            .iter()
+            .map(|(path, body)| api.send("POST", path, Some(token), Some(body.clone()))),
+    )
+    .await;
+    for (status, body) in &answers {
+        assert!(*status < 500, "a server error: {status} {body}");
+    }
+    answers
+}
+
+fn codes(answers: &[(u16, Value)]) -> Vec<String> {
+    let mut codes: Vec<String> = answers
+        .iter()
+        .map(|(status, body)| match body["error"].as_str() {
+            Some(code) => format!("{status} {code}"),
+            None => status.to_string(),
+        })
+        .collect();
+    codes.sort();
+    codes
+}
+
+async fn open_tube(api: &Api, team: &str, tube: &str) {
+    let (status, body) = api
+        .send(
+            "POST",
+            "/api/v1/site/tubes",
+            Some(team),
+            Some(json!({"request_id": new_id(), "tube": tube, "date": DATE})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+}
+
+fn scan(tube: &str, resident: &str) -> (String, Value) {
+    (
+        "/api/v1/site/scans".to_string(),
+        json!({"request_id": new_id(), "tube": tube, "resident": resident}),
+    )
+}
+
+fn one_resident_scanned_into_two_tubes_at_once_is_sampled_once(db: &TestDb) {
+    district(db);
+    let residents = walkers(db, 8);
+    let expected = residents.clone();
+    with_api(db, |api| async move {
+        let t1 = api.login_team("T001", "1111").await;
+        let t2 = api.login_team("T002", "2222").await;
+        for (trial, resident) in residents.iter().enumerate() {
+            let (a, b) = (format!("A-{trial}"), format!("B-{trial}"));
+            open_tube(&api, &t1, &a).await;
+            open_tube(&api, &t2, &b).await;
+            let (first, second) = futures_util::join!(
+                api.send(
+                    "POST",
+                    "/api/v1/site/scans",
+                    Some(&t1),
+                    Some(scan(&a, resident).1)
+                ),
+                api.send(
+                    "POST",
+                    "/api/v1/site/scans",
+                    Some(&t2),
+                    Some(scan(&b, resident).1)
+                ),
+            );
+            assert_eq!(
+                codes(&[first, second]),
+                ["201", "409 already_sampled"],
+                "trial {trial}"
+            );
+        }
+    });
+    let mut conn = db.db.conn().unwrap();
+    let sampled: Vec<i64> = samples::table
+        .select(samples::resident_id)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(sampled.len(), expected.len(), "each resident sampled once");
+    // The refused swab's place in its tube was given back.
+    let swabs: i64 = tubes::table
+        .select(diesel::dsl::sum(tubes::swabs))
+        .get_result::<Option<i64>>(&mut conn)
+        .unwrap()
+        .unwrap();
+    assert_eq!(swabs, expected.len() as i64);
+}
+
+fn a_tube_never_holds_more_than_its_pool_size(db: &TestDb) {
+    district(db);
+    let residents = walkers(db, 15);
+    with_api(db, |api| async move {
+        let team = api.login_team("T001", "1111").await;
+        open_tube(&api, &team, "FULL-1").await;
+        let answers = all_at_once(
+            &api,
+            &team,
+            residents.iter().map(|r| scan("FULL-1", r)).collect(),
+        )
+        .await;
+        let accepted = answers.iter().filter(|(status, _)| *status == 201).count();
+        assert_eq!(accepted, 10, "{:?}", codes(&answers));
+        assert!(answers
+            .iter()
+            .filter(|(status, _)| *status != 201)
+            .all(|(status, body)| *status == 409 && body["error"] == "tube_closed"));
+        // The last swab closed it.
+        assert!(answers
+            .iter()
+            .any(|(_, body)| body["swabs"] == 10 && body["status"] == "closed"));
+    });
+    let mut conn = db.db.conn().unwrap();
+    let (swabs, status): (i32, String) = tubes::table
+        .filter(tubes::code.eq("FULL-1"))
+        .select((tubes::swabs, tubes::status))
+        .get_result(&mut conn)
+        .unwrap();
+    let held: i64 = samples::table.count().get_result(&mut conn).unwrap();
+    assert_eq!((swabs, held, status.as_str()), (10, 10, "closed"));
+}
+
+fn two_results_for_one_tube_keep_the_one_acknowledged(db: &TestDb) {
+    district(db);
+    let residents = walkers(db, 6);
+    let mut conn = db.db.conn().unwrap();
+    let hash = sweep::access::hash_secret("lab-password");
+    sweep::store::access::add_account(
+        &mut conn,
+        "lab1",
+        "lab",
+        &hash,
+        chrono::Utc::now().naive_utc(),
+    )
+    .unwrap();
+    drop(conn);
+    let acknowledged = common::api::with_result(db, |api| async move {
+        let team = api.login_team("T001", "1111").await;
+        let lab = api.login("lab1", "lab-password").await;
+        let mut acknowledged = Vec::new();
+        for (trial, resident) in residents.iter().enumerate() {
+            let tube = format!("LAB-{trial}");
+            open_tube(&api, &team, &tube).await;
+            let (path, body) = scan(&tube, resident);
+            assert_eq!(
+                api.send("POST", &path, Some(&team), Some(body)).await.0,
+                201
+            );
+            let close = format!("/api/v1/site/tubes/{tube}/close");
+            let closed = api
+                .send(
+                    "POST",
+                    &close,
+                    Some(&team),
+                    Some(json!({"request_id": new_id()})),
+                )
+                .await;
+            assert_eq!(closed.0, 200, "{}", closed.1);
+            let result = |result: &str| {
+                (
+                    "/api/v1/lab/results".to_string(),
+                    json!({"request_id": new_id(), "tube": &tube, "result": result}),
+                )
+            };
+            let answers =
+                all_at_once(&api, &lab, vec![result("negative"), result("positive")]).await;
+            assert_eq!(
+                codes(&answers),
+                ["201", "409 result_exists"],
+                "trial {trial}"
+            );
+            let kept = answers.iter().find(|(status, _)| *status == 201).unwrap();
+            acknowledged.push((tube, kept.1["result"].as_str().unwrap().to_string()));
+        }
+        acknowledged
+    });
+    let mut conn = db.db.conn().unwrap();
+    for (tube, result) in acknowledged {
+        let stored: String = tubes::table
+            .filter(tubes::code.eq(&tube))
+            .select(tubes::status)
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(
+            stored, result,
+            "the acknowledged result of {tube} is the one stored"
+        );
+    }
+}
+
+fn one_request_id_sent_many_times_at_once_is_done_once(db: &TestDb) {
+    district(db);
+    let residents = walkers(db, 1);
+    with_api(db, |api| async move {
+        let team = api.login_team("T001", "1111").await;
+        let (_, route) = api
+            .send(
+                "GET",
+                &format!("/api/v1/team/route?date={DATE}"),
+                Some(&team),
+                None,
+            )
+            .await;
+        let door = route["stops"][0]["resident"].as_str().unwrap().to_string();
+
+        let opening = (
+            "/api/v1/site/tubes".to_string(),
+            json!({"request_id": new_id(), "tube": "SAME-1", "date": DATE}),
+        );
+        let scanning = scan("SAME-1", &residents[0]);
+        let outcome = (
+            "/api/v1/team/outcomes".to_string(),
+            json!({"request_id": new_id(), "resident": door, "outcome": "not_home", "date": DATE}),
+        );
+        for request in [opening, scanning, outcome] {
+            let answers = all_at_once(&api, &team, vec![request; 8]).await;
+            assert!(
+                answers.iter().all(|a| a.0 == 201 && *a == answers[0]),
+                "every copy gets the first answer: {:?}",
+                codes(&answers)
+            );
+        }
+    });
+    let mut conn = db.db.conn().unwrap();
+    let tubes_opened: i64 = tubes::table.count().get_result(&mut conn).unwrap();
+    let swabs: i64 = samples::table.count().get_result(&mut conn).unwrap();
+    let outcomes: i64 = visit_outcomes::table.count().get_result(&mut conn).unwrap();
+    let remembered: i64 = handled_requests::table
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!((tubes_opened, swabs, outcomes, remembered), (1, 1, 1, 3));
+}
+
+fn one_tube_code_opened_twice_at_once_is_opened_once(db: &TestDb) {
+    district(db);
+    with_api(db, |api| async move {
+        let t1 = api.login_team("T001", "1111").await;
+        for trial in 0..5 {
+            let open = (
+                "/api/v1/site/tubes".to_string(),
+                json!({"request_id": new_id(), "tube": format!("TWICE-{trial}"), "date": DATE}),
+            );
+            let other = (
+                open.0.clone(),
+                json!({"request_id": new_id(), "tube": format!("TWICE-{trial}"), "date": DATE}),
+            );
+            let answers = all_at_once(&api, &t1, vec![open, other]).await;
+            assert_eq!(codes(&answers), ["201", "409 tube_exists"]);
+        }
+    });
+}
+
+fn two_plans_of_one_round_at_once_one_is_refused(db: &TestDb) {
+    district(db);
+    with_api(db, |api| async move {
+        let office = api.login("wang", "office-password").await;
+        let plan = || {
+            (
+                format!("/api/v1/office/rounds/{DATE}/plan"),
+                json!({"request_id": new_id(), "route_seconds": 1.0}),
+            )
+        };
+        let answers = all_at_once(&api, &office, vec![plan(), plan()]).await;
+        assert_eq!(codes(&answers), ["200", "409 plan_in_progress"]);
+        // Once the first is done, planning again works.
+        let (path, body) = plan();
+        assert_eq!(
+            api.send("POST", &path, Some(&office), Some(body)).await.0,
+            200
+        );
+    });
+}
+
+on_both_backends!(
+    one_resident_scanned_into_two_tubes_at_once_is_sampled_once,
+    a_tube_never_holds_more_than_its_pool_size,
+    two_results_for_one_tube_keep_the_one_acknowledged,
+    one_request_id_sent_many_times_at_once_is_done_once,
+    one_tube_code_opened_twice_at_once_is_opened_once,
+    two_plans_of_one_round_at_once_one_is_refused,
+);
