@@ -289,6 +289,7 @@ fn same_kind(default: &Value, value: Value) -> Result<Value, &'static str> {
         (Value::Float(_), _) => Err("a number, 0 or more"),
         (Value::Boolean(_), Value::Boolean(b)) => Ok(Value::Boolean(b)),
         (Value::Boolean(_), _) => Err("true or false"),
+        (Value::Array(_), Value::Array(items)) => Ok(Value::Array(items)),
         (_, Value::String(s)) => Ok(Value::String(s)),
         (_, _) => Err("a string"),
     }
@@ -303,6 +304,14 @@ fn apply_env(base: &mut Table, env: impl Fn(&str) -> Option<String>) -> Result<(
             let Some(text) = env(&name) else { continue };
             let parsed = match value {
                 Value::String(_) => Value::String(text.clone()),
+                // A list in one variable: comma-separated.
+                Value::Array(_) => Value::Array(
+                    text.split(',')
+                        .map(str::trim)
+                        .filter(|item| !item.is_empty())
+                        .map(|item| Value::String(item.to_string()))
+                        .collect(),
+                ),
                 _ => text
                     .trim()
                     .parse::<Value>()
@@ -330,6 +339,26 @@ mod tests {
         assert_eq!(config.district.timezone, chrono_tz::Asia::Shanghai);
         assert_eq!(config.slots.minutes, 30);
         assert_eq!(config.tubes.pool_size, 10);
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let env = |name: &str| {
+            (name == "SWEEP_SERVER_TRUSTED_PROXIES").then(|| "10.0.0.5, 10.1.0.0/16".to_string())
+        };
+        let config = Config::load_with_env(None, env).unwrap();
+        let trusted = &config.server.trusted_proxies;
+        assert!(trusted[0].contains(&"10.0.0.5".parse::<std::net::IpAddr>().unwrap()));
+        assert!(!trusted[0].contains(&"10.0.0.6".parse::<std::net::IpAddr>().unwrap()));
+        assert!(trusted[1].contains(&"10.1.200.3".parse::<std::net::IpAddr>().unwrap()));
+        let bad = |name: &str| {
+            (name == "SWEEP_SERVER_TRUSTED_PROXIES").then(|| "proxy.local".to_string())
+        };
+        let error = Config::load_with_env(None, bad).unwrap_err().to_string();
+        assert!(
+            error.contains("server.trusted_proxies: 'proxy.local'"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -559,7 +559,9 @@ async fn office_login(client: &Client, base: &str) {
 #[test]
 fn the_office_dashboard_draws_its_plots_and_lists() {
     let Some(driver) = chromedriver() else { return };
-    let db = TestDb::sqlite();
+    let mut db = TestDb::sqlite();
+    // The guesser below comes through a proxy, from elsewhere than the office's browser.
+    db.config.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
     district(&db);
     let bad_roster = db.dir.path().join("residents.csv");
     std::fs::write(
@@ -568,8 +570,25 @@ fn the_office_dashboard_draws_its_plots_and_lists() {
     )
     .unwrap();
     with_pages(&driver, &db, |client, base| async move {
+        // Someone guesses team T001's PIN until it locks (the tests' throttle has no wait).
+        let http = awc::Client::default();
+        for guess in 0..10 {
+            let answer = http
+                .post(format!("{base}/api/v1/team-sessions"))
+                .insert_header(("X-Forwarded-For", "198.51.100.7"))
+                .send_json(&json!({"team": "T001", "pin": format!("{guess:06}")}))
+                .await
+                .unwrap();
+            assert_eq!(answer.status().as_u16(), 401);
+        }
         client.set_window_size(1280, 1600).await.unwrap();
         office_login(&client, &base).await;
+        until(
+            &client,
+            "the lock on the dashboard",
+            "document.getElementById('locked').textContent.includes('team T001')",
+        )
+        .await;
         until(
             &client,
             "the plots",

@@ -91,10 +91,19 @@ async function loadTeams() {
     }).join("");
 }
 
+/** Logins locked after repeated failures, from the audit record (newest first). */
+async function loadLocked() {
+  const trail = await get("/office/audit") ?? [];
+  const locked = trail.filter((e) => e.action === "login locked");
+  document.getElementById("locked").innerHTML = locked.length === 0 ? `<tr><td>${esc(t("none_locked"))}</td></tr>` :
+    `<tr><th>${esc(t("locked_who"))}</th><th>${esc(t("locked_at"))}</th></tr>` +
+    locked.map((e) => `<tr><td>${esc(e.subject.replace(/ until .*/, ""))}</td><td>${esc(new Date(e.at + "Z").toLocaleString())}</td></tr>`).join("");
+}
+
 async function load() {
   if (!session.token()) return;
   const slots = await get(`/office/rounds/${dateValue()}/slots`);
-  await Promise.all([loadPlots(slots), loadCompletion(), loadRecalls(), loadTeams()]);
+  await Promise.all([loadPlots(slots), loadCompletion(), loadRecalls(), loadTeams(), loadLocked()]);
 }
 
 function render() {
