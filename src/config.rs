@@ -54,6 +54,17 @@ pub enum SqliteSynchronous {
 pub struct DistrictConfig {
     #[serde(deserialize_with = "deserialize_timezone")]
     pub timezone: chrono_tz::Tz,
+    /// Rounds are planned for dates at most this many days before or after today.
+    pub plan_window_days: u32,
+}
+
+impl DistrictConfig {
+    /// Today's date in the district.
+    pub fn today(&self) -> chrono::NaiveDate {
+        chrono::Utc::now()
+            .with_timezone(&self.timezone)
+            .date_naive()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -86,6 +97,7 @@ pub struct VisitsConfig {
 pub struct AccessConfig {
     pub session_hours: f64,
     pub lookups_per_minute: u32,
+    pub tickets_per_minute: u32,
     pub login_delay_seconds: f64,
     pub login_lock_after: u32,
     pub login_lock_minutes: f64,
@@ -243,6 +255,9 @@ impl Config {
         }
         if self.access.lookups_per_minute == 0 {
             return fail("access.lookups_per_minute", "must be at least 1");
+        }
+        if self.access.tickets_per_minute == 0 {
+            return fail("access.tickets_per_minute", "must be at least 1");
         }
         if !(1..=50).contains(&self.tubes.pool_size) {
             return fail("tubes.pool_size", "must be between 1 and 50");

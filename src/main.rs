@@ -404,9 +404,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(code);
             }
             // Today's round, as the office would plan it in the morning.
-            let today = chrono::Utc::now()
-                .with_timezone(&config.district.timezone)
-                .date_naive();
+            let today = config.district.today();
             let options = PlanOptions::on(today);
             print_summary(&rounds::plan_round(&db, &config, options)?);
             // The morning's plan is what residents are told, so that they can look it up.

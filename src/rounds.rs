@@ -25,6 +25,12 @@ pub enum RoundError {
     NoSites,
     #[error("the round on {0} is being planned by someone else; try again when that is done")]
     PlanInProgress(NaiveDate),
+    #[error("{date} is more than {days} days from today ({today}); rounds are planned within district.plan_window_days")]
+    DateOutOfRange {
+        date: NaiveDate,
+        today: NaiveDate,
+        days: u32,
+    },
     #[error("{0}")]
     BadOption(String),
     #[error(transparent)]
@@ -111,8 +117,19 @@ pub fn plan_round(
     config: &Config,
     options: PlanOptions,
 ) -> Result<RoundSummary, RoundError> {
+    within_window(config, options.date)?;
     let planning = planning(db, options.date)?;
     plan_round_while(&planning, db, config, options)
+}
+
+/// Refuses a date too far from the district's today to be a round anyone means to plan.
+pub fn within_window(config: &Config, date: NaiveDate) -> Result<(), RoundError> {
+    let today = config.district.today();
+    let days = config.district.plan_window_days;
+    if (date - today).num_days().unsigned_abs() > u64::from(days) {
+        return Err(RoundError::DateOutOfRange { date, today, days });
+    }
+    Ok(())
 }
 
 /// The right to plan the round on `date`, held until dropped; refused while another holds it.

@@ -19,19 +19,35 @@ pub struct ApiError {
     field: Option<String>,
 }
 
+/// Longest message an error carries: a message that quotes what the client sent (a parser's
+/// complaint about a 300 KB value, say) is cut, not sent back whole.
+const MESSAGE_MOST: usize = 200;
+
+/// A value the client sent, as an error message quotes it: cut to a few dozen characters.
+pub fn shown(value: &str) -> String {
+    cut(value, 40)
+}
+
+fn cut(text: &str, most: usize) -> String {
+    match text.char_indices().nth(most) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
 impl ApiError {
     pub fn new(status: StatusCode, error: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,
             error,
-            message: message.into(),
+            message: cut(&message.into(), MESSAGE_MOST),
             field: None,
         }
     }
 
     /// Names the request field at fault.
     pub fn with_field(mut self, field: &str) -> Self {
-        self.field = Some(field.to_string());
+        self.field = Some(shown(field));
         self
     }
 
@@ -110,7 +126,11 @@ pub async fn not_found(request: HttpRequest) -> HttpResponse {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "not_found",
-        format!("no such endpoint: {} {}", request.method(), request.path()),
+        format!(
+            "no such endpoint: {} {}",
+            request.method(),
+            shown(request.path())
+        ),
     )
     .error_response()
 }
@@ -144,4 +164,19 @@ pub fn query_error(e: actix_web::error::QueryPayloadError, _: &HttpRequest) -> a
 
 pub fn path_error(e: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
     ApiError::new(StatusCode::NOT_FOUND, "invalid_path", e.to_string()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn echoed_input_is_cut() {
+        let long = "码".repeat(100_000);
+        assert_eq!(shown(&long).chars().count(), 41);
+        assert_eq!(shown("GX-0001"), "GX-0001");
+        let error = ApiError::invalid(&long, format!("bad value {long}"));
+        assert!(error.message.chars().count() <= MESSAGE_MOST + 1);
+        assert!(error.field.unwrap().chars().count() <= 41);
+    }
 }

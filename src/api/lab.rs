@@ -78,7 +78,7 @@ pub async fn record_result(
                         ApiError::new(
                             StatusCode::NOT_FOUND,
                             "unknown_tube",
-                            format!("no tube {code}"),
+                            format!("no tube {}", super::shown(code)),
                         )
                         .with_field("tube")
                     })
@@ -114,13 +114,13 @@ pub async fn record_result(
                     "open" => Err(ApiError::new(
                         StatusCode::CONFLICT,
                         "tube_open",
-                        format!("tube {code} is still open"),
+                        format!("tube {} is still open", super::shown(code)),
                     )
                     .with_field("tube")),
                     done => Err(ApiError::new(
                         StatusCode::CONFLICT,
                         "result_exists",
-                        format!("tube {code} already has a result: {done}"),
+                        format!("tube {} already has a result: {done}", super::shown(code)),
                     )
                     .with_field("tube")),
                 }

@@ -20,7 +20,7 @@ use std::time::Instant;
 use actix_web::dev::{Server, Service};
 use actix_web::{web, App, HttpServer};
 
-pub use error::ApiError;
+pub use error::{shown, ApiError};
 pub use openapi::ApiDoc;
 
 use crate::config::Config;
@@ -39,13 +39,13 @@ impl Application {
         let port = listener.local_addr()?.port();
         let db = web::Data::new(db);
         let shared_config = web::Data::new(config.clone());
-        let limiter = web::Data::new(resident::LookupLimiter::default());
+        let limits = web::Data::new(resident::ClientLimits::default());
         let writer = web::Data::new(crate::store::Writer::start(db.get_ref().clone())?);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(db.clone())
                 .app_data(shared_config.clone())
-                .app_data(limiter.clone())
+                .app_data(limits.clone())
                 .app_data(writer.clone())
                 .app_data(web::JsonConfig::default().error_handler(error::json_error))
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))

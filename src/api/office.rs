@@ -90,7 +90,7 @@ pub async fn recalls(
     query: web::Query<DateQuery>,
 ) -> Result<web::Json<Vec<Recall>>, ApiError> {
     actor.require(Role::Office)?;
-    let date = query.date.unwrap_or_else(|| super::team::today(&config));
+    let date = query.date.unwrap_or_else(|| config.district.today());
     let list = blocking(move || {
         let mut conn = db.conn()?;
         let round = super::team::round_on(&mut conn, date)?;
@@ -219,7 +219,7 @@ pub async fn completion(
 ) -> Result<web::Json<Completion>, ApiError> {
     actor.require(Role::Office)?;
     let query = query.into_inner();
-    let date = query.date.unwrap_or_else(|| super::team::today(&config));
+    let date = query.date.unwrap_or_else(|| config.district.today());
     let completion = blocking(move || {
         let mut conn = db.conn()?;
         let round = super::team::round_on(&mut conn, date)?;
@@ -338,7 +338,7 @@ pub async fn sweep_list(
 ) -> Result<web::Json<Vec<SweepEntry>>, ApiError> {
     actor.require(Role::Office)?;
     let query = query.into_inner();
-    let date = query.date.unwrap_or_else(|| super::team::today(&config));
+    let date = query.date.unwrap_or_else(|| config.district.today());
     let building = query.building.ok_or_else(|| {
         ApiError::new(
             actix_web::http::StatusCode::BAD_REQUEST,
@@ -401,7 +401,7 @@ pub async fn progress(
 ) -> Result<web::Json<Vec<Progress>>, ApiError> {
     use chrono::TimeZone;
     actor.require(Role::Office)?;
-    let date = query.date.unwrap_or_else(|| super::team::today(&config));
+    let date = query.date.unwrap_or_else(|| config.district.today());
     let step = i64::from(config.slots.minutes) * 60;
     let zone = config.district.timezone;
     let progress = blocking(move || {

@@ -14,17 +14,24 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::team::{round_on, today};
+use super::team::round_on;
 use super::{blocking, ApiError};
 use crate::config::Config;
 use crate::domain::{IdNumber, TimeOfDay};
 use crate::store::{self, Db};
 
-/// Lookups per client in the current minute.
+/// Requests per client in the current minute, for one kind of request.
 #[derive(Default)]
-pub struct LookupLimiter(Mutex<HashMap<IpAddr, (Instant, u32)>>);
+pub struct PerClientLimit(Mutex<HashMap<IpAddr, (Instant, u32)>>);
 
-impl LookupLimiter {
+/// The limits on what anyone may ask without logging in.
+#[derive(Default)]
+pub struct ClientLimits {
+    lookups: PerClientLimit,
+    tickets: PerClientLimit,
+}
+
+impl PerClientLimit {
     fn admit(&self, client: IpAddr, per_minute: u32) -> bool {
         let mut seen = self.0.lock().expect("the limiter's lock is never poisoned");
         let now = Instant::now();
@@ -111,11 +118,14 @@ pub async fn lookup(
     request: HttpRequest,
     db: web::Data<Db>,
     config: web::Data<Config>,
-    limiter: web::Data<LookupLimiter>,
+    limits: web::Data<ClientLimits>,
     body: web::Json<Lookup>,
 ) -> Result<web::Json<MySlot>, ApiError> {
     let client = super::client::address(&request, &config.server.trusted_proxies);
-    if !limiter.admit(client, config.access.lookups_per_minute) {
+    if !limits
+        .lookups
+        .admit(client, config.access.lookups_per_minute)
+    {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_lookups",
@@ -131,7 +141,7 @@ pub async fn lookup(
             "send your name, or the last four digits of your phone",
         ));
     }
-    let today = today(&config);
+    let today = config.district.today();
     let tolerance = (config.visits.eta_tolerance_minutes * 60.0).round() as i32;
     let slot = blocking(move || {
         let mut conn = db.conn()?;
@@ -211,12 +221,27 @@ pub async fn lookup(
     responses(
         (status = 200, description = "The QR code", content_type = "image/svg+xml", body = String),
         (status = 404, description = "`not_found`: not one of our tickets", body = ApiError),
+        (status = 429, description = "`too_many_requests`: more than `access.tickets_per_minute` from this client in a minute", body = ApiError),
     )
 )]
 pub async fn ticket_svg(
+    request: HttpRequest,
     db: web::Data<Db>,
+    config: web::Data<Config>,
+    limits: web::Data<ClientLimits>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let client = super::client::address(&request, &config.server.trusted_proxies);
+    if !limits
+        .tickets
+        .admit(client, config.access.tickets_per_minute)
+    {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            "too many tickets asked for from here; wait a minute",
+        ));
+    }
     let ticket = path.into_inner();
     let genuine = blocking(move || {
         let key = db.personal_data_key(&mut *db.conn()?)?;

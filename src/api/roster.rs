@@ -63,13 +63,19 @@ pub struct RosterForm {
     teams: String,
 }
 
-/// A refused upload: bad rows, or a bad form.
-#[derive(Serialize, ToSchema)]
-#[serde(untagged)]
-#[allow(dead_code)] // never built: the two answers are written where they arise
-pub enum RosterRefused<'a> {
-    Rows(InvalidRoster<'a>),
-    Form(ApiError),
+/// A refused upload: `invalid_roster` with every bad row in `errors`, or another error that
+/// names its `field`. One schema for both (not a `oneOf`, which an `invalid_roster` body
+/// would match twice, since an error's schema admits more properties).
+#[derive(ToSchema)]
+#[allow(dead_code)] // never built: the answers are written where they arise
+pub struct RosterRefused {
+    #[schema(example = "invalid_roster")]
+    error: String,
+    message: String,
+    field: Option<String>,
+    /// With `invalid_roster`: every bad row.
+    #[schema(value_type = Option<Vec<super::openapi::RowError>>)]
+    errors: Option<()>,
 }
 
 /// `POST /api/v1/office/roster` — a form with a `request_id` field and one or more of
@@ -135,11 +141,11 @@ pub async fn upload(
                 &name,
                 format!(
                     "'{}' is not a roster file: send {}",
-                    if file_name.is_empty() {
+                    super::shown(if file_name.is_empty() {
                         &name
                     } else {
                         &file_name
-                    },
+                    }),
                     RosterFiles::NAMES.join(", ")
                 ),
             ));

@@ -24,6 +24,7 @@ impl From<RoundError> for ApiError {
                 ApiError::new(StatusCode::NOT_FOUND, "no_round", e.to_string()).with_field("date")
             }
             RoundError::NoSites => ApiError::new(StatusCode::CONFLICT, "no_sites", e.to_string()),
+            RoundError::DateOutOfRange { .. } => ApiError::invalid("date", e.to_string()),
             RoundError::PlanInProgress(_) => {
                 ApiError::new(StatusCode::CONFLICT, "plan_in_progress", e.to_string())
                     .with_field("date")
@@ -438,6 +439,7 @@ pub async fn close_lanes(
     let request = Idempotent::new(&actor, &http, body.request_id, &*body)?;
     let name = actor.name.clone();
     once_outside(db, request, move |db| {
+        rounds::within_window(&config, date)?;
         let planning = rounds::planning(db, date)?;
         {
             let mut conn = db.conn()?;
@@ -449,7 +451,7 @@ pub async fn close_lanes(
                     ApiError::new(
                         StatusCode::NOT_FOUND,
                         "unknown_site",
-                        format!("no site {site}"),
+                        format!("no site {}", super::shown(&site)),
                     )
                     .with_field("site")
                 })?;
@@ -544,7 +546,7 @@ pub async fn move_resident(
                     ApiError::new(
                         StatusCode::NOT_FOUND,
                         "unknown_site",
-                        format!("no site {}", body.site),
+                        format!("no site {}", super::shown(&body.site)),
                     )
                     .with_field("site")
                 })?;
@@ -761,7 +763,7 @@ pub async fn list(
     config: web::Data<Config>,
 ) -> Result<web::Json<Rounds>, ApiError> {
     actor.require(Role::Office)?;
-    let today = super::team::today(&config);
+    let today = config.district.today();
     let rounds = blocking(move || {
         Ok(crate::store::rounds::all_rounds(&mut *db.conn()?)?
             .into_iter()

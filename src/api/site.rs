@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::Actor;
-use super::team::{round_on, today};
+use super::team::round_on;
 use super::{answer, json_text, ApiError, Idempotent};
 use crate::access::Role;
 use crate::config::Config;
@@ -50,7 +50,7 @@ fn own_tube(conn: &mut DbConnection, actor: &Actor, code: &str) -> Result<TubeRo
         ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown_tube",
-            format!("no tube {code} is open"),
+            format!("no tube {} is open", super::shown(code)),
         )
         .with_field("tube")
     })?;
@@ -58,7 +58,7 @@ fn own_tube(conn: &mut DbConnection, actor: &Actor, code: &str) -> Result<TubeRo
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "not_your_tube",
-            format!("tube {code} was opened by other samplers"),
+            format!("tube {} was opened by other samplers", super::shown(code)),
         )
         .with_field("tube"));
     }
@@ -107,7 +107,7 @@ pub async fn open_tube(
     if code.is_empty() || code.chars().count() > 64 {
         return Err(ApiError::invalid("tube", "tube is 1 to 64 characters"));
     }
-    let date = body.date.unwrap_or_else(|| today(&config));
+    let date = body.date.unwrap_or_else(|| config.district.today());
     let stored = writer
         .write(move |conn| {
             request.once(conn, |conn| {

@@ -59,12 +59,6 @@ pub struct StopView {
     outcome: Option<String>,
 }
 
-pub(super) fn today(config: &Config) -> NaiveDate {
-    Utc::now()
-        .with_timezone(&config.district.timezone)
-        .date_naive()
-}
-
 pub(super) fn round_on(conn: &mut DbConnection, date: NaiveDate) -> Result<RoundRow, ApiError> {
     stored_rounds::round_on(conn, date)?.ok_or_else(|| {
         ApiError::new(
@@ -99,7 +93,7 @@ pub async fn my_route(
     query: web::Query<DateQuery>,
 ) -> Result<web::Json<RouteView>, ApiError> {
     actor.require(Role::Team)?;
-    let date = query.date.unwrap_or_else(|| today(&config));
+    let date = query.date.unwrap_or_else(|| config.district.today());
     let team_id = actor.team_id.expect("a team session names its team");
     let team = actor.name.trim_start_matches("team:").to_string();
     let view = blocking(move || {
@@ -270,7 +264,7 @@ pub async fn record_outcome(
     }
     let tube_code = tube_code.map(str::to_string);
     let request = Idempotent::new(&actor, &http, body.request_id, &body)?;
-    let date = body.date.unwrap_or_else(|| today(&config));
+    let date = body.date.unwrap_or_else(|| config.district.today());
     let team_id = actor.team_id.expect("a team session names its team");
     let stored = writer
         .write(move |conn| {

@@ -34,29 +34,78 @@ impl PersonalDataKey {
 }
 
 impl PersonalDataKey {
-    /// A resident's QR ticket: their row number and a keyed tag, `123.9f0c…`. It carries no
-    /// ID number or name, and cannot be forged for another row without the key.
+    /// A resident's QR ticket: their row number, enciphered so that it says nothing of how
+    /// many residents there are or which row comes next, and a keyed tag, `3f09…c1.9f0c…`.
+    /// It carries no ID number or name, and cannot be forged for another row without the key.
     pub fn ticket(&self, resident_id: i64) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("any key length works");
-        mac.update(format!("ticket:{resident_id}").as_bytes());
-        let digest = mac.finalize().into_bytes();
-        format!("{resident_id}.{}", encode_hex(&digest[..10]))
+        let opaque = self.permute(resident_id as u64, Direction::Forward);
+        format!("{opaque:016x}.{}", self.ticket_tag(resident_id))
     }
 
-    /// The resident a ticket names, if its tag is genuine.
+    /// The resident a ticket names, if its tag is genuine. Tickets of the first form, with
+    /// the row number in plain (`123.9f0c…`), are still read: residents may hold them.
     pub fn resident_of_ticket(&self, ticket: &str) -> Option<i64> {
-        let (id, _) = ticket.trim().split_once('.')?;
-        let id: i64 = id.parse().ok()?;
-        let expected = self.ticket(id);
+        let ticket = ticket.trim();
+        let (id, _) = ticket.split_once('.')?;
+        let (resident_id, expected) = if id.len() == 16 {
+            let opaque = u64::from_str_radix(id, 16).ok()?;
+            let resident_id = self.permute(opaque, Direction::Backward) as i64;
+            (resident_id, self.ticket(resident_id))
+        } else {
+            let resident_id: i64 = id.parse().ok()?;
+            (
+                resident_id,
+                format!("{resident_id}.{}", self.ticket_tag(resident_id)),
+            )
+        };
         let genuine: bool = expected
             .as_bytes()
             .iter()
-            .zip(ticket.trim().as_bytes())
-            .fold(expected.len() == ticket.trim().len(), |same, (a, b)| {
+            .zip(ticket.as_bytes())
+            .fold(expected.len() == ticket.len(), |same, (a, b)| {
                 same & (a == b)
             });
-        genuine.then_some(id)
+        genuine.then_some(resident_id)
     }
+
+    fn ticket_tag(&self, resident_id: i64) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("any key length works");
+        mac.update(format!("ticket:{resident_id}").as_bytes());
+        encode_hex(&mac.finalize().into_bytes()[..10])
+    }
+
+    /// A keyed permutation of 64-bit numbers: a four-round Feistel network whose round
+    /// function is HMAC-SHA256 (Luby–Rackoff: a pseudorandom permutation).
+    fn permute(&self, value: u64, direction: Direction) -> u64 {
+        let key = self.derive("ticket-permutation");
+        let round = |index: u8, half: u32| -> u32 {
+            let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("any key length works");
+            mac.update(&[index]);
+            mac.update(&half.to_be_bytes());
+            let digest = mac.finalize().into_bytes();
+            u32::from_be_bytes(digest[..4].try_into().expect("4 bytes"))
+        };
+        let (mut left, mut right) = ((value >> 32) as u32, value as u32);
+        match direction {
+            Direction::Forward => {
+                for index in 0..4 {
+                    (left, right) = (right, left ^ round(index, right));
+                }
+            }
+            Direction::Backward => {
+                for index in (0..4).rev() {
+                    (left, right) = (right ^ round(index, left), left);
+                }
+            }
+        }
+        (u64::from(left) << 32) | u64::from(right)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Direction {
+    Forward,
+    Backward,
 }
 
 impl PersonalDataKey {
@@ -159,10 +208,21 @@ mod tests {
     fn tickets_name_their_resident_and_cannot_be_forged() {
         let key = PersonalDataKey::generate();
         let ticket = key.ticket(42);
-        assert!(ticket.starts_with("42."));
+        assert!(
+            !ticket.starts_with("42."),
+            "the row number is not shown: {ticket}"
+        );
         assert_eq!(key.resident_of_ticket(&ticket), Some(42));
+        // Neighbouring rows' tickets look unrelated.
+        let next = key.ticket(43);
+        assert_ne!(ticket[..8], next[..8]);
+        let swapped = format!("{}{}", &next[..16], &ticket[16..]);
+        assert_eq!(key.resident_of_ticket(&swapped), None);
+        // A ticket of the first form, with the row number in plain, still reads.
+        let first_form = format!("42.{}", key.ticket_tag(42));
+        assert_eq!(key.resident_of_ticket(&first_form), Some(42));
         assert_eq!(
-            key.resident_of_ticket(&ticket.replacen("42.", "43.", 1)),
+            key.resident_of_ticket(&first_form.replacen("42.", "43.", 1)),
             None
         );
         assert_eq!(
@@ -170,6 +230,15 @@ mod tests {
             None
         );
         assert_eq!(key.resident_of_ticket("nonsense"), None);
+    }
+
+    #[test]
+    fn the_ticket_permutation_is_undone() {
+        let key = PersonalDataKey::generate();
+        for value in [0, 1, 42, 999_999, u64::MAX, 1 << 40] {
+            let there = key.permute(value, Direction::Forward);
+            assert_eq!(key.permute(there, Direction::Backward), value);
+        }
     }
 
     #[test]

@@ -37,7 +37,7 @@ function render() {
 /** What was scanned or typed, as the API takes it. */
 function identify(text) {
   const value = text.trim();
-  if (/^\d+\.[0-9a-f]{20}$/.test(value)) return { ticket: value };
+  if (/^([0-9a-f]{16}|\d+)\.[0-9a-f]{20}$/.test(value)) return { ticket: value };
   if (/^\d{17}[\dXx]$/.test(value)) return { id_number: value.toUpperCase() };
   return { resident: value };
 }
