@@ -30,6 +30,14 @@ pub struct ServerConfig {
     /// Proxies whose `X-Forwarded-For` names the client (addresses or networks).
     #[serde(deserialize_with = "deserialize_networks")]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Deserialize)]

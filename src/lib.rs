@@ -11,6 +11,7 @@ pub mod demo;
 pub mod domain;
 pub mod home_visits;
 pub mod import;
+pub mod metrics;
 pub mod plan;
 pub mod rounds;
 pub mod store;

@@ -108,6 +108,12 @@ enum Command {
     /// Check routes for a Solomon instance (JSON with "routes", as solve-vrptw prints):
     /// prints the distance, or why they are infeasible (exit 1).
     CheckVrptw { file: PathBuf, routes: PathBuf },
+    /// Copy the district's SQLite database to the new FILE, consistently, while sweep runs
+    /// (on PostgreSQL: use pg_dump).
+    Backup { file: PathBuf },
+    /// Put a backup made by `sweep backup` back as the district's SQLite database, replacing
+    /// what it holds (on PostgreSQL: use pg_restore).
+    Restore { file: PathBuf },
     /// Make a synthetic district. Without --out: write it to ./demo-district, import it,
     /// plan today's round and serve it.
     Demo {
@@ -186,13 +192,6 @@ enum Export {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -203,8 +202,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// Logs to standard error, filtered by RUST_LOG (default `info`): lines for people, or one
+/// JSON object a line for a log collector (`server.log_format = "json"`).
+fn start_logs(config: &Config) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.server.log_format {
+        sweep::config::LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        sweep::config::LogFormat::Json => logs.json().init(),
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut config = Config::load(cli.config.as_deref())?;
+    start_logs(&config);
     match cli.command {
         Command::Serve { bind } => {
             if let Some(bind) = bind {
@@ -243,6 +257,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             seed,
             iterations,
         } => return solve_vrptw(&file, time_limit, seed, iterations),
+        Command::Backup { file } => {
+            let database = sqlite_file(&config, "pg_dump -Fc \"$URL\" > FILE")?;
+            sweep::store::backup::backup(&database, &file)?;
+            eprintln!("{} backed up to {}", database.display(), file.display());
+        }
+        Command::Restore { file } => {
+            let database = sqlite_file(&config, "pg_restore --clean -d \"$URL\" FILE")?;
+            sweep::store::backup::restore(&file, &database)?;
+            // Migrated now if the backup is older than this build.
+            open(&config)?;
+            eprintln!("{} restored from {}", database.display(), file.display());
+        }
         Command::CheckVrptw { file, routes } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
@@ -531,6 +557,17 @@ fn print_summary(summary: &RoundSummary) {
             "{} residents were told a visit time that can no longer be kept: tell them the new one",
             visits.promises_broken
         );
+    }
+}
+
+/// The district's SQLite file; on PostgreSQL, an error that points to its own tool.
+fn sqlite_file(config: &Config, postgres_tool: &str) -> anyhow::Result<PathBuf> {
+    match sweep::store::Target::from_url(&config.database.url) {
+        sweep::store::Target::Sqlite(path) => Ok(PathBuf::from(path)),
+        sweep::store::Target::Postgres(_) => anyhow::bail!(
+            "the district is in PostgreSQL, which has its own tools for this: {postgres_tool} \
+             (URL as database.url)"
+        ),
     }
 }
 

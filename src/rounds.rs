@@ -158,8 +158,12 @@ pub fn plan_round_while(
         planning.date, options.date,
         "planning held for another round"
     );
+    let started = std::time::Instant::now();
     let (round, slots) = plan_slots(db, config, &options)?;
+    crate::metrics::get().planned("slots", started.elapsed());
+    let started = std::time::Instant::now();
     let home_visits = home_visits::plan_routes(db, config, &round, options.routes)?;
+    crate::metrics::get().planned("routes", started.elapsed());
     Ok(RoundSummary {
         date: round.date,
         status: round.status,

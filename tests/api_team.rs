@@ -1267,6 +1267,8 @@ fn the_office_uploads_a_roster_all_or_nothing(db: &TestDb) {
 /// document must list.
 const ROUTES: &[(&str, &str, Option<&str>)] = &[
     ("get", "/healthz", None),
+    ("get", "/readyz", None),
+    ("get", "/metrics", None),
     ("get", "/api/v1/openapi.json", None),
     ("post", "/api/v1/sessions", None),
     ("post", "/api/v1/team-sessions", None),

@@ -57,4 +57,76 @@ fn unknown_paths_get_a_json_error(db: &TestDb) {
     });
 }
 
-on_both_backends!(health_reports_the_database, unknown_paths_get_a_json_error);
+fn readiness_needs_the_schema_of_this_build(db: &TestDb) {
+    use diesel::connection::SimpleConnection;
+    with_server(db, |base| async move {
+        let client = awc::Client::default();
+        let mut response = client.get(format!("{base}/readyz")).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["status"], "ready");
+    });
+    // A newer sweep migrated the database: this one is not ready for it.
+    db.db
+        .conn()
+        .unwrap()
+        .batch_execute("INSERT INTO __diesel_schema_migrations (version) VALUES ('20990101000000')")
+        .unwrap();
+    with_server(db, |base| async move {
+        let client = awc::Client::default();
+        let mut response = client.get(format!("{base}/readyz")).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 503);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert!(
+            body["message"].as_str().unwrap().contains("newer sweep"),
+            "{body}"
+        );
+    });
+}
+
+fn metrics_count_requests_by_route_in_prometheus_text(db: &TestDb) {
+    with_server(db, |base| async move {
+        let client = awc::Client::default();
+        for _ in 0..3 {
+            client.get(format!("{base}/healthz")).send().await.unwrap();
+        }
+        // A ticket in a path is personal: it is counted under its route's pattern.
+        client
+            .get(format!(
+                "{base}/api/v1/resident/tickets/0123456789abcdef.secret"
+            ))
+            .send()
+            .await
+            .unwrap();
+        let mut response = client.get(format!("{base}/metrics")).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let text = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
+        let healthz = text
+            .lines()
+            .find(|l| {
+                l.starts_with("sweep_http_requests_total{")
+                    && l.contains(r#"route="/healthz""#)
+                    && l.contains(r#"status="200""#)
+            })
+            .unwrap_or_else(|| panic!("no /healthz count in:\n{text}"));
+        // Counters are of the process, and other tests' servers share it: at least ours.
+        let count: f64 = healthz.rsplit(' ').next().unwrap().parse().unwrap();
+        assert!(count >= 3.0, "{healthz}");
+        assert!(text.contains(r#"route="/api/v1/resident/tickets/{ticket}""#));
+        assert!(!text.contains("secret"));
+        for family in [
+            "sweep_http_request_duration_seconds_bucket",
+            "sweep_pool_wait_seconds_bucket",
+            "sweep_pool_connections",
+        ] {
+            assert!(text.contains(family), "{family} missing");
+        }
+    });
+}
+
+on_both_backends!(
+    health_reports_the_database,
+    unknown_paths_get_a_json_error,
+    readiness_needs_the_schema_of_this_build,
+    metrics_count_requests_by_route_in_prometheus_text,
+);

@@ -127,5 +127,5 @@ pub async fn record_result(
             })
         })
         .await?;
-    Ok(answer(stored))
+    Ok(answer(stored.counted_as("result")))
 }

@@ -51,24 +51,31 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
                 .wrap_fn(|request, service| {
-                    // Path only: query strings could carry personal data one day.
                     let method = request.method().clone();
-                    let path = request.path().to_string();
                     let started = Instant::now();
                     let response = service.call(request);
                     async move {
                         let response = response.await?;
+                        let took = started.elapsed();
+                        let status = response.status().as_u16();
+                        // By the route's pattern, not the path (a path may carry a ticket),
+                        // and never the query string.
+                        let route = response.request().match_pattern();
+                        let route = route.as_deref().unwrap_or("unmatched");
+                        crate::metrics::get().request(method.as_str(), route, status, took);
                         tracing::info!(
                             %method,
-                            %path,
-                            status = response.status().as_u16(),
-                            ms = started.elapsed().as_secs_f64() * 1000.0,
+                            route,
+                            status,
+                            ms = took.as_secs_f64() * 1000.0,
                             "request"
                         );
                         Ok(response)
                     }
                 })
                 .route("/healthz", web::get().to(health::healthz))
+                .route("/readyz", web::get().to(health::readyz))
+                .route("/metrics", web::get().to(health::metrics))
                 .configure(crate::web::configure)
                 .service(
                     web::scope("/api/v1")
@@ -282,6 +289,16 @@ pub struct Answer {
     pub status: u16,
     pub body: String,
     pub replayed: bool,
+}
+
+impl Answer {
+    /// Counts the change in the metrics, unless it was done before (a replay).
+    pub fn counted_as(self, change: &str) -> Self {
+        if !self.replayed {
+            crate::metrics::get().committed(change);
+        }
+        self
+    }
 }
 
 /// The body of a change that needs nothing but its request id.

@@ -31,6 +31,8 @@ const PATH: &str = "/api/v1/openapi.json";
         endpoint needs is the scope of its `bearer` security requirement."),
     paths(
         super::health::healthz,
+        super::health::readyz,
+        super::health::metrics,
         document,
         super::auth::login,
         super::auth::team_login,

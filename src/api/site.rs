@@ -126,7 +126,7 @@ pub async fn open_tube(
             })
         })
         .await?;
-    Ok(answer(stored))
+    Ok(answer(stored.counted_as("tube_opened")))
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -238,7 +238,7 @@ pub async fn scan(
             })
         })
         .await?;
-    Ok(answer(stored))
+    Ok(answer(stored.counted_as("scan")))
 }
 
 /// Whether a resident sampled before in this round may be sampled again into a tube of
@@ -349,5 +349,5 @@ pub async fn close_tube(
             })
         })
         .await?;
-    Ok(answer(stored))
+    Ok(answer(stored.counted_as("tube_closed")))
 }

@@ -309,5 +309,5 @@ pub async fn record_outcome(
             })
         })
         .await?;
-    Ok(answer(stored))
+    Ok(answer(stored.counted_as("outcome")))
 }

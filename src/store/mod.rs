@@ -12,6 +12,7 @@
 //! to bind it, which took a fifth of a lookup's time.
 
 pub mod access;
+pub mod backup;
 pub mod completion;
 mod locks;
 pub mod residents;
@@ -226,12 +227,49 @@ impl Db {
     }
 
     pub fn conn(&self) -> Result<Conn, StoreError> {
-        Ok(self.pool.get()?)
+        let asked = std::time::Instant::now();
+        let conn = self.pool.get();
+        crate::metrics::get().waited_for_connection(asked.elapsed());
+        Ok(conn?)
+    }
+
+    /// Pooled connections: open, and idle among them.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections)
     }
 
     /// A connection outside the pool, with the same settings.
     pub fn unpooled_connection(&self) -> Result<DbConnection, ConnectionError> {
         self.manager.connect()
+    }
+
+    /// `None` when the database's schema is the one this build expects; otherwise why not.
+    pub fn schema_mismatch(&self) -> Result<Option<String>, StoreError> {
+        use diesel::migration::MigrationSource;
+        let mut conn = self.conn()?;
+        let failed =
+            |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migrate(e.to_string());
+        let (applied, known) = match &mut *conn {
+            DbConnection::Sqlite(c) => (
+                c.applied_migrations().map_err(failed)?,
+                versions::<diesel::sqlite::Sqlite>(SQLITE_MIGRATIONS.migrations().map_err(failed)?),
+            ),
+            DbConnection::Pg(c) => (
+                c.applied_migrations().map_err(failed)?,
+                versions::<diesel::pg::Pg>(POSTGRES_MIGRATIONS.migrations().map_err(failed)?),
+            ),
+        };
+        let applied: Vec<String> = applied.iter().map(ToString::to_string).collect();
+        if let Some(missing) = known.iter().find(|v| !applied.contains(v)) {
+            return Ok(Some(format!("migration {missing} is not applied")));
+        }
+        if let Some(newer) = applied.iter().find(|v| !known.contains(v)) {
+            return Ok(Some(format!(
+                "migration {newer} is not known to this build: the database was migrated by a newer sweep"
+            )));
+        }
+        Ok(None)
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
@@ -248,6 +286,15 @@ impl Db {
         };
         result.map_err(|e| StoreError::Migrate(e.to_string()))
     }
+}
+
+fn versions<DB: diesel::backend::Backend>(
+    migrations: Vec<Box<dyn diesel::migration::Migration<DB>>>,
+) -> Vec<String> {
+    migrations
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .collect()
 }
 
 /// Whether a connection is outside any transaction and able to begin one.

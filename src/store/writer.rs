@@ -101,6 +101,7 @@ fn commit_in_groups(db: &Db, queue: &mpsc::Receiver<Job>) {
                 }
             },
         };
+        crate::metrics::get().group_committed(group.len());
         let mut answers = Vec::with_capacity(group.len());
         let committed = std::panic::catch_unwind(AssertUnwindSafe(|| {
             write_transaction(conn, |conn| {
