@@ -16,6 +16,11 @@
 //! `POST /site/scans` (each connection a sampler with its own 10-in-1 tube, every scan a
 //! different resident, answered after its transaction committed; opening the next tube
 //! is not counted as a scan).
+//!
+//! With `--during-import` (SQLite): only scans, on a copy of the district, while the office
+//! imports a changed roster of the same size (a new note on every resident: all updated);
+//! the load runs until the import ends, and the table gives the scans' latency and errors
+//! during it, beside the import's time.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -57,6 +62,9 @@ struct Args {
     requests: usize,
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Scans while a roster of the same size is imported (see above).
+    #[arg(long)]
+    during_import: bool,
     /// SQLite: when a commit is on disk (sqlite_synchronous); default: the configuration's.
     #[arg(long, value_enum)]
     synchronous: Option<sweep::config::SqliteSynchronous>,
@@ -83,7 +91,13 @@ fn main() {
     std::fs::create_dir_all(&dir).expect("the bench folder");
     let db = Db::open(&config.database).expect("open the bench database");
     prepare(&dir, &db, &config, args.residents);
-    let people = residents(&dir);
+    if args.during_import {
+        // Every resident: each is scanned once, however long the import takes.
+        let people = residents(&dir, usize::MAX);
+        scans_during_import(&args, &dir, &config, &db, &people);
+        return;
+    }
+    let people = residents(&dir, 200_000);
 
     let (sweep_port, sweep_stop) = serve_sweep(&config, db.clone());
     let (hello_port, hello_stop) = serve_hello();
@@ -153,7 +167,7 @@ fn prepare(dir: &Path, db: &Db, config: &Config, residents: u32) {
     {
         eprintln!("importing, planning and publishing the round of {DATE} (once)");
         let files = RosterFiles::from_dir(dir, &ProgressBar::hidden()).expect("roster files");
-        import::import(&mut conn, files).expect("import");
+        import::import(db, files).expect("import");
         rounds::plan_round(db, config, PlanOptions::on(date)).expect("plan");
         rounds::publish_round(db, date).expect("publish");
     }
@@ -166,9 +180,9 @@ struct Person {
     id_number: String,
 }
 
-/// Up to 200,000 residents from the roster file, shuffled: lookups pick among them and
+/// Up to `most` residents from the roster file, shuffled: lookups pick among them and
 /// scans take them in turn.
-fn residents(dir: &Path) -> Vec<Person> {
+fn residents(dir: &Path, most: usize) -> Vec<Person> {
     let mut reader = csv::Reader::from_path(dir.join("residents.csv")).expect("residents.csv");
     let headers = reader.headers().unwrap().clone();
     let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
@@ -185,7 +199,7 @@ fn residents(dir: &Path) -> Vec<Person> {
         })
         .collect();
     people.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
-    people.truncate(200_000);
+    people.truncate(most);
     people
 }
 
@@ -233,6 +247,7 @@ struct Run {
     per_second: f64,
     p50_ms: f64,
     p99_ms: f64,
+    max_ms: f64,
     errors: usize,
 }
 
@@ -243,17 +258,26 @@ where
     F: Fn(usize, usize) -> Fut,
     Fut: Future<Output = (u16, Duration)>,
 {
+    load_until(args, || false, send).await
+}
+
+/// [`load`], stopping also once `over` says so.
+async fn load_until<F, Fut>(args: &Args, over: impl Fn() -> bool, send: F) -> Run
+where
+    F: Fn(usize, usize) -> Fut,
+    Fut: Future<Output = (u16, Duration)>,
+{
     let limit = Duration::from_secs_f64(args.seconds);
     let next = std::cell::Cell::new(0usize);
     let latencies = RefCell::new(Vec::with_capacity(args.requests));
     let errors = std::cell::Cell::new(0usize);
     let started = Instant::now();
     join_all((0..args.connections).map(|user| {
-        let (next, latencies, errors, send) = (&next, &latencies, &errors, &send);
+        let (next, latencies, errors, send, over) = (&next, &latencies, &errors, &send, &over);
         async move {
             loop {
                 let i = next.get();
-                if i >= args.requests || started.elapsed() >= limit {
+                if i >= args.requests || started.elapsed() >= limit || over() {
                     break;
                 }
                 next.set(i + 1);
@@ -282,6 +306,7 @@ where
         per_second: latencies.len() as f64 / elapsed,
         p50_ms: at(0.50),
         p99_ms: at(0.99),
+        max_ms: at(1.0),
         errors: errors.get(),
     }
 }
@@ -297,6 +322,7 @@ fn summarise(runs: &[Run]) -> Run {
         per_second: median(runs.iter().map(|r| r.per_second).collect()),
         p50_ms: median(runs.iter().map(|r| r.p50_ms).collect()),
         p99_ms: median(runs.iter().map(|r| r.p99_ms).collect()),
+        max_ms: median(runs.iter().map(|r| r.max_ms).collect()),
         errors: runs.iter().map(|r| r.errors).sum(),
     }
 }
@@ -327,17 +353,7 @@ async fn measure(
         .timeout(Duration::from_secs(30))
         .finish();
     let api = |path: &str| format!("http://127.0.0.1:{sweep_port}/api/v1{path}");
-    let teams = sweep::store::routes::all_teams(&mut db.conn().unwrap()).unwrap();
-    let mut tokens = Vec::new();
-    for team in teams.iter().take(TEAMS) {
-        let mut response = client
-            .post(api("/team-sessions"))
-            .send_json(&json!({"team": team.code, "pin": demo::TEAM_PIN}))
-            .await
-            .unwrap();
-        let body: Value = response.json().await.unwrap();
-        tokens.push(body["token"].as_str().unwrap().to_string());
-    }
+    let tokens = team_tokens(&client, &api, db).await;
     let hello = format!("http://127.0.0.1:{hello_port}/hello");
     let route = api(&format!("/team/route?date={DATE}"));
     let lookup = api("/resident/lookup");
@@ -373,57 +389,7 @@ async fn measure(
             .await,
         );
         clear_samples(db);
-        // Each connection scans into its own tube; a full tube closes itself and the
-        // connection opens the next (not timed).
-        let tubes: Vec<RefCell<(String, usize)>> = (0..args.connections)
-            .map(|_| RefCell::new((String::new(), 10)))
-            .collect();
-        let client = &client;
-        let api = &api;
-        let tokens = &tokens;
-        scans.push(
-            load(args, |user, i| {
-                let tube = &tubes[user];
-                let token = &tokens[user % tokens.len()];
-                let person = &people[i % people.len()];
-                async move {
-                    if tube.borrow().1 >= 10 {
-                        let code = format!("B{run}-{user}-{i}");
-                        let mut response = client
-                            .post(api("/site/tubes"))
-                            .bearer_auth(token)
-                            .send_json(&json!({
-                                "request_id": uuid::Uuid::new_v4(),
-                                "tube": code,
-                                "date": DATE,
-                            }))
-                            .await
-                            .unwrap();
-                        assert_eq!(
-                            response.status().as_u16(),
-                            201,
-                            "{:?}",
-                            response.body().await
-                        );
-                        *tube.borrow_mut() = (code, 0);
-                    }
-                    let code = tube.borrow().0.clone();
-                    tube.borrow_mut().1 += 1;
-                    timed(
-                        client
-                            .post(api("/site/scans"))
-                            .bearer_auth(token)
-                            .send_json(&json!({
-                                "request_id": uuid::Uuid::new_v4(),
-                                "tube": code,
-                                "resident": person.code,
-                            })),
-                    )
-                    .await
-                }
-            })
-            .await,
-        );
+        scans.push(scan_load(args, &client, &api, &tokens, people, run, || false).await);
     }
     vec![
         ("GET /hello (plain actix-web)", hellos),
@@ -431,6 +397,178 @@ async fn measure(
         ("GET /team/route", routes),
         ("POST /site/scans", scans),
     ]
+}
+
+/// Scans, each connection a sampler with its own tube (a full tube closes itself and the
+/// connection opens the next, not timed), until the load's limits or `over`.
+async fn scan_load(
+    args: &Args,
+    client: &awc::Client,
+    api: &impl Fn(&str) -> String,
+    tokens: &[String],
+    people: &[Person],
+    run: usize,
+    over: impl Fn() -> bool,
+) -> Run {
+    let tubes: Vec<RefCell<(String, usize)>> = (0..args.connections)
+        .map(|_| RefCell::new((String::new(), 10)))
+        .collect();
+    load_until(args, over, |user, i| {
+        let tube = &tubes[user];
+        let token = &tokens[user % tokens.len()];
+        let person = &people[i % people.len()];
+        async move {
+            if tube.borrow().1 >= 10 {
+                let code = format!("B{run}-{user}-{i}");
+                let mut response = client
+                    .post(api("/site/tubes"))
+                    .bearer_auth(token)
+                    .send_json(&json!({
+                        "request_id": uuid::Uuid::new_v4(),
+                        "tube": code,
+                        "date": DATE,
+                    }))
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    response.status().as_u16(),
+                    201,
+                    "{:?}",
+                    response.body().await
+                );
+                *tube.borrow_mut() = (code, 0);
+            }
+            let code = tube.borrow().0.clone();
+            tube.borrow_mut().1 += 1;
+            timed(
+                client
+                    .post(api("/site/scans"))
+                    .bearer_auth(token)
+                    .send_json(&json!({
+                        "request_id": uuid::Uuid::new_v4(),
+                        "tube": code,
+                        "resident": person.code,
+                    })),
+            )
+            .await
+        }
+    })
+    .await
+}
+
+/// Team tokens for the first `TEAMS` teams.
+async fn team_tokens(client: &awc::Client, api: &impl Fn(&str) -> String, db: &Db) -> Vec<String> {
+    let teams = sweep::store::routes::all_teams(&mut db.conn().unwrap()).unwrap();
+    let mut tokens = Vec::new();
+    for team in teams.iter().take(TEAMS) {
+        let mut response = client
+            .post(api("/team-sessions"))
+            .send_json(&json!({"team": team.code, "pin": demo::TEAM_PIN}))
+            .await
+            .unwrap();
+        let body: Value = response.json().await.unwrap();
+        tokens.push(body["token"].as_str().unwrap().to_string());
+    }
+    tokens
+}
+
+/// Scans while the office imports a changed roster of the district's size, on a copy of the
+/// district (the import changes every resident).
+fn scans_during_import(args: &Args, dir: &Path, config: &Config, db: &Db, people: &[Person]) {
+    let sweep::store::Target::Sqlite(path) = db.target().clone() else {
+        panic!(
+            "--during-import measures SQLite's one writer; PostgreSQL's writers run side by side"
+        );
+    };
+    let copy = dir.join("during-import.db");
+    remove_database(&copy);
+    sweep::store::backup::backup(Path::new(&path), &copy).expect("a copy of the district");
+    let changed = dir.join("changed-roster");
+    if !changed.join("residents.csv").exists() {
+        write_changed_roster(dir, &changed);
+    }
+    let mut config = config.clone();
+    config.database.url = copy.display().to_string();
+    let db = Db::open(&config.database).expect("open the copy");
+    clear_samples(&db);
+    let (port, stop) = serve_sweep(&config, db.clone());
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (run, import_seconds) = actix_web::rt::System::new().block_on(async {
+        let client = awc::Client::builder()
+            .connector(awc::Connector::new().limit(args.connections))
+            .timeout(Duration::from_secs(30))
+            .finish();
+        let api = |path: &str| format!("http://127.0.0.1:{port}/api/v1{path}");
+        let tokens = team_tokens(&client, &api, &db).await;
+        let importing = {
+            let (db, done) = (db.clone(), done.clone());
+            std::thread::spawn(move || {
+                // The scans are under way first.
+                std::thread::sleep(Duration::from_millis(500));
+                let started = Instant::now();
+                let files = RosterFiles::from_dir(&changed, &ProgressBar::hidden()).expect("files");
+                import::import(&db, files).expect("the import");
+                let took = started.elapsed().as_secs_f64();
+                done.store(true, std::sync::atomic::Ordering::SeqCst);
+                took
+            })
+        };
+        let mut load_args = Args::parse();
+        load_args.seconds = 3600.0;
+        load_args.requests = 2_000_000;
+        let run = scan_load(&load_args, &client, &api, &tokens, people, 0, || {
+            done.load(std::sync::atomic::Ordering::SeqCst)
+        })
+        .await;
+        (run, importing.join().expect("the import thread"))
+    });
+    actix_web::rt::System::new().block_on(stop.stop(true));
+    drop(db);
+    remove_database(&copy);
+    println!(
+        "\n{} residents, SQLite (synchronous = {:?}), {} connections scanning while the office \
+         imports a changed roster of {} residents ({import_seconds:.1} s):\n",
+        args.residents, config.database.sqlite_synchronous, args.connections, args.residents
+    );
+    println!("| scans during the import | per second | p50 ms | p99 ms | max ms | errors |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    println!(
+        "| POST /site/scans | {:.0} | {:.2} | {:.2} | {:.0} | {} |",
+        run.per_second, run.p50_ms, run.p99_ms, run.max_ms, run.errors
+    );
+}
+
+/// A SQLite file and the log and index beside it.
+fn remove_database(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+/// The district's roster with a new note on every resident: an import that updates them all.
+fn write_changed_roster(dir: &Path, changed: &Path) {
+    std::fs::create_dir_all(changed).expect("the changed roster's folder");
+    for name in ["buildings.csv", "sites.csv", "teams.csv"] {
+        std::fs::copy(dir.join(name), changed.join(name)).expect("a roster file");
+    }
+    let mut reader = csv::Reader::from_path(dir.join("residents.csv")).expect("residents.csv");
+    let headers = reader.headers().unwrap().clone();
+    let notes = headers
+        .iter()
+        .position(|h| h == "notes")
+        .expect("a notes column");
+    let mut writer = csv::Writer::from_path(changed.join("residents.csv")).expect("write");
+    writer.write_record(&headers).unwrap();
+    for record in reader.records() {
+        let record = record.unwrap();
+        let row: Vec<&str> = record
+            .iter()
+            .enumerate()
+            .map(|(i, field)| if i == notes { "re-imported" } else { field })
+            .collect();
+        writer.write_record(&row).unwrap();
+    }
+    writer.flush().unwrap();
 }
 
 /// Scans record each resident once per round: every run starts from an empty rack.

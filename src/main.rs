@@ -582,9 +582,7 @@ fn import_dir(db: &Db, dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
             .expect("valid template"),
     );
     let started = std::time::Instant::now();
-    let mut conn = db.conn()?;
-    let result =
-        RosterFiles::from_dir(dir, &progress).and_then(|files| import::import(&mut conn, files));
+    let result = RosterFiles::from_dir(dir, &progress).and_then(|files| import::import(db, files));
     progress.finish_and_clear();
     match result {
         Ok(totals) => {

@@ -127,9 +127,16 @@ fn a_backup_taken_during_scans_holds_every_scan_acknowledged_before_it() {
         "the restored district is served"
     );
     assert_eq!(sampled(&live).len(), in_copy.len());
-    // A backup is never written over an existing file.
+    // A backup is never written over an existing file, nor beside a log another left there
+    // (opening the copy would read that log into it).
     assert!(matches!(
         backup::backup(&live, &copy),
+        Err(backup::BackupError::Exists(_))
+    ));
+    let elsewhere = db.dir.path().join("elsewhere.db");
+    std::fs::write(db.dir.path().join("elsewhere.db-wal"), b"left over").unwrap();
+    assert!(matches!(
+        backup::backup(&live, &elsewhere),
         Err(backup::BackupError::Exists(_))
     ));
 }

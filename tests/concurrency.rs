@@ -306,6 +306,100 @@ fn two_plans_of_one_round_at_once_one_is_refused(db: &TestDb) {
     });
 }
 
+/// The district's roster with a new note for every resident: re-importing it updates them all.
+fn changed_roster(db: &TestDb) -> std::path::PathBuf {
+    let from = db.dir.path().join("demo");
+    let to = db.dir.path().join("changed");
+    std::fs::create_dir_all(&to).unwrap();
+    for name in ["buildings.csv", "sites.csv", "teams.csv"] {
+        std::fs::copy(from.join(name), to.join(name)).unwrap();
+    }
+    let mut reader = csv::Reader::from_path(from.join("residents.csv")).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let notes = headers.iter().position(|h| h == "notes").unwrap();
+    let mut writer = csv::Writer::from_path(to.join("residents.csv")).unwrap();
+    writer.write_record(&headers).unwrap();
+    for record in reader.records() {
+        let record = record.unwrap();
+        let row: Vec<&str> = record
+            .iter()
+            .enumerate()
+            .map(|(i, field)| if i == notes { "再次导入" } else { field })
+            .collect();
+        writer.write_record(&row).unwrap();
+    }
+    writer.flush().unwrap();
+    to
+}
+
+fn scans_go_on_while_the_roster_is_imported(db: &TestDb) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+    district(db);
+    let residents = walkers(db, 3_000);
+    let roster = changed_roster(db);
+    let (importer, importing) = (db.db.clone(), Arc::new(AtomicBool::new(true)));
+    let over = Arc::clone(&importing);
+    let (acknowledged, window) = common::api::with_result(db, |api| async move {
+        let team = api.login_team("T001", "1111").await;
+        let started = Instant::now();
+        let import = std::thread::spawn(move || {
+            let files =
+                sweep::import::RosterFiles::from_dir(&roster, &indicatif::ProgressBar::hidden())
+                    .unwrap();
+            let imported = sweep::import::import(&importer, files);
+            over.store(false, Ordering::SeqCst);
+            imported.map(|_| started.elapsed())
+        });
+        let mut acknowledged = Vec::new();
+        for (n, resident) in residents.iter().enumerate() {
+            if !importing.load(Ordering::SeqCst) {
+                break;
+            }
+            let tube = format!("IMP-{}", n / 10);
+            if n % 10 == 0 {
+                open_tube(&api, &team, &tube).await;
+            }
+            let (path, body) = scan(&tube, resident);
+            let (status, answer) = api.send("POST", &path, Some(&team), Some(body)).await;
+            assert_eq!(status, 201, "a scan during the import: {answer}");
+            acknowledged.push(started.elapsed());
+        }
+        let took = import.join().unwrap().expect("the import");
+        (acknowledged, took)
+    });
+    let during: Vec<Duration> = acknowledged.into_iter().filter(|at| *at < window).collect();
+    assert!(
+        during.len() > 10,
+        "scans acknowledged during the import: {}",
+        during.len()
+    );
+    // No scan waited anywhere near the writer's busy timeout (which would be a 503).
+    let longest = during
+        .windows(2)
+        .map(|pair| pair[1] - pair[0])
+        .max()
+        .unwrap_or_default();
+    eprintln!(
+        "import {window:?}, {} scans during it, longest wait {longest:?}",
+        during.len()
+    );
+    assert!(
+        longest < Duration::from_secs(2),
+        "the longest wait between scans during a {window:?} import: {longest:?}"
+    );
+    let updated: i64 = {
+        use sweep::store::schema::residents;
+        residents::table
+            .filter(residents::notes.eq("再次导入"))
+            .count()
+            .get_result(&mut db.db.conn().unwrap())
+            .unwrap()
+    };
+    assert_eq!(updated, 6_000, "the import is whole once it is over");
+}
+
 on_both_backends!(
     one_resident_scanned_into_two_tubes_at_once_is_sampled_once,
     a_tube_never_holds_more_than_its_pool_size,
@@ -313,4 +407,5 @@ on_both_backends!(
     one_request_id_sent_many_times_at_once_is_done_once,
     one_tube_code_opened_twice_at_once_is_opened_once,
     two_plans_of_one_round_at_once_one_is_refused,
+    scans_go_on_while_the_roster_is_imported,
 );

@@ -39,7 +39,7 @@ fn write_roster(dir: &Path, files: &[(&str, &str)]) {
 
 fn import_dir(db: &TestDb, dir: &Path) -> Result<Totals, ImportError> {
     let files = RosterFiles::from_dir(dir, &ProgressBar::hidden())?;
-    import::import(&mut db.db.conn().unwrap(), files)
+    import::import(&db.db, files)
 }
 
 fn totals(db: &TestDb) -> Totals {

@@ -209,7 +209,7 @@ fn district(db: &TestDb) -> PathBuf {
     .unwrap();
     let files = RosterFiles::from_dir(&dir, &ProgressBar::hidden()).unwrap();
     let mut conn = db.db.conn().unwrap();
-    import::import(&mut conn, files).unwrap();
+    import::import(&db.db, files).unwrap();
     let date = today(db);
     rounds::plan_round(&db.db, &db.config, PlanOptions::on(date)).unwrap();
     rounds::publish_round(&db.db, date).unwrap();

@@ -178,9 +178,13 @@ pub async fn upload(
             }
             spool.write_all(&chunk).map_err(io_failed)?;
         }
-        spool.rewind().map_err(io_failed)?;
         digests.push((roster_name.clone(), digest.finalize()));
-        *slot = Some(Box::new(std::io::BufReader::with_capacity(1 << 16, spool)));
+        // Read from the start each time it is opened (an import reads it twice).
+        *slot = Some(Box::new(move || {
+            let mut file = spool.try_clone()?;
+            file.rewind()?;
+            Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, file)))
+        }));
         names.push(roster_name);
     }
     let request_id =
@@ -198,7 +202,7 @@ pub async fn upload(
         .collect();
     let request = Idempotent::of_bytes(&actor, &http, request_id, &sent);
     let stored = blocking(move || {
-        request.once_outside(&db, || match import::import(&mut *db.conn()?, files) {
+        request.once_outside(&db, || match import::import(&db, files) {
             Ok(totals) => {
                 stored_access::audit(
                     &mut *db.conn()?,

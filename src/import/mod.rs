@@ -1,9 +1,13 @@
 //! Roster import: the office's four CSV files → validated domain values → the store.
 //!
-//! Everything is checked before anything counts: the rows are written inside one
-//! transaction while they are read (so a million residents stream through in bounded
-//! memory), and the transaction is rolled back if any row anywhere was bad. The caller
-//! gets every bad row at once.
+//! Everything is checked before anything is written, in two passes over the files, each
+//! streaming (a million residents in bounded memory): the first checks every row against
+//! the roster as stored and writes nothing; if any row anywhere was bad, the caller gets
+//! every bad row at once and nothing changed. Only then does the second pass write, in
+//! short transactions (the small files in one, residents a batch at a time), so that the
+//! sites' scans, which wait for SQLite's one write lock, are never held up for long. One
+//! import runs at a time, so that the second pass writes against the roster the first
+//! checked.
 
 mod csv_file;
 mod residents;
@@ -37,15 +41,20 @@ pub enum ImportError {
     },
     #[error(transparent)]
     Store(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Db(#[from] store::StoreError),
 }
+
+/// Opens one roster file afresh: an import reads each file twice.
+pub type Opener = Box<dyn Fn() -> std::io::Result<Box<dyn Read + Send>> + Send + Sync>;
 
 /// The roster files given for one import; any of them may be absent.
 #[derive(Default)]
 pub struct RosterFiles {
-    pub buildings: Option<Box<dyn Read + Send>>,
-    pub residents: Option<Box<dyn Read + Send>>,
-    pub sites: Option<Box<dyn Read + Send>>,
-    pub teams: Option<Box<dyn Read + Send>>,
+    pub buildings: Option<Opener>,
+    pub residents: Option<Opener>,
+    pub sites: Option<Opener>,
+    pub teams: Option<Opener>,
 }
 
 impl RosterFiles {
@@ -58,7 +67,7 @@ impl RosterFiles {
     ];
 
     /// Where the file called `name` goes; `None` for a name that is not a roster file.
-    pub fn slot(&mut self, name: &str) -> Option<&mut Option<Box<dyn Read + Send>>> {
+    pub fn slot(&mut self, name: &str) -> Option<&mut Option<Opener>> {
         match name {
             n if n == rows::BUILDINGS.file => Some(&mut self.buildings),
             n if n == rows::RESIDENTS.file => Some(&mut self.residents),
@@ -68,7 +77,8 @@ impl RosterFiles {
         }
     }
 
-    /// Opens whichever of the four files `dir` holds; `progress` advances with the bytes read.
+    /// Whichever of the four files `dir` holds; `progress` advances with the bytes read (each
+    /// file is read twice).
     pub fn from_dir(dir: &Path, progress: &ProgressBar) -> Result<Self, ImportError> {
         let mut files = RosterFiles::default();
         let mut total_bytes = 0;
@@ -77,20 +87,23 @@ impl RosterFiles {
             if !path.exists() {
                 continue;
             }
-            let io_error = |source| ImportError::Io {
+            let size = std::fs::metadata(&path).map_err(|source| ImportError::Io {
                 path: path.clone(),
                 source,
-            };
-            let file = File::open(&path).map_err(io_error)?;
-            total_bytes += file.metadata().map_err(io_error)?.len();
-            *files.slot(name).expect("a roster file name") = Some(Box::new(
-                progress.wrap_read(std::io::BufReader::with_capacity(1 << 16, file)),
-            ));
+            })?;
+            total_bytes += size.len();
+            let progress = progress.clone();
+            *files.slot(name).expect("a roster file name") = Some(Box::new(move || {
+                let file = File::open(&path)?;
+                Ok(Box::new(progress.wrap_read(
+                    std::io::BufReader::with_capacity(1 << 16, file),
+                )))
+            }));
         }
         if files.is_empty() {
             return Err(ImportError::NoFiles(dir.to_path_buf()));
         }
-        progress.set_length(total_bytes);
+        progress.set_length(2 * total_bytes);
         Ok(files)
     }
 
@@ -103,46 +116,44 @@ impl RosterFiles {
 }
 
 /// Validates and stores a roster; all or nothing. Returns what the district holds after.
-pub fn import(conn: &mut DbConnection, files: RosterFiles) -> Result<Totals, ImportError> {
+pub fn import(db: &store::Db, files: RosterFiles) -> Result<Totals, ImportError> {
+    let _importing = db.lock("roster import")?;
+    let mut conn = db.conn()?;
+    let conn = &mut *conn;
     let key = store::personal_data_key(conn)?;
     let this_year = chrono::Utc::now().year();
-    store::bulk_write(conn, |conn| {
-        let mut run = Import {
-            errors: Vec::new(),
-            file_buildings: HashMap::new(),
-        };
-        if let Some(input) = files.buildings {
-            run.buildings(conn, input)?;
-        }
-        if let Some(input) = files.sites {
-            let sites = run.read_all(input, &rows::SITES, rows::site);
-            if run.errors.is_empty() {
-                roster::upsert_sites(
-                    conn,
-                    &sites.into_iter().map(SiteRow::from).collect::<Vec<_>>(),
-                )?;
-            }
-        }
-        if let Some(input) = files.teams {
-            let teams = run.read_all(input, &rows::TEAMS, rows::team);
-            if run.errors.is_empty() {
-                roster::upsert_teams(
-                    conn,
-                    &teams.into_iter().map(TeamRow::from).collect::<Vec<_>>(),
-                )?;
-            }
-        }
-        if let Some(input) = files.residents {
-            run.residents(conn, input, &key, this_year)?;
-        }
-        if !run.errors.is_empty() {
-            return Err(ImportError::Invalid(run.errors));
-        }
-        Ok(roster::totals(conn)?)
-    })
+    let mut check = Import::new(Pass::Check);
+    check.run(conn, &files, &key, this_year)?;
+    if !check.errors.is_empty() {
+        return Err(ImportError::Invalid(check.errors));
+    }
+    let mut write = Import::new(Pass::Write);
+    store::bulk_settings(conn, |conn| write.run(conn, &files, &key, this_year))?;
+    if !write.errors.is_empty() {
+        // The files or the roster changed between the passes; what was written stays.
+        tracing::error!(
+            errors = write.errors.len(),
+            "a roster import found bad rows only while writing"
+        );
+        return Err(ImportError::Invalid(write.errors));
+    }
+    Ok(roster::totals(conn)?)
+}
+
+/// Residents written per transaction: on SQLite the write lock is held for one of these
+/// at a time (a few tens of milliseconds), so a scan never waits long.
+const ROWS_PER_TRANSACTION: usize = 2_048;
+const PAUSE_BETWEEN_TRANSACTIONS: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// What a pass over the files does: check every row, or write the checked rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Check,
+    Write,
 }
 
 struct Import {
+    pass: Pass,
     errors: Vec<RowError>,
     /// Floors of the buildings in this import's buildings.csv, written or not.
     file_buildings: HashMap<String, i32>,
@@ -178,7 +189,78 @@ pub(crate) fn first_seen<K: std::hash::Hash + Eq>(
     }
 }
 
+fn open(opener: &Opener, name: &str) -> Result<Box<dyn Read + Send>, ImportError> {
+    opener().map_err(|source| ImportError::Io {
+        path: PathBuf::from(name),
+        source,
+    })
+}
+
 impl Import {
+    fn new(pass: Pass) -> Import {
+        Import {
+            pass,
+            errors: Vec::new(),
+            file_buildings: HashMap::new(),
+        }
+    }
+
+    fn writes(&self) -> bool {
+        self.pass == Pass::Write && self.errors.is_empty()
+    }
+
+    /// One pass over the files: buildings first (residents live in them), then sites and
+    /// teams, then residents.
+    fn run(
+        &mut self,
+        conn: &mut DbConnection,
+        files: &RosterFiles,
+        key: &PersonalDataKey,
+        this_year: i32,
+    ) -> Result<(), ImportError> {
+        let buildings = match &files.buildings {
+            Some(opener) => {
+                let input = open(opener, rows::BUILDINGS.file)?;
+                self.read_all(input, &rows::BUILDINGS, rows::building)
+            }
+            None => Vec::new(),
+        };
+        self.file_buildings = buildings
+            .iter()
+            .map(|b| (b.code.as_str().to_string(), b.floors))
+            .collect();
+        let sites = match &files.sites {
+            Some(opener) => {
+                self.read_all(open(opener, rows::SITES.file)?, &rows::SITES, rows::site)
+            }
+            None => Vec::new(),
+        };
+        let teams = match &files.teams {
+            Some(opener) => {
+                self.read_all(open(opener, rows::TEAMS.file)?, &rows::TEAMS, rows::team)
+            }
+            None => Vec::new(),
+        };
+        if self.writes() {
+            // The small files together, in one short transaction.
+            store::write_transaction(conn, |conn| {
+                write_buildings(conn, buildings)?;
+                roster::upsert_sites(
+                    conn,
+                    &sites.into_iter().map(SiteRow::from).collect::<Vec<_>>(),
+                )?;
+                roster::upsert_teams(
+                    conn,
+                    &teams.into_iter().map(TeamRow::from).collect::<Vec<_>>(),
+                )
+            })?;
+        }
+        if let Some(opener) = &files.residents {
+            self.residents(conn, open(opener, rows::RESIDENTS.file)?, key, this_year)?;
+        }
+        Ok(())
+    }
+
     /// Reads a whole (small) file of rows, recording errors; codes must be unique.
     fn read_all<T>(
         &mut self,
@@ -212,45 +294,10 @@ impl Import {
         values
     }
 
-    fn buildings(
-        &mut self,
-        conn: &mut DbConnection,
-        input: Box<dyn Read + Send>,
-    ) -> Result<(), ImportError> {
-        let buildings = self.read_all(input, &rows::BUILDINGS, rows::building);
-        self.file_buildings = buildings
-            .iter()
-            .map(|b| (b.code.as_str().to_string(), b.floors))
-            .collect();
-        if !self.errors.is_empty() {
-            return Ok(());
-        }
-        let names: Vec<String> = buildings
-            .iter()
-            .map(|b| b.community.clone())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let community_ids = roster::ensure_communities(conn, &names)?;
-        let rows: Vec<BuildingRow> = buildings
-            .into_iter()
-            .map(|b| BuildingRow {
-                community_id: community_ids[&b.community],
-                code: b.code.as_str().to_string(),
-                address: b.address,
-                lat: b.location.lat,
-                lon: b.location.lon,
-                floors: b.floors,
-                has_elevator: b.has_elevator,
-            })
-            .collect();
-        roster::upsert_buildings(conn, &rows)?;
-        Ok(())
-    }
-
-    /// Streams residents.csv: one thread reads and checks the rows (see [`residents`])
-    /// while this one, which owns the connection, writes the checked batches — the two
-    /// take about as long as each other on a million residents.
+    /// Streams residents.csv: one thread reads and checks the rows (see [`residents`]);
+    /// in the writing pass this one, which owns the connection, writes the checked batches,
+    /// each in a transaction of its own — the two take about as long as each other on a
+    /// million residents.
     fn residents(
         &mut self,
         conn: &mut DbConnection,
@@ -275,14 +322,21 @@ impl Import {
             this_year,
         };
         let (sender, batches) = std::sync::mpsc::sync_channel(2);
-        let sender = self.errors.is_empty().then_some(sender);
+        let sender = self.writes().then_some(sender);
         let (errors, written) = std::thread::scope(|scope| {
             let checking = scope.spawn(move || checker.check(file, sender));
             let mut written = Ok(());
             for batch in batches {
                 // After a failed write keep draining, so the checker never blocks.
-                if written.is_ok() {
-                    written = stored_residents.write(conn, &batch);
+                for rows in batch.chunks(ROWS_PER_TRANSACTION) {
+                    if written.is_ok() {
+                        written = store::write_transaction(conn, |conn| {
+                            stored_residents.write(conn, rows)
+                        });
+                        // A moment between transactions, for the sites' scans waiting
+                        // for the write lock to take it.
+                        std::thread::sleep(PAUSE_BETWEEN_TRANSACTIONS);
+                    }
                 }
             }
             let errors = checking
@@ -293,4 +347,31 @@ impl Import {
         self.errors.extend(errors);
         Ok(written?)
     }
+}
+
+/// Stores this import's buildings, and their communities.
+fn write_buildings(
+    conn: &mut DbConnection,
+    buildings: Vec<crate::domain::Building>,
+) -> diesel::QueryResult<()> {
+    let names: Vec<String> = buildings
+        .iter()
+        .map(|b| b.community.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let community_ids = roster::ensure_communities(conn, &names)?;
+    let rows: Vec<BuildingRow> = buildings
+        .into_iter()
+        .map(|b| BuildingRow {
+            community_id: community_ids[&b.community],
+            code: b.code.as_str().to_string(),
+            address: b.address,
+            lat: b.location.lat,
+            lon: b.location.lon,
+            floors: b.floors,
+            has_elevator: b.has_elevator,
+        })
+        .collect();
+    roster::upsert_buildings(conn, &rows)
 }

@@ -152,16 +152,21 @@ impl Drop for Handle {
 /// written beside `to` and renamed into place only once whole and checked, so that a backup
 /// cut short never looks complete.
 pub fn backup(database: &Path, to: &Path) -> Result<(), BackupError> {
-    if to.exists() {
-        return Err(BackupError::Exists(to.to_owned()));
+    // A write-ahead log left beside the name would be read into the copy when it is opened.
+    for taken in [to.to_owned(), beside(to, "-wal"), beside(to, "-journal")] {
+        if taken.exists() {
+            return Err(BackupError::Exists(taken));
+        }
     }
     if !database.exists() {
         return Err(BackupError::Missing(database.to_owned()));
     }
     let source = Handle::open(database, ffi::SQLITE_OPEN_READONLY)?;
     check_sweep(&source)?;
-    let partial = partial_path(to);
-    let _ = std::fs::remove_file(&partial);
+    let partial = beside(to, ".partial");
+    for left in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(beside(&partial, left));
+    }
     let copy = Handle::open(
         &partial,
         ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_CREATE,
@@ -200,10 +205,11 @@ pub fn restore(from: &Path, database: &Path) -> Result<(), BackupError> {
     target.execute("PRAGMA journal_mode = WAL")
 }
 
-fn partial_path(to: &Path) -> PathBuf {
-    let mut name = to.file_name().unwrap_or_default().to_owned();
-    name.push(".partial");
-    to.with_file_name(name)
+/// `path` with `suffix` added to its file name.
+fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(suffix);
+    path.with_file_name(name)
 }
 
 /// A sweep database has diesel's record of migrations and a district's roster.

@@ -343,13 +343,11 @@ where
     }
 }
 
-/// Runs `write` in one transaction, with SQLite tuned for writing many rows: a page cache
-/// large enough that index pages are not spilled and re-read mid-transaction, statement
-/// journals in memory, and foreign keys checked once for the whole transaction instead of
-/// row by row (row by row, each statement keeps a journal of every page it touches, in
-/// case a reference fails half-way; that was a fifth of a large import). The connection's
-/// usual settings come back afterwards.
-pub fn bulk_write<T, E>(
+/// Runs `write` (which makes transactions of its own) with SQLite tuned for writing many
+/// rows: a page cache large enough that index pages are not spilled and re-read
+/// mid-transaction, and statement journals in memory. The connection's usual settings come
+/// back afterwards.
+pub fn bulk_settings<T, E>(
     conn: &mut DbConnection,
     write: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, E>
@@ -358,41 +356,13 @@ where
 {
     let sqlite = matches!(conn, DbConnection::Sqlite(_));
     if sqlite {
-        // foreign_keys cannot change inside a transaction.
-        conn.batch_execute(
-            "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = OFF;",
-        )?;
+        conn.batch_execute("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;")?;
     }
-    let result = write_transaction(conn, |conn| {
-        let value = write(conn)?;
-        if let DbConnection::Sqlite(c) = conn {
-            check_foreign_keys(c)?;
-        }
-        Ok(value)
-    });
+    let result = write(conn);
     if sqlite {
-        conn.batch_execute(
-            "PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT; PRAGMA foreign_keys = ON;",
-        )?;
+        conn.batch_execute("PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT;")?;
     }
     result
-}
-
-/// Fails when any row refers to a row that does not exist.
-fn check_foreign_keys(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
-    use diesel::dsl::sql;
-    use diesel::RunQueryDsl;
-    let broken: i64 = diesel::select(sql::<diesel::sql_types::BigInt>(
-        "(SELECT count(*) FROM pragma_foreign_key_check)",
-    ))
-    .get_result(conn)?;
-    if broken > 0 {
-        return Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::ForeignKeyViolation,
-            Box::new(format!("{broken} row(s) refer to rows that do not exist")),
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

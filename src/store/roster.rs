@@ -262,9 +262,8 @@ impl StoredResidents {
                 None => new.push(row),
                 Some((_, stored)) if *stored == fingerprint(row) => {}
                 Some((id, _)) => {
-                    diesel::update(residents::table.find(*id))
-                        .set(row)
-                        .execute(conn)?;
+                    let update = diesel::update(residents::table.find(*id)).set(row);
+                    on_backend!(conn, |c| update.execute(c))?;
                 }
             }
         }
