@@ -308,6 +308,37 @@ pub struct RequestOnly {
     pub request_id: uuid::Uuid,
 }
 
+/// Reads `bytes` as every JSON body the API takes, and runs the checks each body gets before
+/// any database work (times, windows, ID numbers, the request's fingerprint) — for fuzzing
+/// them; a server answers a body that fails any of these with a 4xx.
+pub fn check_bodies(bytes: &[u8]) {
+    fn parsed<T: serde::de::DeserializeOwned + serde::Serialize>(bytes: &[u8]) -> Option<T> {
+        let body: T = serde_json::from_slice(bytes).ok()?;
+        // As a request's fingerprint is made.
+        let again = serde_json::to_vec(&body).expect("a parsed body serialises");
+        assert!(serde_json::from_slice::<T>(&again).is_ok(), "a body reads back");
+        Some(body)
+    }
+    if let Some(plan) = parsed::<rounds::Plan>(bytes) {
+        let _ = plan.check();
+    }
+    if let Some(lookup) = parsed::<resident::Lookup>(bytes) {
+        let _ = lookup.check();
+    }
+    if let Some(moved) = parsed::<rounds::Move>(bytes) {
+        let _ = moved.start();
+    }
+    let _ = parsed::<site::OpenTube>(bytes);
+    let _ = parsed::<site::Scan>(bytes);
+    let _ = parsed::<lab::TubeResult>(bytes);
+    let _ = parsed::<team::OutcomeRequest>(bytes);
+    let _ = parsed::<rounds::Lanes>(bytes);
+    let _ = parsed::<RequestOnly>(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        assert!(shown(text).chars().count() <= 41);
+    }
+}
+
 /// A resident's row id by code; 404 naming `field` when there is none.
 pub fn resident_by_code(
     conn: &mut crate::store::DbConnection,

@@ -48,7 +48,7 @@ impl PerClientLimit {
 }
 
 /// An ID number and, to prove it is mine, my name or the last four digits of my phone.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Lookup {
     id_number: String,
@@ -56,6 +56,21 @@ pub struct Lookup {
     phone_last4: Option<String>,
     /// The round's date; default: the next published round, from today on.
     date: Option<NaiveDate>,
+}
+
+impl Lookup {
+    /// What is checked before the database is asked: the ID number, and a second detail.
+    pub(super) fn check(&self) -> Result<IdNumber, ApiError> {
+        let id = IdNumber::parse(&self.id_number)
+            .map_err(|e| ApiError::invalid("id_number", format!("id_number {e}")))?;
+        if self.name.is_none() && self.phone_last4.is_none() {
+            return Err(ApiError::invalid(
+                "name",
+                "send your name, or the last four digits of your phone",
+            ));
+        }
+        Ok(id)
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -133,14 +148,7 @@ pub async fn lookup(
         ));
     }
     let body = body.into_inner();
-    let id = IdNumber::parse(&body.id_number)
-        .map_err(|e| ApiError::invalid("id_number", format!("id_number {e}")))?;
-    if body.name.is_none() && body.phone_last4.is_none() {
-        return Err(ApiError::invalid(
-            "name",
-            "send your name, or the last four digits of your phone",
-        ));
-    }
+    let id = body.check()?;
     let today = config.district.today();
     let tolerance = (config.visits.eta_tolerance_minutes * 60.0).round() as i32;
     let slot = blocking(move || {

@@ -57,6 +57,25 @@ pub struct Plan {
     route_seconds: Option<f64>,
 }
 
+impl Plan {
+    /// The window and the re-plan's time, read; what else is checked needs the database.
+    pub(super) fn check(&self) -> Result<(Option<(TimeOfDay, TimeOfDay)>, Option<TimeOfDay>), ApiError> {
+        let window = self
+            .window
+            .as_deref()
+            .map(parse_window)
+            .transpose()
+            .map_err(|e| ApiError::invalid("window", e))?;
+        let at = self
+            .at
+            .as_deref()
+            .map(TimeOfDay::parse)
+            .transpose()
+            .map_err(|e| ApiError::invalid("at", e))?;
+        Ok((window, at))
+    }
+}
+
 /// The answer to a publish.
 #[derive(Serialize, ToSchema)]
 pub struct Published {
@@ -117,18 +136,7 @@ pub async fn plan(
     actor.require(Role::Office)?;
     let date = path.into_inner();
     let body = body.into_inner();
-    let window = body
-        .window
-        .as_deref()
-        .map(parse_window)
-        .transpose()
-        .map_err(|e| ApiError::invalid("window", e))?;
-    let at = body
-        .at
-        .as_deref()
-        .map(TimeOfDay::parse)
-        .transpose()
-        .map_err(|e| ApiError::invalid("at", e))?;
+    let (window, at) = body.check()?;
     let options = PlanOptions {
         date,
         window,
@@ -492,6 +500,13 @@ pub struct Move {
     start: String,
 }
 
+impl Move {
+    /// The new slot's start, read.
+    pub(super) fn start(&self) -> Result<TimeOfDay, ApiError> {
+        TimeOfDay::parse(&self.start).map_err(|e| ApiError::invalid("start", e))
+    }
+}
+
 /// `POST /api/v1/office/rounds/{date}/moves` — gives one resident another slot, if it has
 /// room; both slots' predicted queues are recomputed and the move is recorded.
 #[utoipa::path(
@@ -520,7 +535,7 @@ pub async fn move_resident(
     actor.require(Role::Office)?;
     let date = path.into_inner();
     let body = body.into_inner();
-    let start = TimeOfDay::parse(&body.start).map_err(|e| ApiError::invalid("start", e))?;
+    let start = body.start()?;
     let request = Idempotent::new(&actor, &http, body.request_id, &body)?;
     let model = QueueModel {
         no_show_rate: config.slots.no_show_rate,

@@ -210,6 +210,7 @@ pub fn upsert_buildings(conn: &mut DbConnection, rows: &[BuildingRow]) -> QueryR
 }
 
 /// What is stored of each resident, for an import to compare against.
+#[derive(Default)]
 pub struct StoredResidents {
     /// Code → (row id, fingerprint of the stored row).
     by_code: HashMap<String, (i64, u64)>,
