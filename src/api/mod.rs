@@ -316,7 +316,10 @@ pub fn check_bodies(bytes: &[u8]) {
         let body: T = serde_json::from_slice(bytes).ok()?;
         // As a request's fingerprint is made.
         let again = serde_json::to_vec(&body).expect("a parsed body serialises");
-        assert!(serde_json::from_slice::<T>(&again).is_ok(), "a body reads back");
+        assert!(
+            serde_json::from_slice::<T>(&again).is_ok(),
+            "a body reads back"
+        );
         Some(body)
     }
     if let Some(plan) = parsed::<rounds::Plan>(bytes) {

@@ -59,7 +59,9 @@ pub struct Plan {
 
 impl Plan {
     /// The window and the re-plan's time, read; what else is checked needs the database.
-    pub(super) fn check(&self) -> Result<(Option<(TimeOfDay, TimeOfDay)>, Option<TimeOfDay>), ApiError> {
+    pub(super) fn check(
+        &self,
+    ) -> Result<(Option<(TimeOfDay, TimeOfDay)>, Option<TimeOfDay>), ApiError> {
         let window = self
             .window
             .as_deref()
