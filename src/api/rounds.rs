@@ -57,11 +57,12 @@ pub struct Plan {
     route_seconds: Option<f64>,
 }
 
+/// A round's window, from and to.
+type Window = (TimeOfDay, TimeOfDay);
+
 impl Plan {
     /// The window and the re-plan's time, read; what else is checked needs the database.
-    pub(super) fn check(
-        &self,
-    ) -> Result<(Option<(TimeOfDay, TimeOfDay)>, Option<TimeOfDay>), ApiError> {
+    pub(super) fn check(&self) -> Result<(Option<Window>, Option<TimeOfDay>), ApiError> {
         let window = self
             .window
             .as_deref()
