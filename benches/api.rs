@@ -477,7 +477,7 @@ fn scans_during_import(args: &Args, dir: &Path, config: &Config, db: &Db, people
     sweep::store::backup::backup(Path::new(&path), &copy).expect("a copy of the district");
     let changed = dir.join("changed-roster");
     if !changed.join("residents.csv").exists() {
-        write_changed_roster(dir, &changed);
+        demo::write_with_note(dir, &changed, "re-imported").expect("the changed roster");
     }
     let mut config = config.clone();
     config.database.url = copy.display().to_string();
@@ -535,32 +535,6 @@ fn remove_database(path: &Path) {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
-}
-
-/// The district's roster with a new note on every resident: an import that updates them all.
-fn write_changed_roster(dir: &Path, changed: &Path) {
-    std::fs::create_dir_all(changed).expect("the changed roster's folder");
-    for name in ["buildings.csv", "sites.csv", "teams.csv"] {
-        std::fs::copy(dir.join(name), changed.join(name)).expect("a roster file");
-    }
-    let mut reader = csv::Reader::from_path(dir.join("residents.csv")).expect("residents.csv");
-    let headers = reader.headers().unwrap().clone();
-    let notes = headers
-        .iter()
-        .position(|h| h == "notes")
-        .expect("a notes column");
-    let mut writer = csv::Writer::from_path(changed.join("residents.csv")).expect("write");
-    writer.write_record(&headers).unwrap();
-    for record in reader.records() {
-        let record = record.unwrap();
-        let row: Vec<&str> = record
-            .iter()
-            .enumerate()
-            .map(|(i, field)| if i == notes { "re-imported" } else { field })
-            .collect();
-        writer.write_record(&row).unwrap();
-    }
-    writer.flush().unwrap();
 }
 
 /// Scans record each resident once per round: every run starts from an empty rack.

@@ -463,6 +463,33 @@ pub const LOGINS: [(&str, crate::access::Role, &str); 2] = [
 /// Every demo team's PIN.
 pub const TEAM_PIN: &str = "246813";
 
+/// Copies the roster files in `from` to `to` with `note` as every resident's note: a
+/// roster whose import updates every resident (for measuring and testing re-imports).
+pub fn write_with_note(from: &Path, to: &Path, note: &str) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for name in ["buildings.csv", "sites.csv", "teams.csv"] {
+        std::fs::copy(from.join(name), to.join(name))?;
+    }
+    let mut reader = csv::Reader::from_path(from.join("residents.csv"))?;
+    let headers = reader.headers()?.clone();
+    let notes = headers
+        .iter()
+        .position(|h| h == "notes")
+        .ok_or_else(|| std::io::Error::other("residents.csv has no notes column"))?;
+    let mut writer = csv::Writer::from_path(to.join("residents.csv"))?;
+    writer.write_record(&headers)?;
+    for record in reader.records() {
+        let record = record?;
+        let row: Vec<&str> = record
+            .iter()
+            .enumerate()
+            .map(|(i, field)| if i == notes { note } else { field })
+            .collect();
+        writer.write_record(&row)?;
+    }
+    writer.flush()
+}
+
 /// Gives the demo's accounts their demo passwords (making them where missing) and every
 /// team the demo PIN.
 pub fn open_logins(conn: &mut crate::store::DbConnection) -> diesel::QueryResult<()> {

@@ -10,21 +10,10 @@ use std::time::Instant;
 use diesel::prelude::*;
 use serde_json::json;
 
-use common::api::{district, DATE};
+use common::api::{district, walkers, DATE};
 use common::TestDb;
 use sweep::store::backup;
 use sweep::store::schema::samples;
-
-fn walkers(db: &TestDb, how_many: usize) -> Vec<String> {
-    csv::Reader::from_path(db.dir.path().join("demo/residents.csv"))
-        .unwrap()
-        .records()
-        .map(Result::unwrap)
-        .filter(|r| &r[10] == "ambulatory" && &r[11] != "yes")
-        .take(how_many)
-        .map(|r| r[0].to_string())
-        .collect()
-}
 
 fn sampled(path: &std::path::Path) -> Vec<String> {
     use sweep::store::schema::residents;

@@ -155,6 +155,37 @@ fn a_folder_without_roster_files_is_an_error(db: &TestDb) {
 }
 
 #[test]
+fn logs_can_be_json_lines_without_personal_data() {
+    let db = TestDb::sqlite();
+    let out = sweep(&db, &["demo", "--out", "district", "--residents", "300"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = Command::new(env!("CARGO_BIN_EXE_sweep"))
+        .args(["import", "district"])
+        .current_dir(db.dir.path())
+        .env("SWEEP_DATABASE_URL", db.url())
+        .env("SWEEP_SERVER_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stderr)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("each log line is JSON"))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["fields"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("imported"))),
+        "{lines:?}"
+    );
+    // The roster's names are nowhere in the log.
+    let roster = std::fs::read_to_string(db.dir.path().join("district/residents.csv")).unwrap();
+    let a_name = roster.lines().nth(1).unwrap().split(',').nth(1).unwrap();
+    assert!(!text(&out.stderr).contains(a_name));
+}
+
+#[test]
 fn a_bad_setting_is_refused_with_its_name() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_sweep"))

@@ -9,21 +9,9 @@ use diesel::prelude::*;
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 
-use common::api::{district, with_api, Api, DATE};
+use common::api::{district, walkers, with_api, Api, DATE};
 use common::TestDb;
 use sweep::store::schema::{handled_requests, samples, tubes, visit_outcomes};
-
-/// Residents who walk to a site: their codes.
-fn walkers(db: &TestDb, how_many: usize) -> Vec<String> {
-    csv::Reader::from_path(db.dir.path().join("demo/residents.csv"))
-        .unwrap()
-        .records()
-        .map(Result::unwrap)
-        .filter(|r| &r[10] == "ambulatory" && &r[11] != "yes")
-        .take(how_many)
-        .map(|r| r[0].to_string())
-        .collect()
-}
 
 fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
@@ -306,39 +294,14 @@ fn two_plans_of_one_round_at_once_one_is_refused(db: &TestDb) {
     });
 }
 
-/// The district's roster with a new note for every resident: re-importing it updates them all.
-fn changed_roster(db: &TestDb) -> std::path::PathBuf {
-    let from = db.dir.path().join("demo");
-    let to = db.dir.path().join("changed");
-    std::fs::create_dir_all(&to).unwrap();
-    for name in ["buildings.csv", "sites.csv", "teams.csv"] {
-        std::fs::copy(from.join(name), to.join(name)).unwrap();
-    }
-    let mut reader = csv::Reader::from_path(from.join("residents.csv")).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    let notes = headers.iter().position(|h| h == "notes").unwrap();
-    let mut writer = csv::Writer::from_path(to.join("residents.csv")).unwrap();
-    writer.write_record(&headers).unwrap();
-    for record in reader.records() {
-        let record = record.unwrap();
-        let row: Vec<&str> = record
-            .iter()
-            .enumerate()
-            .map(|(i, field)| if i == notes { "再次导入" } else { field })
-            .collect();
-        writer.write_record(&row).unwrap();
-    }
-    writer.flush().unwrap();
-    to
-}
-
 fn scans_go_on_while_the_roster_is_imported(db: &TestDb) {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
     use std::time::{Duration, Instant};
     district(db);
     let residents = walkers(db, 3_000);
-    let roster = changed_roster(db);
+    let roster = db.dir.path().join("changed");
+    sweep::demo::write_with_note(&db.dir.path().join("demo"), &roster, "再次导入").unwrap();
     let (importer, importing) = (db.db.clone(), Arc::new(AtomicBool::new(true)));
     let over = Arc::clone(&importing);
     let (acknowledged, window) = common::api::with_result(db, |api| async move {

@@ -13,7 +13,7 @@ use std::time::Duration;
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
-use common::api::{district, DATE};
+use common::api::{district, walkers, DATE};
 use common::TestDb;
 use sweep::store::schema::{residents, samples};
 
@@ -142,14 +142,7 @@ fn stored(db: &TestDb) -> HashMap<String, i64> {
 
 fn every_acknowledged_scan_survives_a_kill(db: &TestDb) {
     district(db);
-    let walkers: Vec<String> = csv::Reader::from_path(db.dir.path().join("demo/residents.csv"))
-        .unwrap()
-        .records()
-        .map(Result::unwrap)
-        .filter(|r| &r[10] == "ambulatory" && &r[11] != "yes")
-        .map(|r| r[0].to_string())
-        .collect();
-    let mut queue = walkers.into_iter();
+    let mut queue = walkers(db, usize::MAX).into_iter();
     let mut acknowledged: Vec<String> = Vec::new();
     let mut unanswered: Vec<Sent> = Vec::new();
     let mut token = String::new();

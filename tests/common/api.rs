@@ -41,6 +41,18 @@ pub fn district(db: &TestDb) {
     }
 }
 
+/// Codes of residents who walk to a site (no home visit), as the demo roster lists them.
+pub fn walkers(db: &TestDb, how_many: usize) -> Vec<String> {
+    csv::Reader::from_path(db.dir.path().join("demo/residents.csv"))
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| &r[10] == "ambulatory" && &r[11] != "yes")
+        .take(how_many)
+        .map(|r| r[0].to_string())
+        .collect()
+}
+
 pub struct Api {
     pub base: String,
     pub client: awc::Client,
