@@ -154,7 +154,12 @@ async fn text_of(client: &Client, id: &str) -> String {
 /// Logs in as demo team T001 on a team page (`/team` or `/site`).
 async fn team_login(client: &Client, base: &str, page: &str) {
     client.goto(&format!("{base}{page}")).await.unwrap();
-    fill(client, "team", "T001").await;
+    log_in_as(client, "T001").await;
+}
+
+/// Fills the team login form on the page shown and sends it.
+async fn log_in_as(client: &Client, team: &str) {
+    fill(client, "team", team).await;
     fill(client, "pin", demo::TEAM_PIN).await;
     click(client, "#login button[type=submit]").await;
 }
@@ -539,6 +544,130 @@ fn samplers_scan_residents_into_a_tube_and_see_duplicates_named() {
         .unwrap();
     assert_eq!(tube.status, "closed");
     assert_eq!(tube.swabs, 2);
+}
+
+#[test]
+fn two_teams_share_a_phone_and_no_outcome_is_lost() {
+    use diesel::prelude::*;
+    use sweep::store::schema::visit_outcomes;
+    let Some(driver) = chromedriver() else { return };
+    let db = TestDb::sqlite();
+    let dir = district(&db);
+    // A second team on the phone: T002, with the demo PIN.
+    let more = db.dir.path().join("more");
+    std::fs::create_dir_all(&more).unwrap();
+    let teams = std::fs::read_to_string(dir.join("teams.csv")).unwrap();
+    let mut lines = teams.lines();
+    let header = lines.next().unwrap();
+    let t002 = lines.next().unwrap().replacen("T001", "T002", 1);
+    std::fs::write(more.join("teams.csv"), format!("{header}\n{t002}\n")).unwrap();
+    import::import(
+        &db.db,
+        RosterFiles::from_dir(&more, &ProgressBar::hidden()).unwrap(),
+    )
+    .unwrap();
+    demo::open_logins(&mut db.db.conn().unwrap()).unwrap();
+    let recorded = |db: &TestDb| -> Vec<(String, String)> {
+        visit_outcomes::table
+            .select((visit_outcomes::outcome, visit_outcomes::recorded_by))
+            .load(&mut db.db.conn().unwrap())
+            .unwrap()
+    };
+    let db_ref = &db;
+    with_pages(&driver, &db, |client, base| async move {
+        team_login(&client, &base, "/team").await;
+        until(
+            &client,
+            "T001's stops",
+            "document.querySelectorAll('#stops li').length > 0",
+        )
+        .await;
+        let resident = client
+            .find(Locator::Css("#stops li button[data-action=refused]"))
+            .await
+            .unwrap()
+            .attr("data-resident")
+            .await
+            .unwrap()
+            .unwrap();
+        // T001, offline, records a refusal, then hands the phone over.
+        client.issue_cmd(Network { offline: true }).await.unwrap();
+        until(&client, "the page to notice", "!navigator.onLine").await;
+        click(
+            &client,
+            &format!("button[data-action=refused][data-resident='{resident}']"),
+        )
+        .await;
+        until(
+            &client,
+            "the unsent notice",
+            "!document.getElementById('outbox').classList.contains('hidden')",
+        )
+        .await;
+        click(&client, "#logout").await;
+        // Logging out with an unsent outcome asks first; it stays on the phone.
+        let warning = client.get_alert_text().await.unwrap();
+        assert!(warning.contains("未发送"), "{warning}");
+        client.accept_alert().await.unwrap();
+        until(
+            &client,
+            "the login form",
+            "!document.getElementById('login').classList.contains('hidden')",
+        )
+        .await;
+        until(
+            &client,
+            "the waiting notice",
+            "!document.getElementById('others').classList.contains('hidden')",
+        )
+        .await;
+
+        // T002 logs in, online: T001's outcome is neither sent with T002's login nor shown.
+        client.issue_cmd(Network { offline: false }).await.unwrap();
+        log_in_as(&client, "T002").await;
+        until(
+            &client,
+            "T002's page",
+            "!document.getElementById('route').classList.contains('hidden')",
+        )
+        .await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let waiting = text_of(&client, "others").await;
+        assert!(waiting.starts_with("1 "), "{waiting}");
+        assert!(
+            !text_of(&client, "route").await.contains(&resident),
+            "T001's door is not shown to T002"
+        );
+        assert!(
+            recorded(db_ref).is_empty(),
+            "nothing sent with T002's login"
+        );
+        screenshot(&client, "team-shared-phone").await;
+
+        // T001 logs in again: its outcome is sent, once, as T001's.
+        click(&client, "#logout").await;
+        until(
+            &client,
+            "the login form",
+            "!document.getElementById('login').classList.contains('hidden')",
+        )
+        .await;
+        log_in_as(&client, "T001").await;
+        let started = Instant::now();
+        while recorded(db_ref).is_empty() && started.elapsed() < Duration::from_secs(30) {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        until(
+            &client,
+            "the outbox empty",
+            "document.getElementById('outbox').classList.contains('hidden')",
+        )
+        .await;
+        assert_eq!(
+            recorded(db_ref),
+            [("refused".to_string(), "team:T001".to_string())]
+        );
+    });
 }
 
 /// Logs in on the office's dashboard with the demo account.

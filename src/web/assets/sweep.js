@@ -30,6 +30,14 @@ const WORDS = {
     stops_left: "剩余",
     unsent: "条结果尚未发送（有网络时自动发送）",
     all_sent: "结果均已发送",
+    others_waiting: "条其他小分队记录的结果，等该队在本机登录后发送",
+    not_accepted: "未被接受",
+    retry: "重试",
+    discard: "放弃",
+    confirm_discard: "放弃这条结果？它不会被发送。",
+    logout_unsent: "还有未发送的结果。退出后它们保存在本机，等本队再次登录时发送。仍要退出吗？",
+    whose_unknown: "记录人不明（旧版页面）",
+    not_on_your_route: "此人不在本队今天的路线上",
     eta: "预计到达",
     available: "可上门时间",
     floor: "楼",
@@ -128,6 +136,14 @@ const WORDS = {
     stops_left: "left",
     unsent: "outcome(s) not sent yet (sent when the connection returns)",
     all_sent: "All outcomes sent",
+    others_waiting: "outcome(s) recorded by another team, sent when that team logs in on this phone",
+    not_accepted: "not accepted",
+    retry: "Retry",
+    discard: "Discard",
+    confirm_discard: "Discard this outcome? It will not be sent.",
+    logout_unsent: "Some outcomes are not sent yet. They stay on this phone and are sent when your team logs in again. Log out anyway?",
+    whose_unknown: "recorded by an unknown team (an older page)",
+    not_on_your_route: "this resident is not on your team's route today",
     eta: "ETA",
     available: "Available",
     floor: "floor",
@@ -257,8 +273,12 @@ function requestId() {
 /** A team's saved login, shared by the route and site pages. */
 const teamLogin = {
   token: () => localStorage.getItem("sweep.team.token") && JSON.parse(localStorage.getItem("sweep.team.token")),
-  save: (token) => localStorage.setItem("sweep.team.token", JSON.stringify(token)),
-  forget: () => localStorage.removeItem("sweep.team.token"),
+  /** The team logged in on this phone: outcomes it records are its own, sent only with its token. */
+  save: (token, team) => {
+    localStorage.setItem("sweep.team.token", JSON.stringify(token));
+    localStorage.setItem("sweep.team.team", JSON.stringify(team));
+  },
+  forget: () => ["token", "team"].forEach((key) => localStorage.removeItem("sweep.team." + key)),
 };
 
 /** Wires the team login form (#login, #login-message) of the route and site pages;
@@ -270,11 +290,10 @@ function teamLoginForm(done) {
     const message = document.getElementById("login-message");
     message.textContent = "";
     try {
-      const { status, body } = await api("POST", "/team-sessions", {
-        team: form.get("team").trim().toUpperCase(), pin: form.get("pin").trim(),
-      });
+      const team = form.get("team").trim().toUpperCase();
+      const { status, body } = await api("POST", "/team-sessions", { team, pin: form.get("pin").trim() });
       if (status !== 201) { message.textContent = t("wrong_login"); return; }
-      teamLogin.save(body.token);
+      teamLogin.save(body.token, team);
       event.target.reset();
       await done();
     } catch (_) {

@@ -1,7 +1,9 @@
 // A mobile team's page on a phone in a stairwell. Outcomes go into an outbox kept in the
-// phone's storage, each with its request id made once, and are sent in order whenever
-// there is a connection; a retry of one the server already has is answered from its record,
-// so nothing is recorded twice. The route last fetched is kept too, so the page still shows
+// phone's storage, each with its request id made once and the team that recorded it, and
+// are sent in order whenever there is a connection, with that team's login only; a retry of
+// one the server already has is answered from its record, so nothing is recorded twice.
+// Phones are shared between teams: another team's outcomes wait, unseen, for it to log in
+// again; one the server refuses stays, marked, until a person retries or discards it. The route last fetched is kept too, so the page still shows
 // the stops offline; it is fetched again every minute, so a re-plan shows its new order.
 "use strict";
 
@@ -17,14 +19,29 @@ let sending = false;
 // The tube code being typed survives a redraw (a re-plan, a sent outcome, going offline).
 const draft = { resident: null, tube: "" };
 
+/** The outbox, split: this team's outcomes to send, those the server refused (or whose
+ * team is unknown), and how many wait for another team. */
+function outboxOf(team) {
+  const outbox = store.get("outbox", []);
+  return {
+    toSend: outbox.filter((o) => o.team === team && !o.refused),
+    refused: outbox.filter((o) => (o.team === team && o.refused) || !o.team),
+    others: outbox.filter((o) => o.team && o.team !== team).length,
+  };
+}
+
 function render() {
   const token = store.get("token", null);
   document.getElementById("login").classList.toggle("hidden", !!token);
   document.getElementById("logout").classList.toggle("hidden", !token);
   document.getElementById("route").classList.toggle("hidden", !token);
+  const mine = outboxOf(store.get("team", null));
+  const others = document.getElementById("others");
+  others.classList.toggle("hidden", mine.others === 0);
+  others.textContent = `${mine.others} ${t("others_waiting")}`;
   if (!token) return;
   const route = store.get("route", { stops: [] });
-  const outbox = store.get("outbox", []);
+  const outbox = mine.toSend;
   const queued = new Map(outbox.map((o) => [o.resident, o.outcome]));
   const outcomeOf = (stop) => queued.get(stop.resident) ?? stop.outcome;
   // Not home goes back into the pool: the stop is not done until a final outcome.
@@ -39,6 +56,27 @@ function render() {
     highlight: route.stops.findIndex((s) => !outcomeOf(s) || outcomeOf(s) === "not_home"),
   });
   document.getElementById("stops").innerHTML = route.stops.map((s) => stopCard(s, outcomeOf(s), queued.has(s.resident))).join("");
+  const refused = document.getElementById("refused");
+  refused.classList.toggle("hidden", mine.refused.length === 0);
+  refused.innerHTML = mine.refused.map((o) => `<li class="card error" data-request="${esc(o.request_id)}">
+    <p>${esc(o.resident)} · ${esc(t(o.outcome))} — ${esc(t("not_accepted"))}: ${esc(o.refused ? reason(o.refused) : t("whose_unknown"))}</p>
+    <div class="row"><button type="button" data-retry="${esc(o.request_id)}">${esc(t("retry"))}</button>
+    <button type="button" class="plain" data-discard="${esc(o.request_id)}">${esc(t("discard"))}</button></div></li>`).join("");
+}
+
+/** Why the server refused an outcome, in the reader's language where the code is known. */
+function reason(refused) {
+  const known = { not_on_your_route: "not_on_your_route" };
+  return known[refused.error] ? t(known[refused.error]) : (refused.message ?? String(refused.status));
+}
+
+/** Changes one outbox entry (by request id), or drops it when `change` gives null. */
+function amend(requestIdOf, change) {
+  store.set("outbox", store.get("outbox", []).flatMap((o) => {
+    if (o.request_id !== requestIdOf) return [o];
+    const changed = change(o);
+    return changed ? [changed] : [];
+  }));
 }
 
 function stopCard(s, outcome, unsent) {
@@ -73,37 +111,43 @@ function record(resident, outcome, tube) {
   const outbox = store.get("outbox", []);
   const route = store.get("route", {});
   if (draft.resident === resident) Object.assign(draft, { resident: null, tube: "" });
-  outbox.push({ request_id: requestId(), resident, outcome, tube_code: tube ?? null, note: "", date: route.date });
+  outbox.push({
+    request_id: requestId(), resident, outcome, tube_code: tube ?? null, note: "", date: route.date,
+    team: store.get("team", null),
+  });
   store.set("outbox", outbox);
   render();
   flush();
 }
 
-/** Sends the outbox in order; stops at the first request that cannot reach the server. */
+/** Sends this team's outbox in order; stops at the first request that cannot reach the
+ * server. A refusal (4xx) is kept, marked, for a person to retry or discard. */
 async function flush() {
-  if (sending || store.get("outbox", []).length === 0) return;
+  const team = store.get("team", null);
+  if (sending || outboxOf(team).toSend.length === 0) return;
   sending = true;
   const token = store.get("token", null);
   let sentAny = false;
   try {
     for (;;) {
-      const outbox = store.get("outbox", []);
-      if (!token || outbox.length === 0) break;
-      const item = outbox[0];
+      const item = outboxOf(team).toSend[0];
+      if (!token || !item) break;
+      const { request_id, resident, outcome, tube_code, note, date } = item;
       let answer;
       try {
-        answer = await api("POST", "/team/outcomes", item, token);
+        answer = await api("POST", "/team/outcomes", { request_id, resident, outcome, tube_code, note, date }, token);
       } catch (_) {
         break; // no connection: keep it and try again later
       }
-      if (answer.status === 401) { logout(); break; }
+      if (answer.status === 401) { logout(true); break; }
       if (answer.status >= 500) break;
       if (answer.status >= 400) {
-        document.getElementById("route-message").textContent =
-          `${item.resident}: ${answer.body?.message ?? answer.status}`;
+        const { error, message } = answer.body ?? {};
+        amend(request_id, (o) => ({ ...o, refused: { status: answer.status, error, message } }));
+      } else {
+        amend(request_id, () => null);
+        sentAny = true;
       }
-      store.set("outbox", store.get("outbox", []).filter((o) => o.request_id !== item.request_id));
-      sentAny = true;
     }
   } finally {
     sending = false;
@@ -111,7 +155,8 @@ async function flush() {
   if (sentAny) {
     const sent = document.getElementById("sent");
     sent.textContent = t("all_sent");
-    sent.classList.toggle("hidden", store.get("outbox", []).length > 0);
+    const left = outboxOf(team);
+    sent.classList.toggle("hidden", left.toSend.length + left.refused.length > 0);
     await refresh();
   }
   render();
@@ -123,13 +168,17 @@ async function refresh() {
   try {
     const { status, body } = await api("GET", "/team/route", undefined, token);
     if (status === 200) store.set("route", body);
-    else if (status === 401) logout();
+    else if (status === 401) logout(true);
   } catch (_) { /* offline: keep the route we have */ }
   render();
 }
 
-function logout() {
-  ["token", "route"].forEach(store.drop);
+/** Logs the team out; its unsent outcomes stay on the phone for its next login. Asks first
+ * when some are unsent, unless the server ended the session. */
+function logout(expired) {
+  const unsent = outboxOf(store.get("team", null)).toSend.length;
+  if (!expired && unsent > 0 && !window.confirm(t("logout_unsent"))) return;
+  ["token", "route", "team"].forEach(store.drop);
   render();
 }
 
@@ -138,7 +187,22 @@ teamLoginForm(async () => {
   flush();
 });
 
-document.getElementById("logout").addEventListener("click", logout);
+document.getElementById("logout").addEventListener("click", () => logout(false));
+
+document.getElementById("refused").addEventListener("click", (event) => {
+  const retry = event.target.closest("button[data-retry]");
+  const discard = event.target.closest("button[data-discard]");
+  const team = store.get("team", null);
+  if (retry) {
+    // Sent again with this team's login (an outcome of unknown team becomes this team's).
+    amend(retry.dataset.retry, (o) => ({ ...o, team: o.team ?? team, refused: undefined }));
+    render();
+    flush();
+  } else if (discard && window.confirm(t("confirm_discard"))) {
+    amend(discard.dataset.discard, () => null);
+    render();
+  }
+});
 
 document.getElementById("stops").addEventListener("click", (event) => {
   const button = event.target.closest("button[data-action]");
