@@ -268,16 +268,44 @@ fn a_team_sees_its_own_route_and_records_outcomes_once(db: &TestDb) {
             )
             .await;
         assert_eq!(route["stops"][0]["outcome"], "sampled");
+        // Changing a final outcome is a correction, and the audit says so.
+        let (status, _) = api
+            .send(
+                "POST",
+                "/api/v1/team/outcomes",
+                Some(&t1),
+                Some(outcome(
+                    &uuid::Uuid::new_v4().to_string(),
+                    &mine,
+                    "unable",
+                    None,
+                )),
+            )
+            .await;
+        assert_eq!(status, 201);
     });
     let mut conn = db.db.conn().unwrap();
     let recorded: i64 = visit_outcomes::table.count().get_result(&mut conn).unwrap();
-    assert_eq!(recorded, 2, "T001's outcome once, and T002's");
-    let audited: Vec<String> = audit::table
-        .select(audit::actor)
+    assert_eq!(
+        recorded, 3,
+        "T001's outcome once, T002's, and T001's correction"
+    );
+    let audited: Vec<(String, String)> = audit::table
+        .select((audit::actor, audit::action))
         .order(audit::id)
         .load(&mut conn)
         .unwrap();
-    assert_eq!(audited, ["team:T001", "team:T002"]);
+    assert_eq!(
+        audited,
+        [
+            ("team:T001".to_string(), "visit outcome sampled".to_string()),
+            ("team:T002".to_string(), "visit outcome refused".to_string()),
+            (
+                "team:T001".to_string(),
+                "correct visit outcome sampled to unable".to_string()
+            ),
+        ]
+    );
 }
 
 /// A resident's ID number as the roster spreadsheet has it.

@@ -667,6 +667,29 @@ fn two_teams_share_a_phone_and_no_outcome_is_lost() {
             recorded(db_ref),
             [("refused".to_string(), "team:T001".to_string())]
         );
+
+        // One tap on another outcome does not replace the refusal: it asks first.
+        until(
+            &client,
+            "the refusal shown",
+            &format!(
+                "document.querySelector(\"#stop-{resident} [data-outcome=refused]\") !== null"
+            ),
+        )
+        .await;
+        let unable = format!("button[data-action=unable][data-resident='{resident}']");
+        click(&client, &unable).await;
+        client.get_alert_text().await.expect("a confirmation");
+        client.dismiss_alert().await.unwrap();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(recorded(db_ref).len(), 1, "nothing changed without a yes");
+        click(&client, &unable).await;
+        client.accept_alert().await.unwrap();
+        let started = Instant::now();
+        while recorded(db_ref).len() < 2 && started.elapsed() < Duration::from_secs(30) {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert_eq!(recorded(db_ref).len(), 2, "the correction is recorded");
     });
 }
 

@@ -280,6 +280,17 @@ pub async fn record_outcome(
                     .with_field("resident"));
                 }
                 let now = Utc::now().naive_utc();
+                // A final outcome replaced by another is a correction, and the audit says so
+                // (not home, then sampled, is a second knock, not a correction).
+                let action = match routes::last_outcome(conn, round.id, resident_id)? {
+                    Some(before) if before != "not_home" && before != body.outcome.as_str() => {
+                        format!(
+                            "correct visit outcome {before} to {}",
+                            body.outcome.as_str()
+                        )
+                    }
+                    _ => format!("visit outcome {}", body.outcome.as_str()),
+                };
                 routes::record_outcome(
                     conn,
                     &NewOutcome {
@@ -296,7 +307,7 @@ pub async fn record_outcome(
                 stored_access::audit(
                     conn,
                     &actor.name,
-                    &format!("visit outcome {}", body.outcome.as_str()),
+                    &action,
                     &format!("resident {} on {date}", body.resident),
                     now,
                 )?;

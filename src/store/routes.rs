@@ -118,6 +118,24 @@ pub fn outcomes(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<Outco
         .load(conn)
 }
 
+/// The latest outcome recorded at a resident's door this round, if any.
+pub fn last_outcome(
+    conn: &mut DbConnection,
+    round_id: i64,
+    resident_id: i64,
+) -> QueryResult<Option<String>> {
+    let query = visit_outcomes::table
+        .filter(visit_outcomes::round_id.eq(round_id))
+        .filter(visit_outcomes::resident_id.eq(resident_id))
+        .select(visit_outcomes::outcome)
+        .order((
+            visit_outcomes::recorded_at.desc(),
+            visit_outcomes::id.desc(),
+        ));
+    // A door has an outcome or two a round: all, then the latest (no `LIMIT ?`, see store/mod.rs).
+    crate::on_backend!(conn, |c| query.load::<String>(c)).map(|all| all.into_iter().next())
+}
+
 #[derive(Debug, Clone, PartialEq, Insertable)]
 #[diesel(table_name = visit_outcomes)]
 pub struct NewOutcome<'a> {

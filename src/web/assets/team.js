@@ -208,6 +208,12 @@ document.getElementById("stops").addEventListener("click", (event) => {
   const button = event.target.closest("button[data-action]");
   if (!button) return;
   const { resident, action } = button.dataset;
+  // A final outcome is changed only when the person means it (the server audits it as a
+  // correction); "not home" is no outcome yet.
+  const stop = store.get("route", { stops: [] }).stops.find((s) => s.resident === resident);
+  const queued = outboxOf(store.get("team", null)).toSend.filter((o) => o.resident === resident).pop();
+  const current = queued?.outcome ?? stop?.outcome;
+  if (current && current !== "not_home" && current !== action && !window.confirm(t("confirm_change"))) return;
   if (action === "sampled") {
     Object.assign(draft, { resident, tube: "" });
     render();
