@@ -30,7 +30,8 @@ async fn team_login(api: &Api, client: &str, team: &str, pin: &str) -> (u16, Val
 
 fn throttled(db: &TestDb) -> sweep::config::Config {
     let mut config = db.config.clone();
-    config.access.login_delay_seconds = 0.3;
+    // Long enough that "at once" holds on a busy machine, short enough for a test.
+    config.access.login_delay_seconds = 1.0;
     config.access.login_lock_after = 4;
     config.access.login_lock_minutes = 10.0;
     config.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
@@ -52,12 +53,12 @@ fn failures_slow_the_next_try_and_then_lock(db: &TestDb) {
         assert_eq!(team_login(&api, "2.2.2.2", "T002", "2222").await.0, 201);
         // The same client for another team waits too.
         assert_eq!(team_login(&api, "1.1.1.1", "T002", "2222").await, wrong);
-        pause(0.35).await;
+        pause(1.1).await;
         // After the wait the right PIN works, and the count is forgotten.
         assert_eq!(team_login(&api, "1.1.1.1", "T001", "1111").await.0, 201);
 
         // Four wrong tries, each after its doubling wait, lock the team.
-        for wait in [0.0, 0.35, 0.65, 1.25] {
+        for wait in [0.0, 1.1, 2.1, 4.1] {
             pause(wait).await;
             let client = format!("3.3.3.{}", (wait * 100.0) as u8);
             assert_eq!(team_login(&api, &client, "T001", "999999").await, wrong);
