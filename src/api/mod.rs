@@ -209,11 +209,11 @@ impl Idempotent {
         let Some(first) = crate::store::access::handled(conn, &self.0)? else {
             return Ok(None);
         };
-        let same = first.endpoint == self.0.endpoint
-            && first
-                .fingerprint
-                .as_ref()
-                .is_none_or(|f| *f == self.0.fingerprint);
+        // A key stored before endpoints and fingerprints were kept matches its caller alone.
+        let same = first
+            .fingerprint
+            .as_ref()
+            .is_none_or(|f| first.endpoint == self.0.endpoint && *f == self.0.fingerprint);
         if !same {
             return Err(ApiError::new(
                 actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,

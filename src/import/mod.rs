@@ -365,8 +365,11 @@ impl Import {
                             stored_residents.write(conn, rows)
                         });
                         // A moment between transactions, for the sites' scans waiting
-                        // for the write lock to take it.
-                        std::thread::sleep(PAUSE_BETWEEN_TRANSACTIONS);
+                        // for SQLite's one write lock to take it (PostgreSQL's writers
+                        // do not wait for each other).
+                        if matches!(conn, DbConnection::Sqlite(_)) {
+                            std::thread::sleep(PAUSE_BETWEEN_TRANSACTIONS);
+                        }
                     }
                 }
             }
