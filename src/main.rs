@@ -127,6 +127,9 @@ enum Command {
         /// Import but do not serve.
         #[arg(long)]
         no_serve: bool,
+        /// ADDRESS:PORT to serve on, instead of server.bind.
+        #[arg(long)]
+        bind: Option<String>,
     },
 }
 
@@ -224,9 +227,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(bind) = bind {
                 config.server.bind = bind;
             }
-            serve(&config, open(&config)?)?;
+            let listener = listen(&config)?;
+            serve(&config, open(&config)?, listener)?;
         }
-        Command::Import { dir, json } => return import_dir(&open(&config)?, &dir, json),
+        Command::Import { dir, json } => {
+            let dir = roster_dir(&dir)?;
+            return import_dir(&open(&config)?, dir, json);
+        }
         Command::Plan {
             date,
             window,
@@ -244,7 +251,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     seconds: route_seconds,
                 },
             };
-            let summary = rounds::plan_round(&open(&config)?, &config, options)?;
+            let summary = rounds::plan_round(&open_existing(&config)?, &config, options)?;
             if json {
                 println!("{}", serde_json::to_string(&summary)?);
             } else {
@@ -348,7 +355,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !(fewest..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
                 anyhow::bail!("--pin: {fewest} to 12 digits (access.pin_min_digits = {fewest})");
             }
-            let db = open(&config)?;
+            let db = open_existing(&config)?;
             let mut conn = db.conn()?;
             let Some((team_id, _, _)) = sweep::store::access::team_pin(&mut conn, &code)? else {
                 anyhow::bail!("no team '{code}' is stored; import teams.csv first");
@@ -364,11 +371,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("team {code}: the PIN above is shown once; only its hash is kept");
         }
         Command::Publish { date } => {
-            rounds::publish_round(&open(&config)?, date)?;
+            rounds::publish_round(&open_existing(&config)?, date)?;
             eprintln!("round {date} published: re-plans now keep the slots residents were told");
         }
         Command::Export { what } => {
-            let db = open(&config)?;
+            let db = open_existing(&config)?;
             match what {
                 Export::Slots { date, out } => {
                     let rows = write_to(out.as_deref(), |w| rounds::export_slots(&db, date, w))?;
@@ -403,7 +410,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             residents,
             seed,
             no_serve,
+            bind,
         } => {
+            if let Some(bind) = bind {
+                config.server.bind = bind;
+            }
+            // Taken before the district is made, imported and planned: a port in use is
+            // said at once, not a minute later.
+            let listener = if out.is_none() && !no_serve {
+                Some(listen(&config)?)
+            } else {
+                None
+            };
             let spec = DemoSpec { residents, seed };
             let dir = out
                 .clone()
@@ -450,8 +468,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "resident lookup: the id_number and name of any row of {}",
                 dir.join("residents.csv").display()
             );
-            if !no_serve {
-                serve(&config, db)?;
+            if let Some(listener) = listener {
+                serve(&config, db, listener)?;
             }
             return Ok(code);
         }
@@ -575,6 +593,41 @@ fn open(config: &Config) -> anyhow::Result<Db> {
     Ok(Db::open(&config.database)?)
 }
 
+/// For commands that work on a district that must exist.
+fn open_existing(config: &Config) -> anyhow::Result<Db> {
+    Ok(Db::open_existing(&config.database)?)
+}
+
+/// The server's socket, or an error that says how to choose another address.
+fn listen(config: &Config) -> anyhow::Result<std::net::TcpListener> {
+    let bind = &config.server.bind;
+    std::net::TcpListener::bind(bind).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+            "another program uses it; choose another with --bind 127.0.0.1:8081 \
+             (or SWEEP_SERVER_BIND)"
+        } else {
+            "choose another with --bind ADDRESS:PORT (or SWEEP_SERVER_BIND)"
+        };
+        anyhow::anyhow!("cannot listen on {bind}: {e}; {hint}")
+    })
+}
+
+/// A roster folder that exists, checked before any database is opened or made.
+fn roster_dir(dir: &Path) -> anyhow::Result<&Path> {
+    if !dir.is_dir() {
+        let what = if dir.exists() {
+            "is not a folder"
+        } else {
+            "does not exist"
+        };
+        anyhow::bail!(
+            "{} {what}: give the folder that holds the roster's CSV files",
+            dir.display()
+        );
+    }
+    Ok(dir)
+}
+
 fn import_dir(db: &Db, dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let progress = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     progress.set_style(
@@ -621,10 +674,10 @@ fn import_dir(db: &Db, dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn serve(config: &Config, db: Db) -> anyhow::Result<()> {
+fn serve(config: &Config, db: Db, listener: std::net::TcpListener) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async {
-        let app = Application::build(config, db)
-            .with_context(|| format!("cannot listen on {}", config.server.bind))?;
+        let app = Application::on(listener, config, db)
+            .with_context(|| format!("cannot serve on {}", config.server.bind))?;
         // An unspecified address (0.0.0.0) listens on every interface, loopback included.
         let host = match config.server.bind.parse::<std::net::SocketAddr>() {
             Ok(addr) if !addr.ip().is_unspecified() => addr.ip().to_string(),

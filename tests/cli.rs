@@ -203,6 +203,87 @@ fn a_bad_setting_is_refused_with_its_name() {
     assert!(!dir.path().join("sweep.db").exists(), "nothing opened");
 }
 
+/// Runs sweep in an empty folder with the default SQLite database, `./sweep.db`.
+fn sweep_in(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sweep"))
+        .args(args)
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run sweep")
+}
+
+/// One line of error, said once, naming what to do; nothing left behind.
+fn assert_one_line_error(out: &Output, says: &str) {
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.contains(says), "{stderr}");
+}
+
+#[test]
+fn commands_on_a_district_do_not_create_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["plan", "--date", "2026-12-02"][..],
+        &["publish", "--date", "2026-12-02"],
+        &["export", "slots", "--date", "2026-12-02"],
+        &["team", "pin", "T001"],
+    ] {
+        let out = sweep_in(dir.path(), args, &[]);
+        assert_one_line_error(
+            &out,
+            "no district database at sweep.db: import a roster first",
+        );
+    }
+    let out = sweep_in(dir.path(), &["import", "NO-SUCH-DIR"], &[]);
+    assert_one_line_error(&out, "NO-SUCH-DIR does not exist");
+    assert!(!dir.path().join("sweep.db").exists());
+}
+
+#[test]
+fn an_unreachable_database_is_one_line_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let out = sweep_in(
+        dir.path(),
+        &["serve", "--bind", "127.0.0.1:0"],
+        &[("SWEEP_DATABASE_URL", "missing-folder/sweep.db")],
+    );
+    assert_one_line_error(&out, "the folder missing-folder does not exist");
+    // A port nobody listens on: refused at once.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let url = format!("postgres://postgres@127.0.0.1:{port}/test");
+    let out = sweep_in(
+        dir.path(),
+        &["serve", "--bind", "127.0.0.1:0"],
+        &[("SWEEP_DATABASE_URL", &url)],
+    );
+    assert_one_line_error(&out, "cannot open the database PostgreSQL");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}
+
+#[test]
+fn the_demo_says_at_once_when_its_port_is_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let bind = taken.local_addr().unwrap().to_string();
+    let out = sweep_in(
+        dir.path(),
+        &["demo", "--residents", "300", "--bind", &bind],
+        &[],
+    );
+    assert_one_line_error(&out, "--bind");
+    assert!(
+        !dir.path().join("demo-district").exists(),
+        "nothing made before the port is known to be free"
+    );
+}
+
 on_both_backends!(
     demo_files_import_and_report_totals_as_json,
     the_demo_publishes_its_round_and_prints_logins_that_work,

@@ -35,7 +35,11 @@ pub struct Application {
 
 impl Application {
     pub fn build(config: &Config, db: Db) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(&config.server.bind)?;
+        Self::on(TcpListener::bind(&config.server.bind)?, config, db)
+    }
+
+    /// Serves on a socket bound already.
+    pub fn on(listener: TcpListener, config: &Config, db: Db) -> std::io::Result<Self> {
         let port = listener.local_addr()?.port();
         let db = web::Data::new(db);
         let shared_config = web::Data::new(config.clone());

@@ -62,11 +62,11 @@ macro_rules! on_backend {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot open the database {target}: {source}")]
-    Open {
-        target: String,
-        source: diesel::r2d2::PoolError,
-    },
+    /// Said once, in one line: the reason is the driver's, without a chain repeating it.
+    #[error("cannot open the database {target}: {reason}")]
+    Open { target: String, reason: String },
+    #[error("there is no district database at {0}: import a roster first (sweep import DIR), or set database.url (SWEEP_DATABASE_URL)")]
+    Missing(String),
     #[error("cannot migrate the database: {0}")]
     Migrate(String),
     #[error("database connection unavailable: {0}")]
@@ -116,6 +116,26 @@ impl Target {
     }
 }
 
+/// A driver's message of several lines (libpq adds hints on lines of their own) as one.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A PostgreSQL URL that gives up connecting after 2 s, unless it says otherwise: an
+/// unreachable server is reported at once, not after the system's TCP timeout.
+fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_string();
+    }
+    let joiner = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{joiner}connect_timeout=2")
+}
+
 /// Opens connections for the pool; SQLite ones get their per-connection settings here.
 #[derive(Debug, Clone)]
 pub struct Manager {
@@ -150,7 +170,9 @@ impl ManageConnection for Manager {
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
             }
-            Target::Postgres(url) => Ok(DbConnection::Pg(PgConnection::establish(url)?)),
+            Target::Postgres(url) => Ok(DbConnection::Pg(PgConnection::establish(
+                &with_connect_timeout(url),
+            )?)),
         }
     }
 
@@ -181,6 +203,7 @@ pub struct Db {
 }
 
 impl Db {
+    /// Opens the district's database, creating and migrating it when it is new.
     pub fn open(config: &DatabaseConfig) -> Result<Db, StoreError> {
         let target = Target::from_url(&config.url);
         let manager = Manager {
@@ -188,6 +211,26 @@ impl Db {
             busy_timeout_ms: config.busy_timeout_ms,
             synchronous: config.sqlite_synchronous,
         };
+        // One connection first, so that a database that cannot be reached is said once and
+        // at once, instead of by the pool's retries for its whole wait.
+        let open_error = |reason: String| StoreError::Open {
+            target: target.display(),
+            reason,
+        };
+        if let Target::Sqlite(path) = &target {
+            let folder = std::path::Path::new(path)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty());
+            if let Some(folder) = folder.filter(|f| !f.is_dir()) {
+                return Err(open_error(format!(
+                    "the folder {} does not exist",
+                    folder.display()
+                )));
+            }
+        }
+        manager
+            .connect()
+            .map_err(|e| open_error(one_line(&e.to_string())))?;
         let pool = Pool::builder()
             .max_size(config.pool_size)
             .min_idle(Some(1))
@@ -196,10 +239,7 @@ impl Db {
             .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(10))
             .build(manager.clone())
-            .map_err(|source| StoreError::Open {
-                target: target.display(),
-                source,
-            })?;
+            .map_err(|e| open_error(one_line(&e.to_string())))?;
         let db = Db {
             pool,
             manager,
@@ -208,6 +248,18 @@ impl Db {
         };
         db.migrate()?;
         Ok(db)
+    }
+
+    /// Opens a district's database that must exist already: for the commands that work on
+    /// a district (plan, publish, export …), which should not leave an empty database
+    /// behind where they were run by mistake.
+    pub fn open_existing(config: &DatabaseConfig) -> Result<Db, StoreError> {
+        if let Target::Sqlite(path) = Target::from_url(&config.url) {
+            if !std::path::Path::new(&path).is_file() {
+                return Err(StoreError::Missing(path));
+            }
+        }
+        Db::open(config)
     }
 
     /// The district's key for ID-number hashes and tickets (made on first use).
