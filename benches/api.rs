@@ -167,7 +167,7 @@ fn prepare(dir: &Path, db: &Db, config: &Config, residents: u32) {
     {
         eprintln!("importing, planning and publishing the round of {DATE} (once)");
         let files = RosterFiles::from_dir(dir, &ProgressBar::hidden()).expect("roster files");
-        import::import(db, files).expect("import");
+        import::import(db, files, 1_000).expect("import");
         rounds::plan_round(db, config, PlanOptions::on(date)).expect("plan");
         rounds::publish_round(db, date).expect("publish");
     }
@@ -499,7 +499,7 @@ fn scans_during_import(args: &Args, dir: &Path, config: &Config, db: &Db, people
                 std::thread::sleep(Duration::from_millis(500));
                 let started = Instant::now();
                 let files = RosterFiles::from_dir(&changed, &ProgressBar::hidden()).expect("files");
-                import::import(&db, files).expect("the import");
+                import::import(&db, files, 1_000).expect("the import");
                 let took = started.elapsed().as_secs_f64();
                 done.store(true, std::sync::atomic::Ordering::SeqCst);
                 took

@@ -27,6 +27,8 @@ pub struct ServerConfig {
     pub bind: String,
     pub shutdown_timeout_seconds: u64,
     pub upload_limit_mb: u64,
+    /// Problems a refused roster lists in full (all are counted).
+    pub roster_errors_shown: usize,
     /// Proxies whose `X-Forwarded-For` names the client (addresses or networks).
     #[serde(deserialize_with = "deserialize_networks")]
     pub trusted_proxies: Vec<ipnet::IpNet>,

@@ -232,7 +232,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import { dir, json } => {
             let dir = roster_dir(&dir)?;
-            return import_dir(&open(&config)?, dir, json);
+            return import_dir(&open(&config)?, &config, dir, json);
         }
         Command::Plan {
             date,
@@ -443,7 +443,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let db = open(&config)?;
-            let code = import_dir(&db, &dir, false)?;
+            let code = import_dir(&db, &config, &dir, false)?;
             if code != ExitCode::SUCCESS {
                 return Ok(code);
             }
@@ -628,14 +628,15 @@ fn roster_dir(dir: &Path) -> anyhow::Result<&Path> {
     Ok(dir)
 }
 
-fn import_dir(db: &Db, dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
+fn import_dir(db: &Db, config: &Config, dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let progress = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     progress.set_style(
         ProgressStyle::with_template("importing {bar:40} {bytes}/{total_bytes} ({eta})")
             .expect("valid template"),
     );
     let started = std::time::Instant::now();
-    let result = RosterFiles::from_dir(dir, &progress).and_then(|files| import::import(db, files));
+    let result = RosterFiles::from_dir(dir, &progress)
+        .and_then(|files| import::import(db, files, config.server.roster_errors_shown));
     progress.finish_and_clear();
     match result {
         Ok(totals) => {
@@ -654,18 +655,19 @@ fn import_dir(db: &Db, dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(ImportError::Invalid(errors)) => {
-            for error in &errors {
+            for error in &errors.shown {
                 eprintln!("{}", error);
             }
-            eprintln!(
-                "{} bad row(s) in {}; nothing was imported",
-                errors.len(),
-                dir.display()
-            );
+            eprintln!("{}: {errors}", dir.display());
             if json {
                 println!(
                     "{}",
-                    serde_json::json!({ "error": "invalid_roster", "errors": errors })
+                    serde_json::json!({
+                        "error": "invalid_roster",
+                        "bad_rows": errors.rows,
+                        "problems": errors.errors,
+                        "errors": errors.shown,
+                    })
                 );
             }
             Ok(ExitCode::FAILURE)

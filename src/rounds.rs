@@ -100,7 +100,10 @@ pub fn parse_window(text: &str) -> Result<(TimeOfDay, TimeOfDay), String> {
     let (from, to) = text
         .split_once('-')
         .ok_or_else(|| format!("'{text}' is not a window HH:MM-HH:MM"))?;
-    let (from, to) = (TimeOfDay::parse(from)?, TimeOfDay::parse(to)?);
+    let (from, to) = (
+        TimeOfDay::parse(from).map_err(|e| e.to_string())?,
+        TimeOfDay::parse(to).map_err(|e| e.to_string())?,
+    );
     if from >= to {
         return Err(format!("the window {text} ends before it starts"));
     }

@@ -1336,11 +1336,6 @@ const ROUTES: &[(&str, &str, Option<&str>)] = &[
     ("get", "/api/v1/office/rounds", Some("office")),
     (
         "get",
-        "/api/v1/office/rounds/{date}/sites/{site}/slots.svg",
-        Some("office"),
-    ),
-    (
-        "get",
         "/api/v1/office/rounds/{date}/{export}",
         Some("office"),
     ),

@@ -311,7 +311,7 @@ fn scans_go_on_while_the_roster_is_imported(db: &TestDb) {
             let files =
                 sweep::import::RosterFiles::from_dir(&roster, &indicatif::ProgressBar::hidden())
                     .unwrap();
-            let imported = sweep::import::import(&importer, files);
+            let imported = sweep::import::import(&importer, files, 1_000);
             over.store(false, Ordering::SeqCst);
             imported.map(|_| started.elapsed())
         });

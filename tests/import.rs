@@ -39,7 +39,7 @@ fn write_roster(dir: &Path, files: &[(&str, &str)]) {
 
 fn import_dir(db: &TestDb, dir: &Path) -> Result<Totals, ImportError> {
     let files = RosterFiles::from_dir(dir, &ProgressBar::hidden())?;
-    import::import(&db.db, files)
+    import::import(&db.db, files, 1_000)
 }
 
 fn totals(db: &TestDb) -> Totals {
@@ -48,7 +48,7 @@ fn totals(db: &TestDb) -> Totals {
 
 fn errors_of(result: Result<Totals, ImportError>) -> Vec<RowError> {
     match result {
-        Err(ImportError::Invalid(errors)) => errors,
+        Err(ImportError::Invalid(errors)) => errors.shown,
         other => panic!("expected bad rows, got {other:?}"),
     }
 }
@@ -247,6 +247,53 @@ T1,流动采样1队,2,31.22,200,08:00,17:00,fast,35
     );
 }
 
+/// A row with a bad field still hears of its building and floor; rows and problems are
+/// counted apart, and a long list is cut to the first few with the totals kept.
+fn every_problem_of_every_row_is_counted_and_the_list_is_cut(db: &TestDb) {
+    let dir = db.dir.path().join("roster");
+    let residents = "code,name,id_number,building,floor,mobility
+R1,王伟,11010519491231002X,B9,2,walks
+R2,王芳,110105195001010012,B1,9,walks
+R3,李娜,310101198001010018,B1,2,ambulatory
+";
+    write_roster(
+        &dir,
+        &[("buildings.csv", BUILDINGS), ("residents.csv", residents)],
+    );
+    let Err(ImportError::Invalid(problems)) = import_dir(db, &dir) else {
+        panic!("refused")
+    };
+    assert_eq!((problems.rows, problems.errors), (2, 4));
+    assert_eq!(
+        places(&problems.shown),
+        [
+            ("residents.csv", 2, "mobility"),
+            ("residents.csv", 2, "building"),
+            ("residents.csv", 3, "mobility"),
+            ("residents.csv", 3, "floor"),
+        ]
+        .map(|(f, l, c)| (f, l, c.to_string()))
+    );
+    assert_eq!(problems.shown[3].problem.code(), "above_top_floor");
+    assert!(problems
+        .to_string()
+        .starts_with("2 bad row(s), 4 problem(s)"));
+
+    // Ten thousand bad rows: all counted, the first three listed.
+    let mut many = String::from("code,name,id_number,building,floor,mobility\n");
+    for i in 0..10_000 {
+        many.push_str(&format!("X{i},某,,B1,x,walks\n"));
+    }
+    write_roster(&dir, &[("residents.csv", &many)]);
+    let files = RosterFiles::from_dir(&dir, &ProgressBar::hidden()).unwrap();
+    let Err(ImportError::Invalid(problems)) = import::import(&db.db, files, 3) else {
+        panic!("refused")
+    };
+    assert_eq!((problems.rows, problems.errors), (10_000, 30_000));
+    assert_eq!(problems.shown.len(), 3);
+    assert!(problems.to_string().contains("the first 3 are listed"));
+}
+
 fn one_bad_row_leaves_an_earlier_import_untouched(db: &TestDb) {
     let dir = db.dir.path().join("roster");
     write_roster(
@@ -310,11 +357,11 @@ R9,王伟,310101198001010018,B1,2,ambulatory
         ]
     );
     assert!(
-        errors[0].reason.contains("belongs to resident R1"),
+        errors[0].to_string().contains("belongs to resident R1"),
         "{}",
-        errors[0].reason
+        errors[0]
     );
-    assert!(errors[1].reason.contains("line 3"), "{}", errors[1].reason);
+    assert!(errors[1].to_string().contains("line 3"), "{}", errors[1]);
 }
 
 fn a_household_cannot_span_two_buildings(db: &TestDb) {
@@ -350,6 +397,7 @@ fn headers_must_name_known_columns(db: &TestDb) {
 }
 
 on_both_backends!(
+    every_problem_of_every_row_is_counted_and_the_list_is_cut,
     a_small_roster_imports_with_defaults_filled_in,
     a_spreadsheet_export_with_bom_crlf_and_shuffled_columns_imports,
     reimporting_the_same_demo_roster_changes_nothing,

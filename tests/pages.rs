@@ -214,7 +214,7 @@ fn district(db: &TestDb) -> PathBuf {
     .unwrap();
     let files = RosterFiles::from_dir(&dir, &ProgressBar::hidden()).unwrap();
     let mut conn = db.db.conn().unwrap();
-    import::import(&db.db, files).unwrap();
+    import::import(&db.db, files, 1_000).unwrap();
     let date = today(db);
     rounds::plan_round(&db.db, &db.config, PlanOptions::on(date)).unwrap();
     rounds::publish_round(&db.db, date).unwrap();
@@ -564,6 +564,7 @@ fn two_teams_share_a_phone_and_no_outcome_is_lost() {
     import::import(
         &db.db,
         RosterFiles::from_dir(&more, &ProgressBar::hidden()).unwrap(),
+        1_000,
     )
     .unwrap();
     demo::open_logins(&mut db.db.conn().unwrap()).unwrap();

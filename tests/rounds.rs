@@ -25,7 +25,7 @@ fn date() -> NaiveDate {
 
 fn import_dir(db: &TestDb, dir: &Path) {
     let files = RosterFiles::from_dir(dir, &ProgressBar::hidden()).unwrap();
-    import::import(&db.db, files).unwrap();
+    import::import(&db.db, files, 1_000).unwrap();
 }
 
 fn plan(db: &TestDb) -> RoundSummary {

@@ -34,7 +34,7 @@ fn demo_district(db: &TestDb, residents: u32) {
     )
     .unwrap();
     let files = RosterFiles::from_dir(&dir, &ProgressBar::hidden()).unwrap();
-    import::import(&db.db, files).unwrap();
+    import::import(&db.db, files, 1_000).unwrap();
 }
 
 /// Every resident who needs a home visit is planned once or reported once; each team's

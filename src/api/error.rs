@@ -17,6 +17,11 @@ pub struct ApiError {
     /// The request field (or query parameter, or form part) at fault.
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<String>,
+    /// The values the message names, for a page to say it in its reader's language
+    /// (`already_sampled`: `tube` and `at`, ISO 8601 with the district's offset).
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schema(value_type = Object)]
+    params: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Longest message an error carries: a message that quotes what the client sent (a parser's
@@ -42,7 +47,19 @@ impl ApiError {
             error,
             message: cut(&message.into(), MESSAGE_MOST),
             field: None,
+            params: serde_json::Map::new(),
         }
+    }
+
+    /// A value the message names, given apart from it.
+    pub fn with_param(mut self, name: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.params.insert(name.to_string(), value.into());
+        self
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        self.error
     }
 
     /// Names the request field at fault.

@@ -123,10 +123,6 @@ impl Application {
                             web::get().to(rounds::routes),
                         )
                         .route(
-                            "/office/rounds/{date}/sites/{site}/slots.svg",
-                            web::get().to(rounds::site_plot),
-                        )
-                        .route(
                             "/office/rounds/{date}/missing.csv",
                             web::get().to(rounds::missing),
                         )

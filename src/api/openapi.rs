@@ -58,7 +58,6 @@ const PATH: &str = "/api/v1/openapi.json";
         super::rounds::missing,
         super::rounds::export,
         super::rounds::routes,
-        super::rounds::site_plot,
         super::rounds::list,
     ),
     components(schemas(ApiError)),
@@ -221,6 +220,13 @@ pub struct RowError {
     line: u64,
     #[schema(required = true)]
     column: Option<String>,
+    /// What is wrong, as a stable code (`required`, `not_whole_number`, `unknown_building`
+    /// …) for a page to say in its reader's language.
+    problem: String,
+    /// The values the problem names (`text`, `min`, `max`, `building` …), as text.
+    #[schema(value_type = Object)]
+    params: std::collections::BTreeMap<String, String>,
+    /// The problem in English.
     reason: String,
 }
 
@@ -396,7 +402,7 @@ mod tests {
             file: "residents.csv",
             line: 2,
             column: Some("floor".into()),
-            reason: "not a number".into(),
+            problem: crate::domain::Problem::new("not_whole_number").with("text", "x"),
         });
 
         use crate::store::completion::Standing as Real;

@@ -18,12 +18,17 @@ use crate::config::Config;
 use crate::import::{self, ImportError, RosterFiles, RowError};
 use crate::store::{access as stored_access, Db};
 
-/// The answer when any row was bad: every bad row, located as `sweep import` prints it.
+/// The answer when any row was bad: how many rows and problems, and the first
+/// `server.roster_errors_shown` problems, located as `sweep import` prints them.
 #[derive(Serialize, ToSchema)]
 pub struct InvalidRoster<'a> {
     #[schema(example = "invalid_roster")]
     error: &'static str,
     message: String,
+    /// Rows with at least one problem (a bad header counts as its line 1).
+    bad_rows: u64,
+    /// Problems in all; more than `errors` lists when the list was cut.
+    problems: u64,
     #[schema(value_type = Vec<super::openapi::RowError>)]
     errors: &'a [RowError],
 }
@@ -73,7 +78,11 @@ pub struct RosterRefused {
     error: String,
     message: String,
     field: Option<String>,
-    /// With `invalid_roster`: every bad row.
+    /// With `invalid_roster`: rows with a problem.
+    bad_rows: Option<u64>,
+    /// With `invalid_roster`: problems in all.
+    problems: Option<u64>,
+    /// With `invalid_roster`: the first problems.
     #[schema(value_type = Option<Vec<super::openapi::RowError>>)]
     errors: Option<()>,
 }
@@ -201,8 +210,9 @@ pub async fn upload(
         .flat_map(|(name, digest)| name.bytes().chain(digest.iter().copied()))
         .collect();
     let request = Idempotent::of_bytes(&actor, &http, request_id, &sent);
+    let errors_shown = config.server.roster_errors_shown;
     let stored = blocking(move || {
-        request.once_outside(&db, || match import::import(&db, files) {
+        request.once_outside(&db, || match import::import(&db, files, errors_shown) {
             Ok(totals) => {
                 stored_access::audit(
                     &mut *db.conn()?,
@@ -218,8 +228,10 @@ pub async fn upload(
                 422,
                 json_text(&InvalidRoster {
                     error: "invalid_roster",
-                    message: format!("{} bad row(s); nothing was imported", errors.len()),
-                    errors: &errors,
+                    message: errors.to_string(),
+                    bad_rows: errors.rows,
+                    problems: errors.errors,
+                    errors: &errors.shown,
                 })?,
             )),
             Err(other) => Err(ApiError::internal(other.to_string())),

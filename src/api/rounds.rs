@@ -74,7 +74,7 @@ impl Plan {
             .as_deref()
             .map(TimeOfDay::parse)
             .transpose()
-            .map_err(|e| ApiError::invalid("at", e))?;
+            .map_err(|e| ApiError::invalid("at", e.to_string()))?;
         Ok((window, at))
     }
 }
@@ -506,7 +506,7 @@ pub struct Move {
 impl Move {
     /// The new slot's start, read.
     pub(super) fn start(&self) -> Result<TimeOfDay, ApiError> {
-        TimeOfDay::parse(&self.start).map_err(|e| ApiError::invalid("start", e))
+        TimeOfDay::parse(&self.start).map_err(|e| ApiError::invalid("start", e.to_string()))
     }
 }
 
@@ -695,62 +695,6 @@ pub async fn routes(
     })
     .await?;
     Ok(web::Json(views))
-}
-
-/// `GET /api/v1/office/rounds/{date}/sites/{site}/slots.svg` — one site's plan as a plot:
-/// people planned against capacity per slot with the predicted p90 queue, and the
-/// predicted mean and p90 wait.
-#[utoipa::path(
-    get,
-    path = "/api/v1/office/rounds/{date}/sites/{site}/slots.svg",
-    tag = "office",
-    params(
-        ("date" = NaiveDate, Path, description = DATE),
-        ("site" = String, Path, description = "The site's code"),
-    ),
-    security(("bearer" = ["office"])),
-    responses(
-        (status = 200, description = "An SVG plot", content_type = "image/svg+xml", body = String),
-        (status = 404, description = "`no_round`: no round on that date; `unknown_site`: the round has no slots at this site", body = ApiError),
-    )
-)]
-pub async fn site_plot(
-    actor: Actor,
-    db: web::Data<Db>,
-    path: web::Path<(NaiveDate, String)>,
-) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Office)?;
-    let (date, site) = path.into_inner();
-    let svg = blocking(move || {
-        let mut conn = db.conn()?;
-        let round = super::team::round_on(&mut conn, date)?;
-        let bars: Vec<crate::web::plots::SlotBar> =
-            crate::store::rounds::slot_loads(&mut conn, round.id)?
-                .into_iter()
-                .filter(|(code, _)| *code == site)
-                .map(|(_, l)| crate::web::plots::SlotBar {
-                    label: TimeOfDay::from_minutes(l.starts_at)
-                        .map_or(String::new(), |t| t.to_string()),
-                    planned: l.planned.max(0) as u32,
-                    capacity: l.capacity.max(0) as u32,
-                    mean_wait_minutes: l.mean_wait_minutes,
-                    p90_wait_minutes: l.p90_wait_minutes,
-                    p90_queue: l.p90_queue,
-                })
-                .collect();
-        if bars.is_empty() {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_site",
-                format!("the round of {date} has no slots at {site}"),
-            )
-            .with_field("site"));
-        }
-        crate::web::plots::site_slots(&format!("{site} · {date}"), &bars)
-            .map_err(ApiError::internal)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -38,6 +38,17 @@ pub struct TubeView {
     swabs: i32,
     /// `open` or `closed` (later the lab's result: `negative`, `positive`, `invalid`).
     status: String,
+    /// After a scan: whose swab went in, for the sampler to check against the person.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    added: Option<Added>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Added {
+    /// The resident's code.
+    resident: String,
+    /// The name with all but its first and last characters hidden (张*明).
+    name: String,
 }
 
 fn conflict(code: &'static str, message: String, field: &str) -> ApiError {
@@ -65,7 +76,7 @@ fn own_tube(conn: &mut DbConnection, actor: &Actor, code: &str) -> Result<TubeRo
     Ok(tube)
 }
 
-fn view(conn: &mut DbConnection, code: &str) -> Result<String, ApiError> {
+fn view(conn: &mut DbConnection, code: &str, added: Option<Added>) -> Result<String, ApiError> {
     let tube =
         tubes::tube(conn, code)?.ok_or_else(|| ApiError::internal("the tube just used is gone"))?;
     json_text(&TubeView {
@@ -73,6 +84,7 @@ fn view(conn: &mut DbConnection, code: &str) -> Result<String, ApiError> {
         tube: tube.code,
         pool_size: tube.pool_size,
         status: tube.status,
+        added,
     })
 }
 
@@ -119,10 +131,11 @@ pub async fn open_tube(
                         "tube_exists",
                         format!("tube {code} was opened before"),
                         "tube",
-                    ));
+                    )
+                    .with_param("tube", code.as_str()));
                 }
                 stored_access::audit(conn, &actor.name, "open tube", &code, now)?;
-                Ok((201, view(conn, &code)?))
+                Ok((201, view(conn, &code, None)?))
             })
         })
         .await?;
@@ -160,12 +173,14 @@ pub async fn scan(
     actor: Actor,
     http: HttpRequest,
     db: web::Data<Db>,
+    config: web::Data<Config>,
     writer: web::Data<Writer>,
     body: web::Json<Scan>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Team)?;
     let body = body.into_inner();
     let request = Idempotent::new(&actor, &http, body.request_id, &body)?;
+    let timezone = config.district.timezone;
     let stored = writer
         .write(move |conn| {
             let key = db.personal_data_key(conn)?;
@@ -177,6 +192,7 @@ pub async fn scan(
                         format!("tube {} is closed; open a new one", tube.code),
                         "tube",
                     )
+                    .with_param("tube", tube.code.as_str())
                 };
                 if tube.status != "open" {
                     return Err(closed());
@@ -199,7 +215,7 @@ pub async fn scan(
                 };
                 let earlier = tubes::latest_sample(conn, tube.round_id, resident_id)?;
                 if let Some(earlier) = &earlier {
-                    may_sample_again(earlier, tube.pool_size)?;
+                    may_sample_again(earlier, tube.pool_size, timezone)?;
                 }
                 let attempt = earlier.map_or(1, |e| e.attempt + 1);
                 let now = Utc::now().naive_utc();
@@ -224,7 +240,7 @@ pub async fn scan(
                         .ok_or_else(|| {
                             ApiError::internal("a sample that took the attempt is gone")
                         })?;
-                    may_sample_again(&earlier, tube.pool_size)?;
+                    may_sample_again(&earlier, tube.pool_size, timezone)?;
                     return Err(ApiError::internal("a sample was refused that may be taken"));
                 }
                 stored_access::audit(
@@ -234,7 +250,12 @@ pub async fn scan(
                     &format!("tube {}", tube.code),
                     now,
                 )?;
-                Ok((201, view(conn, &tube.code)?))
+                let (resident, name) = crate::store::residents::code_and_name(conn, resident_id)?;
+                let added = Added {
+                    resident,
+                    name: crate::domain::masked_name(&name),
+                };
+                Ok((201, view(conn, &tube.code, Some(added))?))
             })
         })
         .await?;
@@ -243,7 +264,11 @@ pub async fn scan(
 
 /// Whether a resident sampled before in this round may be sampled again into a tube of
 /// `pool_size`: only after a positive pool (into a single tube) or an invalid one.
-fn may_sample_again(earlier: &tubes::LatestSample, pool_size: i32) -> Result<(), ApiError> {
+fn may_sample_again(
+    earlier: &tubes::LatestSample,
+    pool_size: i32,
+    timezone: chrono_tz::Tz,
+) -> Result<(), ApiError> {
     match earlier.tube_status.as_str() {
         "positive" if pool_size != 1 => Err(conflict(
             "needs_single_tube",
@@ -252,17 +277,23 @@ fn may_sample_again(earlier: &tubes::LatestSample, pool_size: i32) -> Result<(),
                 earlier.tube
             ),
             "tube",
-        )),
+        )
+        .with_param("tube", earlier.tube.as_str())),
         "positive" | "invalid" => Ok(()),
-        _ => Err(conflict(
-            "already_sampled",
-            format!(
-                "already sampled this round, in tube {} at {} UTC",
-                earlier.tube,
-                earlier.taken_at.format("%H:%M")
-            ),
-            "resident",
-        )),
+        _ => {
+            let at = earlier.taken_at.and_utc().with_timezone(&timezone);
+            Err(conflict(
+                "already_sampled",
+                format!(
+                    "already sampled this round, in tube {} at {}",
+                    earlier.tube,
+                    at.format("%H:%M")
+                ),
+                "resident",
+            )
+            .with_param("tube", earlier.tube.as_str())
+            .with_param("at", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)))
+        }
     }
 }
 
@@ -345,7 +376,7 @@ pub async fn close_tube(
                     });
                 }
                 stored_access::audit(conn, &actor.name, "close tube", &code, now)?;
-                Ok((200, view(conn, &code)?))
+                Ok((200, view(conn, &code, None)?))
             })
         })
         .await?;

@@ -1,5 +1,7 @@
 use std::fmt;
 
+use super::Problem;
+
 /// An identity document number. Mainland resident ID numbers (18 characters, GB 11643-1999)
 /// are checked digit by digit; other documents (passports, Hong Kong / Macao / Taiwan permits)
 /// are accepted when they look like one: 5 to 20 letters and digits with at least one letter.
@@ -10,7 +12,7 @@ const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 const CHECK_CHARS: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
 
 impl IdNumber {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Problem> {
         let normalized: String = text
             .trim()
             .chars()
@@ -18,17 +20,17 @@ impl IdNumber {
             .map(|c| c.to_ascii_uppercase())
             .collect();
         if normalized.is_empty() {
-            return Err("is required".into());
+            return Err(Problem::new("required"));
         }
         if !normalized.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err("may hold only letters and digits".into());
+            return Err(Problem::new("id_characters"));
         }
         let leading_digits = normalized.chars().take_while(char::is_ascii_digit).count();
         let looks_mainland = leading_digits >= 17 || normalized.chars().all(|c| c.is_ascii_digit());
         if looks_mainland {
             check_mainland(&normalized)?;
         } else if !(5..=20).contains(&normalized.len()) {
-            return Err("is neither a mainland ID number nor another document number".into());
+            return Err(Problem::new("id_form"));
         }
         Ok(IdNumber(normalized))
     }
@@ -75,31 +77,26 @@ fn check_char(body17: &str) -> char {
     CHECK_CHARS[(sum % 11) as usize]
 }
 
-fn check_mainland(n: &str) -> Result<(), String> {
+fn check_mainland(n: &str) -> Result<(), Problem> {
     if n.len() != 18 {
-        return Err(format!(
-            "a mainland ID number has 18 characters, this one has {}",
-            n.len()
-        ));
+        return Err(Problem::new("id_length").with("length", n.len()));
     }
     let (body, last) = n.split_at(17);
     if !body.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("the first 17 characters of a mainland ID number are digits".into());
+        return Err(Problem::new("id_digits"));
     }
     let year: i32 = body[6..10].parse().expect("digits");
     let month: u32 = body[10..12].parse().expect("digits");
     let day: u32 = body[12..14].parse().expect("digits");
     if !(1900..=2100).contains(&year) || chrono::NaiveDate::from_ymd_opt(year, month, day).is_none()
     {
-        return Err(format!(
-            "the date of birth in the ID number ({year:04}-{month:02}-{day:02}) is not a date"
-        ));
+        return Err(
+            Problem::new("id_birth_date").with("date", format!("{year:04}-{month:02}-{day:02}"))
+        );
     }
     let expected = check_char(body);
     if !last.starts_with(expected) {
-        return Err(format!(
-            "fails the GB 11643-1999 check digit (last character should be {expected})"
-        ));
+        return Err(Problem::new("id_check_digit").with("expected", expected));
     }
     Ok(())
 }
@@ -126,7 +123,9 @@ mod tests {
 
     #[test]
     fn refuses_a_wrong_check_digit_and_names_the_right_one() {
-        let err = IdNumber::parse("110105194912310021").unwrap_err();
+        let err = IdNumber::parse("110105194912310021")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("check digit") && err.contains('X'), "{err}");
     }
 
@@ -134,9 +133,11 @@ mod tests {
     fn refuses_bad_lengths_and_dates() {
         assert!(IdNumber::parse("1101051949123100")
             .unwrap_err()
+            .to_string()
             .contains("18"));
         assert!(IdNumber::parse("110105194913310029")
             .unwrap_err()
+            .to_string()
             .contains("date"));
         assert!(IdNumber::parse("").is_err());
         assert!(IdNumber::parse("11010519491231-02X").is_err());

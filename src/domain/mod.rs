@@ -4,11 +4,13 @@
 mod id_number;
 mod personal;
 mod phone;
+pub mod problem;
 mod roster;
 mod time_of_day;
 
 pub use id_number::IdNumber;
-pub use personal::{IdHash, PersonalDataKey};
+pub use personal::{masked_name, IdHash, PersonalDataKey};
 pub use phone::Phone;
+pub use problem::Problem;
 pub use roster::{Building, Code, Coordinates, Mobility, Resident, Site, Team};
 pub use time_of_day::TimeOfDay;

@@ -255,3 +255,25 @@ mod tests {
         assert_eq!(IdHash::from_bytes(hash.as_bytes()), Some(hash));
     }
 }
+
+/// A name as a sampler sees it to confirm whom a swab was from: its first and last
+/// characters, the rest hidden (张*明, 李*; a one-character name as it is).
+pub fn masked_name(name: &str) -> String {
+    let chars: Vec<char> = name.trim().chars().collect();
+    match chars.len() {
+        0 | 1 => chars.iter().collect(),
+        2 => format!("{}*", chars[0]),
+        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
+    }
+}
+
+#[cfg(test)]
+mod masked_name_tests {
+    #[test]
+    fn keeps_only_the_first_and_last_characters() {
+        assert_eq!(super::masked_name("张三明"), "张*明");
+        assert_eq!(super::masked_name("李四"), "李*");
+        assert_eq!(super::masked_name("Ann Lee"), "A*****e");
+        assert_eq!(super::masked_name("王"), "王");
+    }
+}

@@ -1,26 +1,25 @@
 use std::fmt;
 
+use super::Problem;
+
 /// A phone number: 7 to 15 digits once spaces, dashes, brackets and a leading `+` are
 /// removed. Only its masked form is stored.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Phone(String);
 
 impl Phone {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Problem> {
         let mut digits = String::with_capacity(text.len());
         for (i, c) in text.trim().chars().enumerate() {
             match c {
                 '0'..='9' => digits.push(c),
                 ' ' | '-' | '(' | ')' => {}
                 '+' if i == 0 => {}
-                _ => return Err(format!("'{c}' does not belong in a phone number")),
+                _ => return Err(Problem::new("phone_character").with("character", c)),
             }
         }
         if !(7..=15).contains(&digits.len()) {
-            return Err(format!(
-                "a phone number has 7 to 15 digits, this one has {}",
-                digits.len()
-            ));
+            return Err(Problem::new("phone_length").with("length", digits.len()));
         }
         Ok(Phone(digits))
     }

@@ -1,6 +1,6 @@
 use std::fmt;
 
-use super::{IdNumber, Phone, TimeOfDay};
+use super::{IdNumber, Phone, Problem, TimeOfDay};
 
 /// The office's own code for a building, resident, site or team: 1 to 64 characters with
 /// no surrounding spaces and no control characters.
@@ -8,16 +8,16 @@ use super::{IdNumber, Phone, TimeOfDay};
 pub struct Code(String);
 
 impl Code {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Problem> {
         let text = text.trim();
         if text.is_empty() {
-            return Err("is required".into());
+            return Err(Problem::new("required"));
         }
         if text.chars().count() > 64 {
-            return Err("is longer than 64 characters".into());
+            return Err(Problem::new("too_long").with("most", 64));
         }
         if text.chars().any(char::is_control) {
-            return Err("holds a control character".into());
+            return Err(Problem::new("control_character"));
         }
         Ok(Code(text.to_string()))
     }
@@ -41,12 +41,18 @@ pub struct Coordinates {
 }
 
 impl Coordinates {
-    pub fn new(lat: f64, lon: f64) -> Result<Self, String> {
+    pub fn new(lat: f64, lon: f64) -> Result<Self, Problem> {
+        let outside = |value: f64, bound: i32| {
+            Problem::new("out_of_range")
+                .with("value", value)
+                .with("min", -bound)
+                .with("max", bound)
+        };
         if !(-90.0..=90.0).contains(&lat) {
-            return Err(format!("latitude {lat} is outside -90..90"));
+            return Err(outside(lat, 90));
         }
         if !(-180.0..=180.0).contains(&lon) {
-            return Err(format!("longitude {lon} is outside -180..180"));
+            return Err(outside(lon, 180));
         }
         Ok(Coordinates { lat, lon })
     }
@@ -67,11 +73,11 @@ pub enum Mobility {
 impl Mobility {
     pub const ALL: [Mobility; 3] = [Mobility::Ambulatory, Mobility::Limited, Mobility::Bedridden];
 
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Problem> {
         Self::ALL
             .into_iter()
             .find(|m| m.as_str().eq_ignore_ascii_case(text.trim()))
-            .ok_or_else(|| format!("'{text}' is not one of ambulatory, limited, bedridden"))
+            .ok_or_else(|| Problem::new("not_mobility").with("text", text))
     }
 
     pub fn as_str(self) -> &'static str {
@@ -161,12 +167,14 @@ mod tests {
     #[test]
     fn coordinates_are_range_checked() {
         assert!(Coordinates::new(31.2, 121.5).is_ok());
-        assert!(Coordinates::new(91.0, 0.0)
-            .unwrap_err()
-            .contains("latitude"));
-        assert!(Coordinates::new(0.0, 181.0)
-            .unwrap_err()
-            .contains("longitude"));
+        assert_eq!(
+            Coordinates::new(91.0, 0.0).unwrap_err().to_string(),
+            "91 is outside -90..90"
+        );
+        assert_eq!(
+            Coordinates::new(0.0, 181.0).unwrap_err().to_string(),
+            "181 is outside -180..180"
+        );
     }
 
     #[test]

@@ -8,8 +8,8 @@ impl TimeOfDay {
     pub const END_OF_DAY: TimeOfDay = TimeOfDay(24 * 60);
 
     /// Parses `HH:MM` (one- or two-digit hour).
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let bad = || format!("'{text}' is not a time of day (HH:MM, 00:00 to 24:00)");
+    pub fn parse(text: &str) -> Result<Self, super::Problem> {
+        let bad = || super::Problem::new("not_time_of_day").with("text", text);
         let (hours, minutes) = text.trim().split_once(':').ok_or_else(bad)?;
         if hours.is_empty() || hours.len() > 2 || minutes.len() != 2 {
             return Err(bad());

@@ -5,14 +5,39 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
 
+use serde::ser::SerializeStruct;
+
+use crate::domain::Problem;
+
 /// One problem in a roster file, located the way an office worker finds it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
     pub file: &'static str,
     /// The line as a spreadsheet numbers it: the header is line 1.
     pub line: u64,
     pub column: Option<String>,
-    pub reason: String,
+    pub problem: Problem,
+}
+
+/// `{file, line, column, problem, params, reason}`: the problem's code and values for a
+/// page to say in its reader's language, and the English sentence.
+impl serde::Serialize for RowError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let params: serde_json::Map<String, serde_json::Value> = self
+            .problem
+            .params()
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.clone().into()))
+            .collect();
+        let mut s = serializer.serialize_struct("RowError", 6)?;
+        s.serialize_field("file", self.file)?;
+        s.serialize_field("line", &self.line)?;
+        s.serialize_field("column", &self.column)?;
+        s.serialize_field("problem", self.problem.code())?;
+        s.serialize_field("params", &params)?;
+        s.serialize_field("reason", &self.problem.to_string())?;
+        s.end()
+    }
 }
 
 impl fmt::Display for RowError {
@@ -21,7 +46,77 @@ impl fmt::Display for RowError {
         if let Some(column) = &self.column {
             write!(f, ", column {column}")?;
         }
-        write!(f, ": {}", self.reason)
+        write!(f, ": {}", self.problem)
+    }
+}
+
+/// The problems an import found: every one counted, by rows and in all, and the first
+/// `most` kept in full — so that a file of a million bad rows makes a short answer in
+/// bounded memory. A row's problems are reported together, so a new row starts where the
+/// file or line changes.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Problems {
+    /// Rows (a bad header counts as its line 1) with at least one problem.
+    pub rows: u64,
+    /// Problems in all.
+    pub errors: u64,
+    /// The first problems, in file order.
+    pub shown: Vec<RowError>,
+    #[serde(skip)]
+    most: usize,
+    #[serde(skip)]
+    last: Option<(&'static str, u64)>,
+}
+
+impl Problems {
+    pub fn new(most: usize) -> Self {
+        Problems {
+            rows: 0,
+            errors: 0,
+            shown: Vec::new(),
+            most,
+            last: None,
+        }
+    }
+
+    pub fn push(&mut self, error: RowError) {
+        self.errors += 1;
+        if self.last != Some((error.file, error.line)) {
+            self.rows += 1;
+            self.last = Some((error.file, error.line));
+        }
+        if self.shown.len() < self.most {
+            self.shown.push(error);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors == 0
+    }
+
+    /// Whether some problems were counted but not kept.
+    pub fn cut(&self) -> bool {
+        self.errors > self.shown.len() as u64
+    }
+}
+
+impl Extend<RowError> for Problems {
+    fn extend<I: IntoIterator<Item = RowError>>(&mut self, errors: I) {
+        errors.into_iter().for_each(|e| self.push(e));
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} bad row(s), {} problem(s) in all; nothing was imported",
+            self.rows, self.errors
+        )?;
+        if self.cut() {
+            write!(f, " (the first {} are listed)", self.shown.len())?;
+        }
+        Ok(())
     }
 }
 
@@ -49,11 +144,11 @@ impl<R: Read> CsvFile<R> {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .from_reader(CrlfToLf::new(input));
-        let header_error = |reason: String, column: Option<String>| RowError {
+        let header_error = |problem: Problem, column: Option<String>| RowError {
             file: layout.file,
             line: 1,
-            column,
-            reason,
+            column: column.map(|c| crate::domain::problem::quoted(&c)),
+            problem,
         };
         let headers = reader
             .headers()
@@ -63,13 +158,17 @@ impl<R: Read> CsvFile<R> {
             .iter()
             .all(|h| h.trim_start_matches('\u{feff}').trim().is_empty())
         {
-            return Err(vec![header_error(
-                "the file is empty or has no header".into(),
-                None,
-            )]);
+            return Err(vec![header_error(Problem::new("empty_file"), None)]);
         }
         let mut columns = HashMap::new();
         let mut errors = Vec::new();
+        let expected = layout
+            .required
+            .iter()
+            .chain(layout.optional)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(",");
         for (index, raw) in headers.iter().enumerate() {
             let name = raw
                 .trim_start_matches('\u{feff}')
@@ -82,24 +181,16 @@ impl<R: Read> CsvFile<R> {
                 .find(|c| **c == name);
             match known {
                 Some(column) if columns.insert(*column, index).is_some() => {
-                    errors.push(header_error("column appears twice".into(), Some(name)))
+                    errors.push(header_error(Problem::new("column_twice"), Some(name)))
                 }
                 Some(_) => {}
-                None if name.is_empty() && headers.len() == 1 => errors.push(header_error(
-                    "the file is empty or has no header".into(),
-                    None,
-                )),
+                None if name.is_empty() && headers.len() == 1 => {
+                    errors.push(header_error(Problem::new("empty_file"), None))
+                }
                 None => errors.push(header_error(
-                    format!(
-                        "unknown column '{name}' (expected {})",
-                        layout
-                            .required
-                            .iter()
-                            .chain(layout.optional)
-                            .copied()
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    ),
+                    Problem::new("unknown_column")
+                        .with("name", &name)
+                        .with_long("expected", expected.clone()),
                     Some(name.clone()),
                 )),
             }
@@ -107,7 +198,7 @@ impl<R: Read> CsvFile<R> {
         for column in layout.required {
             if !columns.contains_key(column) {
                 errors.push(header_error(
-                    "missing column".into(),
+                    Problem::new("missing_column"),
                     Some(column.to_string()),
                 ));
             }
@@ -144,7 +235,7 @@ impl<R: Read> CsvFile<R> {
                     file: self.layout.file,
                     line,
                     column: None,
-                    reason: describe_csv_error(&e),
+                    problem: describe_csv_error(&e),
                 }))
             }
         }
@@ -207,11 +298,11 @@ impl<R: Read> Read for CrlfToLf<R> {
     }
 }
 
-fn describe_csv_error(e: &csv::Error) -> String {
+fn describe_csv_error(e: &csv::Error) -> Problem {
     match e.kind() {
-        csv::ErrorKind::Utf8 { .. } => "is not UTF-8 text (save the sheet as CSV UTF-8)".into(),
-        csv::ErrorKind::Io(io) => format!("cannot be read: {io}"),
-        _ => format!("is not valid CSV: {e}"),
+        csv::ErrorKind::Utf8 { .. } => Problem::new("not_utf8"),
+        csv::ErrorKind::Io(io) => Problem::new("unreadable").with("detail", io),
+        _ => Problem::new("not_csv").with("detail", e),
     }
 }
 
@@ -233,12 +324,12 @@ impl<'a> Row<'a> {
             .map_or("", str::trim)
     }
 
-    pub fn fail(&mut self, column: &str, reason: impl Into<String>) {
+    pub fn fail(&mut self, column: &str, problem: Problem) {
         self.errors.push(RowError {
             file: self.file,
             line: self.line,
             column: (!column.is_empty()).then(|| column.to_string()),
-            reason: reason.into(),
+            problem,
         });
     }
 
@@ -246,11 +337,11 @@ impl<'a> Row<'a> {
     pub fn required<T>(
         &mut self,
         column: &str,
-        parse: impl FnOnce(&str) -> Result<T, String>,
+        parse: impl FnOnce(&str) -> Result<T, Problem>,
     ) -> Option<T> {
         let text = self.text(column);
         if text.is_empty() {
-            self.fail(column, "is required");
+            self.fail(column, Problem::new("required"));
             return None;
         }
         self.parse(column, text, parse)
@@ -260,7 +351,7 @@ impl<'a> Row<'a> {
     pub fn optional<T>(
         &mut self,
         column: &str,
-        parse: impl FnOnce(&str) -> Result<T, String>,
+        parse: impl FnOnce(&str) -> Result<T, Problem>,
     ) -> Option<Option<T>> {
         let text = self.text(column);
         if text.is_empty() {
@@ -273,12 +364,12 @@ impl<'a> Row<'a> {
         &mut self,
         column: &str,
         text: &str,
-        parse: impl FnOnce(&str) -> Result<T, String>,
+        parse: impl FnOnce(&str) -> Result<T, Problem>,
     ) -> Option<T> {
         match parse(text) {
             Ok(value) => Some(value),
-            Err(reason) => {
-                self.fail(column, reason);
+            Err(problem) => {
+                self.fail(column, problem);
                 None
             }
         }
@@ -295,44 +386,64 @@ impl<'a> Row<'a> {
 
 /// Parsers for the plain value kinds of the roster files.
 pub mod value {
-    pub fn integer(min: i32, max: i32) -> impl Fn(&str) -> Result<i32, String> {
+    use crate::domain::Problem;
+
+    fn outside(
+        value: impl std::fmt::Display,
+        min: impl std::fmt::Display,
+        max: impl std::fmt::Display,
+    ) -> Problem {
+        Problem::new("out_of_range")
+            .with("value", value)
+            .with("min", min)
+            .with("max", max)
+    }
+
+    pub fn integer(min: i32, max: i32) -> impl Fn(&str) -> Result<i32, Problem> {
         move |text| match text.parse::<i32>() {
             Ok(n) if (min..=max).contains(&n) => Ok(n),
-            Ok(n) => Err(format!("{n} is outside {min}..{max}")),
-            Err(_) => Err(format!("'{text}' is not a whole number")),
+            Ok(n) => Err(outside(n, min, max)),
+            Err(_) => Err(Problem::new("not_whole_number").with("text", text)),
         }
     }
 
-    pub fn number(min: f64, max: f64) -> impl Fn(&str) -> Result<f64, String> {
+    pub fn number(min: f64, max: f64) -> impl Fn(&str) -> Result<f64, Problem> {
         move |text| match text.parse::<f64>() {
             Ok(x) if x.is_finite() && x >= min && x <= max => Ok(x),
-            Ok(x) => Err(format!("{x} is outside {min}..{max}")),
-            Err(_) => Err(format!("'{text}' is not a number")),
+            Ok(x) => Err(outside(x, min, max)),
+            Err(_) => Err(Problem::new("not_number").with("text", text)),
         }
     }
 
-    pub fn latitude(text: &str) -> Result<f64, String> {
-        number(-90.0, 90.0)(text).map_err(|e| format!("latitude: {e}"))
+    pub fn latitude(text: &str) -> Result<f64, Problem> {
+        number(-90.0, 90.0)(text)
     }
 
-    pub fn longitude(text: &str) -> Result<f64, String> {
-        number(-180.0, 180.0)(text).map_err(|e| format!("longitude: {e}"))
+    pub fn longitude(text: &str) -> Result<f64, Problem> {
+        number(-180.0, 180.0)(text)
     }
 
     /// yes/no as offices write it in either language.
-    pub fn yes_no(text: &str) -> Result<bool, String> {
+    pub fn yes_no(text: &str) -> Result<bool, Problem> {
         match text.to_ascii_lowercase().as_str() {
             "yes" | "y" | "true" | "1" | "是" | "有" => Ok(true),
             "no" | "n" | "false" | "0" | "否" | "无" => Ok(false),
-            _ => Err(format!("'{text}' is not yes or no")),
+            _ => Err(Problem::new("not_yes_no").with("text", text)),
         }
     }
 
-    pub fn text(text: &str) -> Result<String, String> {
-        if text.chars().count() > 200 {
-            return Err("is longer than 200 characters".into());
+    /// Free text of at most `most` characters.
+    pub fn text_of(most: usize) -> impl Fn(&str) -> Result<String, Problem> {
+        move |text| {
+            if text.chars().count() > most {
+                return Err(Problem::new("too_long").with("most", most));
+            }
+            Ok(text.to_string())
         }
-        Ok(text.to_string())
+    }
+
+    pub fn text(text: &str) -> Result<String, Problem> {
+        text_of(200)(text)
     }
 }
 
@@ -394,7 +505,7 @@ mod tests {
             text[1].contains("column floors: missing column"),
             "{text:?}"
         );
-        assert!(rows("").unwrap_err()[0].reason.contains("empty"));
+        assert!(rows("").unwrap_err()[0].problem.code() == "empty_file");
     }
 
     #[test]

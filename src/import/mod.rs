@@ -21,17 +21,17 @@ use std::path::{Path, PathBuf};
 use chrono::Datelike;
 use indicatif::ProgressBar;
 
-pub use csv_file::RowError;
 use csv_file::{CsvFile, Layout};
+pub use csv_file::{Problems, RowError};
 
-use crate::domain::PersonalDataKey;
+use crate::domain::{PersonalDataKey, Problem};
 use crate::store::roster::{self, BuildingRow, SiteRow, StoredResidents, TeamRow, Totals};
 use crate::store::{self, DbConnection};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("{} bad row(s); nothing was imported", .0.len())]
-    Invalid(Vec<RowError>),
+    #[error("{0}")]
+    Invalid(Problems),
     #[error("{0} holds none of buildings.csv, residents.csv, sites.csv, teams.csv")]
     NoFiles(PathBuf),
     #[error("cannot read {path}: {source}")]
@@ -115,24 +115,30 @@ impl RosterFiles {
     }
 }
 
-/// Validates and stores a roster; all or nothing. Returns what the district holds after.
-pub fn import(db: &store::Db, files: RosterFiles) -> Result<Totals, ImportError> {
+/// Validates and stores a roster; all or nothing. Returns what the district holds after;
+/// or, when any row is bad, how many rows and problems there are, the first `errors_shown`
+/// of them in full.
+pub fn import(
+    db: &store::Db,
+    files: RosterFiles,
+    errors_shown: usize,
+) -> Result<Totals, ImportError> {
     let _importing = db.lock("roster import")?;
     let mut conn = db.conn()?;
     let conn = &mut *conn;
     let key = store::personal_data_key(conn)?;
     let this_year = chrono::Utc::now().year();
-    let mut check = Import::new(Pass::Check);
+    let mut check = Import::new(Pass::Check, errors_shown);
     check.run(conn, &files, &key, this_year)?;
     if !check.errors.is_empty() {
         return Err(ImportError::Invalid(check.errors));
     }
-    let mut write = Import::new(Pass::Write);
+    let mut write = Import::new(Pass::Write, errors_shown);
     store::bulk_settings(conn, |conn| write.run(conn, &files, &key, this_year))?;
     if !write.errors.is_empty() {
         // The files or the roster changed between the passes; what was written stays.
         tracing::error!(
-            errors = write.errors.len(),
+            errors = write.errors.errors,
             "a roster import found bad rows only while writing"
         );
         return Err(ImportError::Invalid(write.errors));
@@ -143,8 +149,8 @@ pub fn import(db: &store::Db, files: RosterFiles) -> Result<Totals, ImportError>
 /// The problems of one roster file checked on its own, against nothing stored (so every
 /// resident's building is unknown): the reader and row checks an import runs, without a
 /// database — for fuzzing them.
-pub fn check_file(name: &str, input: Box<dyn Read + Send>) -> Vec<RowError> {
-    let mut run = Import::new(Pass::Check);
+pub fn check_file(name: &str, input: Box<dyn Read + Send>) -> Problems {
+    let mut run = Import::new(Pass::Check, 1_000);
     if name == rows::BUILDINGS.file {
         run.read_all(input, &rows::BUILDINGS, rows::building);
     } else if name == rows::SITES.file {
@@ -163,7 +169,7 @@ pub fn check_file(name: &str, input: Box<dyn Read + Send>) -> Vec<RowError> {
                     key: &key,
                     this_year: 2026,
                 };
-                run.errors.extend(checker.check(file, None));
+                checker.check(file, None, &mut run.errors);
             }
             Err(errors) => run.errors.extend(errors),
         }
@@ -185,7 +191,7 @@ enum Pass {
 
 struct Import {
     pass: Pass,
-    errors: Vec<RowError>,
+    errors: Problems,
     /// Floors of the buildings in this import's buildings.csv, written or not.
     file_buildings: HashMap<String, i32>,
 }
@@ -200,7 +206,9 @@ pub(crate) fn check_code_unique(row: &mut csv_file::Row, seen: &mut HashMap<Stri
     if let Err(first) = first_seen(seen, code.to_string(), row.line) {
         row.fail(
             "code",
-            format!("duplicate code {code} (first on line {first})"),
+            Problem::new("duplicate_code")
+                .with("code", code)
+                .with("first", first),
         );
     }
 }
@@ -228,10 +236,10 @@ fn open(opener: &Opener, name: &str) -> Result<Box<dyn Read + Send>, ImportError
 }
 
 impl Import {
-    fn new(pass: Pass) -> Import {
+    fn new(pass: Pass, errors_shown: usize) -> Import {
         Import {
             pass,
-            errors: Vec::new(),
+            errors: Problems::new(errors_shown),
             file_buildings: HashMap::new(),
         }
     }
@@ -354,8 +362,9 @@ impl Import {
         };
         let (sender, batches) = std::sync::mpsc::sync_channel(2);
         let sender = self.writes().then_some(sender);
-        let (errors, written) = std::thread::scope(|scope| {
-            let checking = scope.spawn(move || checker.check(file, sender));
+        let errors = &mut self.errors;
+        let written = std::thread::scope(|scope| {
+            let checking = scope.spawn(move || checker.check(file, sender, errors));
             let mut written = Ok(());
             for batch in batches {
                 // After a failed write keep draining, so the checker never blocks.
@@ -373,12 +382,11 @@ impl Import {
                     }
                 }
             }
-            let errors = checking
+            checking
                 .join()
                 .expect("the resident checker does not panic");
-            (errors, written)
+            written
         });
-        self.errors.extend(errors);
         Ok(written?)
     }
 }

@@ -3,7 +3,8 @@
 
 use super::csv_file::{value, Layout, Row};
 use crate::domain::{
-    Building, Code, Coordinates, IdNumber, Mobility, Phone, Resident, Site, Team, TimeOfDay,
+    Building, Code, Coordinates, IdNumber, Mobility, Phone, Problem, Resident, Site, Team,
+    TimeOfDay,
 };
 
 pub static BUILDINGS: Layout = Layout {
@@ -83,7 +84,10 @@ fn ordered(
 ) -> Option<()> {
     match (from, to) {
         (Some(from), Some(to)) if from >= to => {
-            row.fail(to_column, format!("{to} is not after {from}"));
+            row.fail(
+                to_column,
+                Problem::new("not_after").with("to", to).with("from", from),
+            );
             None
         }
         _ => Some(()),
@@ -107,6 +111,15 @@ pub fn building(row: &mut Row) -> Option<Building> {
     })
 }
 
+/// Floors of a building count from 1 to 200.
+pub fn floor(text: &str) -> Option<i32> {
+    value::integer(1, 200)(text).ok()
+}
+
+fn bad_floor(text: &str) -> Problem {
+    value::integer(1, 200)(text).expect_err("a floor that did not parse")
+}
+
 /// A resident row on its own; `floor` is checked against the building by the caller.
 pub fn resident(row: &mut Row, this_year: i32) -> Option<Resident> {
     let code = row.required("code", Code::parse);
@@ -115,7 +128,7 @@ pub fn resident(row: &mut Row, this_year: i32) -> Option<Resident> {
     let phone = row.optional("phone", Phone::parse);
     let building = row.required("building", Code::parse);
     let unit = row.optional("unit", value::text);
-    let floor = row.required("floor", value::integer(1, 200));
+    let floor = row.required("floor", |t| floor(t).ok_or_else(|| bad_floor(t)));
     let room = row.optional("room", value::text);
     let household = row.optional("household", Code::parse);
     let birth_year = row.optional("birth_year", value::integer(1890, this_year));
@@ -123,17 +136,15 @@ pub fn resident(row: &mut Row, this_year: i32) -> Option<Resident> {
     let home_visit = row.optional("home_visit", value::yes_no);
     let available_from = row.optional("available_from", TimeOfDay::parse);
     let available_to = row.optional("available_to", TimeOfDay::parse);
-    let notes = row.optional("notes", |t| {
-        (t.chars().count() <= 500)
-            .then(|| t.to_string())
-            .ok_or_else(|| "is longer than 500 characters".to_string())
-    });
+    let notes = row.optional("notes", value::text_of(500));
 
     if let (Some(id), Some(Some(year))) = (&id_number, birth_year) {
         if let Some(id_year) = id.birth_year().filter(|y| *y != year) {
             row.fail(
                 "birth_year",
-                format!("{year} differs from the year in the ID number ({id_year})"),
+                Problem::new("birth_year_differs")
+                    .with("year", year)
+                    .with("id_year", id_year),
             );
         }
     }
@@ -199,7 +210,7 @@ pub fn team(row: &mut Row) -> Option<Team> {
             if s > 0.0 {
                 Ok(s)
             } else {
-                Err("must be above 0".into())
+                Err(Problem::new("not_above_zero"))
             }
         })
     });

@@ -60,3 +60,11 @@ pub fn slot_of(
         ));
     crate::on_backend!(conn, |c| query.get_result(c).optional())
 }
+
+/// A resident's code and name, as a sampler confirms whom a swab was from.
+pub fn code_and_name(conn: &mut DbConnection, resident_id: i64) -> QueryResult<(String, String)> {
+    let query = residents::table
+        .filter(residents::id.eq(resident_id))
+        .select((residents::code, residents::name));
+    crate::on_backend!(conn, |c| query.get_result(c))
+}

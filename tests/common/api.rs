@@ -26,7 +26,7 @@ pub fn district(db: &TestDb) {
     .unwrap();
     let files = RosterFiles::from_dir(&dir, &ProgressBar::hidden()).unwrap();
     let mut conn = db.db.conn().unwrap();
-    import::import(&db.db, files).unwrap();
+    import::import(&db.db, files, 1_000).unwrap();
     let date: NaiveDate = DATE.parse().unwrap();
     rounds::plan_round(&db.db, &db.config, PlanOptions::on(date)).unwrap();
     let now = chrono::Utc::now().naive_utc();
