@@ -39,8 +39,9 @@ pub struct RouteSummary {
     pub to_visit: usize,
     pub planned: usize,
     pub already_done: usize,
-    /// Reason → residents.
-    pub unvisited: BTreeMap<&'static str, usize>,
+    /// Reason (`window_outside_shifts`, `too_far`, `not_enough_kits`, `no_time_left`) →
+    /// residents.
+    pub unvisited: BTreeMap<crate::plan::visits::Unvisited, usize>,
     pub teams_out: usize,
     pub teams: usize,
     pub travel_hours: f64,
@@ -91,7 +92,7 @@ pub fn plan_routes(
         if stored {
             let mut unvisited = BTreeMap::new();
             for (_, reason) in &plan.unvisited {
-                *unvisited.entry(reason.describe()).or_default() += 1;
+                *unvisited.entry(*reason).or_default() += 1;
             }
             return Ok(RouteSummary {
                 to_visit: day.problem.visits.len(),

@@ -568,7 +568,10 @@ fn print_summary(summary: &RoundSummary) {
         visits.longest_day_hours
     );
     for (reason, residents) in &visits.unvisited {
-        println!("{residents} residents cannot be visited: {reason}");
+        println!(
+            "{residents} residents cannot be visited: {}",
+            reason.describe()
+        );
     }
     if visits.promises_broken > 0 {
         println!(

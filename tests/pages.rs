@@ -511,24 +511,39 @@ fn samplers_scan_residents_into_a_tube_and_see_duplicates_named() {
                 .await;
                 let message = text_of(&client, "message").await;
                 client
-                    .execute(
-                        "document.getElementById('message').textContent = '';",
-                        vec![],
-                    )
+                    .execute("say(document.getElementById('message'), '');", vec![])
                     .await
                     .unwrap();
                 message
             }
         };
-        assert!(scan(codes[0].clone()).await.starts_with("Added"));
+        let added = scan(codes[0].clone()).await;
+        assert!(
+            added.starts_with("Added: ") && added.contains(&codes[0]) && added.contains('*'),
+            "whom, by code and masked name: {added}"
+        );
         assert!(scan(codes[1].clone()).await.starts_with("Added"));
         let count = text_of(&client, "count").await;
         assert!(count.starts_with("2 / 10"), "{count}");
         let again = scan(codes[0].clone()).await;
+        // The district's clock (Asia/Shanghai in the tests' config), not UTC.
+        let local = chrono::Utc::now()
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .format("%H:")
+            .to_string();
         assert!(
-            again.starts_with("Already sampled") && again.contains("SITE-TUBE-1"),
+            again.starts_with("Already sampled this round: in tube SITE-TUBE-1 at ")
+                && again.contains(&local),
             "{again}"
         );
+        // In Chinese, all of it.
+        click(&client, "#lang").await;
+        let again_zh = scan(codes[0].clone()).await;
+        assert!(
+            again_zh.starts_with("此人本轮已采样：在试管 SITE-TUBE-1，时间 "),
+            "{again_zh}"
+        );
+        click(&client, "#lang").await;
         assert_eq!(scan("NO-SUCH-CODE".into()).await, "Unknown ticket or code");
         screenshot(&client, "site-scanning").await;
         click(&client, "#close").await;
@@ -669,7 +684,7 @@ fn two_teams_share_a_phone_and_no_outcome_is_lost() {
             [("refused".to_string(), "team:T001".to_string())]
         );
 
-        // One tap on another outcome does not replace the refusal: it asks first.
+        // A recorded outcome shows no outcome buttons, only "change", which asks first.
         until(
             &client,
             "the refusal shown",
@@ -679,13 +694,17 @@ fn two_teams_share_a_phone_and_no_outcome_is_lost() {
         )
         .await;
         let unable = format!("button[data-action=unable][data-resident='{resident}']");
-        click(&client, &unable).await;
+        assert!(client.find(Locator::Css(&unable)).await.is_err());
+        let change = format!("button[data-action=change][data-resident='{resident}']");
+        click(&client, &change).await;
         client.get_alert_text().await.expect("a confirmation");
         client.dismiss_alert().await.unwrap();
         tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(client.find(Locator::Css(&unable)).await.is_err());
         assert_eq!(recorded(db_ref).len(), 1, "nothing changed without a yes");
-        click(&client, &unable).await;
+        click(&client, &change).await;
         client.accept_alert().await.unwrap();
+        click(&client, &unable).await;
         let started = Instant::now();
         while recorded(db_ref).len() < 2 && started.elapsed() < Duration::from_secs(30) {
             tokio::time::sleep(Duration::from_millis(200)).await;
@@ -742,12 +761,33 @@ fn the_office_dashboard_draws_its_plots_and_lists() {
             "document.getElementById('locked').textContent.includes('team T001')",
         )
         .await;
+        // A line per site; a plot only once opened, drawn at the size shown (13 px text).
         until(
             &client,
-            "the plots",
+            "a line per site",
+            "document.querySelectorAll('#plots details summary').length > 0",
+        )
+        .await;
+        assert!(client.find(Locator::Css("#plots figure")).await.is_err());
+        click(&client, "#plots details summary").await;
+        until(
+            &client,
+            "the plot",
             "document.querySelectorAll('#plots figure svg rect').length > 4",
         )
         .await;
+        let smallest_text = client
+            .execute(
+                "return Math.min(...[...document.querySelectorAll('#plots svg text')]
+                   .map((t) => t.getBoundingClientRect().height));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(
+            smallest_text.as_f64().unwrap() >= 12.0,
+            "plot text {smallest_text} px high"
+        );
         until(
             &client,
             "the completion table",
@@ -777,9 +817,34 @@ fn the_office_dashboard_draws_its_plots_and_lists() {
         .await;
         let errors = text_of(&client, "roster-errors").await;
         assert!(
-            errors.contains("residents.csv") && errors.contains("floor"),
-            "{errors}"
+            errors.contains("residents.csv")
+                && errors.contains("floor")
+                && errors.contains("“x”不是整数"),
+            "every problem in the reader's language: {errors}"
         );
+        let message = text_of(&client, "roster-message").await;
+        assert!(message.contains("1 行有问题（共 2 处）"), "{message}");
         screenshot(&client, "office-roster-errors").await;
+
+        // Planning asks first; a no changes nothing, a yes answers with the summary.
+        click(&client, "#plan").await;
+        let asked = client.get_alert_text().await.expect("a confirmation");
+        assert!(
+            asked.contains("本轮已公布"),
+            "the round is published: {asked}"
+        );
+        client.dismiss_alert().await.unwrap();
+        assert_eq!(text_of(&client, "action-message").await, "");
+        click(&client, "#plan").await;
+        client.accept_alert().await.unwrap();
+        until(
+            &client,
+            "the plan's summary",
+            "document.getElementById('action-message').textContent.startsWith('排班完成')",
+        )
+        .await;
+        let summary = text_of(&client, "summary").await;
+        assert!(summary.contains("上门"), "{summary}");
+        screenshot(&client, "office-plan-summary").await;
     });
 }

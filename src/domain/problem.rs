@@ -29,10 +29,7 @@ pub const ENGLISH: &[(&str, &str)] = &[
         "'{text}' is not a time of day (HH:MM, 00:00 to 24:00)",
     ),
     ("not_after", "{to} is not after {from}"),
-    (
-        "not_mobility",
-        "'{text}' is not one of ambulatory, limited, bedridden",
-    ),
+    ("not_mobility", "'{text}' is not one of {expected}"),
     ("id_characters", "may hold only letters and digits"),
     (
         "id_form",

@@ -77,7 +77,11 @@ impl Mobility {
         Self::ALL
             .into_iter()
             .find(|m| m.as_str().eq_ignore_ascii_case(text.trim()))
-            .ok_or_else(|| Problem::new("not_mobility").with("text", text))
+            .ok_or_else(|| {
+                Problem::new("not_mobility")
+                    .with("text", text)
+                    .with("expected", "ambulatory, limited, bedridden")
+            })
     }
 
     pub fn as_str(self) -> &'static str {

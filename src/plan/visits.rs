@@ -94,7 +94,7 @@ pub struct TeamRoute {
     pub travel_seconds: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Unvisited {
     /// The availability window does not overlap any team's shift.

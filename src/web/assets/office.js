@@ -1,7 +1,8 @@
-// The community office's dashboard: the plan by site as plots drawn by the server,
+// The community office's dashboard: the plan by site (a line each, a plot when opened),
 // completion by community and building (coloured), the printable sweep list of a
-// building, the recall list, the teams' progress, roster upload with every bad row, and
-// the plan / publish / close-a-lane actions. The session token stays in this tab only.
+// building, the recall list, the teams' progress, roster upload with its problems, and
+// the plan / publish / close-a-lane actions, each confirmed first, a plan answered with its
+// summary. The session token stays in this tab only.
 "use strict";
 
 const session = {
@@ -25,85 +26,171 @@ function shade(share) {
   return `hsl(${Math.round(120 * share)}, 70%, 85%)`;
 }
 
-async function loadPlots(slots) {
-  const sites = [...new Set((slots ?? []).map((s) => s.site))];
-  const select = document.getElementById("lane-site");
-  select.innerHTML = sites.map((s) => `<option>${esc(s)}</option>`).join("");
-  const plots = document.getElementById("plots");
-  plots.innerHTML = "";
-  for (const site of sites) {
-    const response = await fetch(`/api/v1/office/rounds/${dateValue()}/sites/${encodeURIComponent(site)}/slots.svg`, {
-      headers: { Authorization: "Bearer " + session.token() },
-    });
-    if (!response.ok) continue;
-    const figure = document.createElement("figure");
-    figure.className = "plot";
-    figure.innerHTML = await response.text();
-    plots.appendChild(figure);
+let slotsBySite = new Map();
+
+/** One line per site; its plot is drawn when opened (and at the width it is shown at),
+ * so that the page asks for nothing more than the slots' numbers before anyone looks. */
+function renderPlots(slots) {
+  slotsBySite = new Map();
+  for (const slot of slots ?? []) {
+    if (!slotsBySite.has(slot.site)) slotsBySite.set(slot.site, []);
+    slotsBySite.get(slot.site).push(slot);
   }
+  const select = document.getElementById("lane-site");
+  const chosen = select.value;
+  select.innerHTML = [...slotsBySite.keys()].map((s) => `<option>${esc(s)}</option>`).join("");
+  if (slotsBySite.has(chosen)) select.value = chosen;
+  const open = new Set([...document.querySelectorAll("details.site-plot[open]")].map((d) => d.dataset.site));
+  const plots = document.getElementById("plots");
+  plots.innerHTML = [...slotsBySite.entries()].map(([site, list]) => {
+    const planned = list.reduce((n, s) => n + s.planned, 0);
+    const capacity = list.reduce((n, s) => n + s.capacity, 0);
+    const wait = Math.round(Math.max(0, ...list.map((s) => s.p90_wait_minutes)));
+    return `<details class="site-plot" data-site="${esc(site)}"${open.has(site) ? " open" : ""}>` +
+      `<summary>${tv("site_line", { site, planned, capacity, wait })}</summary><div class="plot-body"></div></details>`;
+  }).join("") || `<p class="muted">${esc(t("round_none"))}</p>`;
+  plots.querySelectorAll("details[open]").forEach(drawPlot);
+}
+
+function drawPlot(details) {
+  const slots = slotsBySite.get(details.dataset.site) ?? [];
+  const body = details.querySelector(".plot-body");
+  const width = Math.max(280, Math.round(body.clientWidth || details.clientWidth || 320));
+  body.innerHTML = `<div class="legend">` +
+    `<span><i class="planned"></i>${esc(t("planned"))}</span><span><i class="capacity"></i>${esc(t("capacity"))}</span>` +
+    `<span><i class="queue"></i>${esc(t("p90_queue"))}</span></div>` +
+    `<figure class="plot">${slotPlot(slots, width)}</figure>`;
+}
+
+/** Bars of people planned per slot against the capacity (a line over each bar) and the
+ * predicted p90 queue; below, the predicted p90 wait. Text is 13 px at the size shown. */
+function slotPlot(slots, width) {
+  const n = Math.max(slots.length, 1);
+  const left = 40, right = 8, top = 8, barsHeight = 170, gap = 34, waitHeight = 90, bottom = 22;
+  const plotWidth = width - left - right;
+  const height = top + barsHeight + gap + waitHeight + bottom;
+  const step = plotWidth / n;
+  const people = Math.max(1, ...slots.map((s) => Math.max(s.planned, s.capacity, s.p90_queue)));
+  const wait = Math.max(1, ...slots.map((s) => s.p90_wait_minutes));
+  const y1 = (value) => top + barsHeight - (value / people) * barsHeight;
+  const y2 = (value) => top + barsHeight + gap + waitHeight - (value / wait) * waitHeight;
+  const x = (i) => left + i * step;
+  const every = Math.max(1, Math.ceil(44 / step));
+  const parts = [];
+  const axis = (y0, y, label) => parts.push(
+    `<line x1="${left}" y1="${y0}" x2="${left + plotWidth}" y2="${y0}" stroke="#767676"/>`,
+    `<text x="${left - 4}" y="${y + 4}" text-anchor="end" font-size="13">${esc(label)}</text>`);
+  axis(top + barsHeight, top + 6, Math.round(people));
+  axis(top + barsHeight + gap + waitHeight, top + barsHeight + gap + 6, Math.round(wait));
+  parts.push(`<text x="${left}" y="${top + barsHeight + gap - 8}" font-size="13">${esc(t("p90_wait"))}</text>`);
+  slots.forEach((s, i) => {
+    parts.push(`<rect x="${(x(i) + step * 0.12).toFixed(1)}" y="${y1(s.planned).toFixed(1)}" width="${(step * 0.76).toFixed(1)}" ` +
+      `height="${(top + barsHeight - y1(s.planned)).toFixed(1)}" fill="#0b63b6"><title>${esc(s.from)} ${s.planned} / ${s.capacity}</title></rect>`);
+    parts.push(`<line x1="${(x(i) + step * 0.05).toFixed(1)}" x2="${(x(i) + step * 0.95).toFixed(1)}" ` +
+      `y1="${y1(s.capacity).toFixed(1)}" y2="${y1(s.capacity).toFixed(1)}" stroke="#1a1a1a" stroke-width="2"/>`);
+    if (i % every === 0) {
+      parts.push(`<text x="${x(i).toFixed(1)}" y="${height - 6}" font-size="13">${esc(s.from)}</text>`);
+    }
+  });
+  const line = (y, value) => slots.map((s, i) => `${(x(i) + step / 2).toFixed(1)},${y(value(s)).toFixed(1)}`).join(" ");
+  parts.push(`<polyline points="${line(y1, (s) => s.p90_queue)}" fill="none" stroke="#b25e00" stroke-width="2"/>`);
+  parts.push(`<polyline points="${line(y2, (s) => s.p90_wait_minutes)}" fill="none" stroke="#b25e00" stroke-width="2"/>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img">${parts.join("")}</svg>`;
 }
 
 async function loadCompletion() {
   const completion = await get(`/office/completion?date=${dateValue()}`);
-  const table = document.getElementById("completion");
-  if (!completion) { table.innerHTML = ""; return; }
+  const element = document.getElementById("completion");
+  if (!completion) { element.innerHTML = ""; say(document.getElementById("completion-total"), ""); return; }
   const pct = (c) => (c.expected ? c.sampled / c.expected : 0);
   document.getElementById("completion-total").textContent =
     `${completion.sampled} / ${completion.expected} (${Math.round(100 * pct(completion))}%)`;
-  const head = `<tr><th>${esc(t("community"))}</th><th>${esc(t("building"))}</th><th>${esc(t("sampled"))}</th>` +
-    `<th>${esc(t("expected"))}</th><th>${esc(t("recalled"))}</th><th>${esc(t("not_home"))}</th><th>${esc(t("refused"))}</th></tr>`;
-  const rows = completion.parts.flatMap((community) => community.parts.map((b) =>
-    `<tr class="building" data-building="${esc(b.name)}">` +
-    `<td>${esc(community.name)}</td><td><button type="button" class="plain" data-building="${esc(b.name)}">${esc(b.name)}</button></td>` +
-    `<td data-share="${pct(b).toFixed(3)}">${b.sampled} (${Math.round(100 * pct(b))}%)</td>` +
-    `<td>${b.expected}</td><td>${b.recalled}</td><td>${b.not_home}</td><td>${b.refused}</td></tr>`));
-  table.innerHTML = head + rows.join("");
+  const rows = completion.parts.flatMap((community) => community.parts.map((b) => ({ community: community.name, ...b })));
+  table(element, [
+    { label: t("community"), cell: (b) => v(b.community) },
+    { label: t("building"), cell: (b) => `<button type="button" class="plain" data-building="${esc(b.name)}">${v(b.name)}</button>` },
+    { label: t("sampled"), cell: (b) => `<span data-share="${pct(b).toFixed(3)}">${b.sampled} (${Math.round(100 * pct(b))}%)</span>` },
+    { label: t("expected"), cell: (b) => String(b.expected) },
+    { label: t("recalled"), cell: (b) => String(b.recalled) },
+    { label: t("not_home"), cell: (b) => String(b.not_home) },
+    { label: t("refused"), cell: (b) => String(b.refused) },
+  ], rows, (b) => `class="building" data-building="${esc(b.name)}"`);
   // Colours set from script, not inline styles: the page's policy allows only its own CSS.
-  table.querySelectorAll("td[data-share]").forEach((td) => { td.style.background = shade(Number(td.dataset.share)); });
+  element.querySelectorAll("[data-share]").forEach((cell) => {
+    cell.parentElement.style.background = shade(Number(cell.dataset.share));
+  });
 }
 
+let sweepBuilding = null;
+
 async function loadSweep(building) {
-  document.getElementById("sweep-building").textContent = building ?? "";
-  const table = document.getElementById("sweep");
-  if (!building) { table.innerHTML = ""; return; }
-  const list = await get(`/office/sweep-list?date=${dateValue()}&building=${encodeURIComponent(building)}`) ?? [];
-  table.innerHTML = `<tr><th>${esc(t("unit"))}</th><th>${esc(t("floor"))}</th><th>${esc(t("room"))}</th>` +
-    `<th>${esc(t("name"))}</th><th>${esc(t("standing"))}</th><th>✓</th></tr>` +
-    list.map((e) => `<tr><td>${esc(e.unit)}</td><td>${esc(e.floor)}</td><td>${esc(e.room)}</td>` +
-      `<td>${esc(e.name)} <span class="muted">${esc(e.resident)}</span></td><td>${esc(t(e.standing))}</td><td>☐</td></tr>`).join("");
+  sweepBuilding = building ?? sweepBuilding;
+  document.getElementById("sweep-building").innerHTML = v(sweepBuilding ?? "");
+  const element = document.getElementById("sweep");
+  if (!sweepBuilding) { element.innerHTML = ""; return; }
+  const list = await get(`/office/sweep-list?date=${dateValue()}&building=${encodeURIComponent(sweepBuilding)}`) ?? [];
+  table(element, [
+    { label: t("unit"), cell: (e) => v(e.unit) },
+    { label: t("floor"), cell: (e) => v(e.floor) },
+    { label: t("room"), cell: (e) => v(e.room) },
+    { label: t("name"), cell: (e) => `${v(e.name)} <span class="muted">${v(e.resident)}</span>` },
+    { label: t("standing"), cell: (e) => esc(t(e.standing)) },
+    { label: "", cell: () => `<span class="box" aria-hidden="true"></span>` },
+  ], list);
 }
 
 async function loadRecalls() {
   const recalls = await get(`/office/recalls?date=${dateValue()}`) ?? [];
-  document.getElementById("recalls").innerHTML = recalls.length === 0 ? "" :
-    `<tr><th>${esc(t("building"))}</th><th>${esc(t("unit"))}</th><th>${esc(t("floor"))}</th><th>${esc(t("room"))}</th><th>${esc(t("name"))}</th><th></th></tr>` +
-    recalls.map((r) => `<tr><td>${esc(r.building)}</td><td>${esc(r.unit)}</td><td>${esc(r.floor)}</td><td>${esc(r.room)}</td>` +
-      `<td>${esc(r.name)}</td><td>${esc(r.home_visit ? t("home_visit") : t("at_site"))}</td></tr>`).join("");
+  const element = document.getElementById("recalls");
+  if (recalls.length === 0) { element.innerHTML = `<tr><td>${esc(t("none"))}</td></tr>`; return; }
+  table(element, [
+    { label: t("building"), cell: (r) => v(r.building) },
+    { label: t("unit"), cell: (r) => v(r.unit) },
+    { label: t("floor"), cell: (r) => v(r.floor) },
+    { label: t("room"), cell: (r) => v(r.room) },
+    { label: t("name"), cell: (r) => v(r.name) },
+    { label: t("at_site"), cell: (r) => esc(r.home_visit ? t("home_visit") : t("at_site")) },
+  ], recalls);
 }
 
 async function loadTeams() {
   const routes = await get(`/office/rounds/${dateValue()}/routes`) ?? [];
-  document.getElementById("teams").innerHTML =
-    `<tr><th>${esc(t("team_code"))}</th><th>${esc(t("stops_done"))}</th><th>${esc(t("stops_left"))}</th></tr>` +
-    routes.map((r) => {
-      const done = r.stops.filter((s) => s.outcome && s.outcome !== "not_home").length;
-      return `<tr><td>${esc(r.team)}</td><td>${done}</td><td>${r.stops.length - done}</td></tr>`;
-    }).join("");
+  const done = (r) => r.stops.filter((s) => s.outcome && s.outcome !== "not_home").length;
+  table(document.getElementById("teams"), [
+    { label: t("team_code"), cell: (r) => v(r.team) },
+    { label: t("stops_done"), cell: (r) => String(done(r)) },
+    { label: t("stops_left"), cell: (r) => String(r.stops.length - done(r)) },
+  ], routes);
 }
 
 /** Logins locked after repeated failures, from the audit record (newest first). */
 async function loadLocked() {
   const trail = await get("/office/audit") ?? [];
   const locked = trail.filter((e) => e.action === "login locked");
-  document.getElementById("locked").innerHTML = locked.length === 0 ? `<tr><td>${esc(t("none_locked"))}</td></tr>` :
-    `<tr><th>${esc(t("locked_who"))}</th><th>${esc(t("locked_at"))}</th></tr>` +
-    locked.map((e) => `<tr><td>${esc(e.subject.replace(/ until .*/, ""))}</td><td>${esc(new Date(e.at + "Z").toLocaleString())}</td></tr>`).join("");
+  const element = document.getElementById("locked");
+  if (locked.length === 0) { element.innerHTML = `<tr><td>${esc(t("none_locked"))}</td></tr>`; return; }
+  table(element, [
+    { label: t("locked_who"), cell: (e) => v(e.subject.replace(/ until .*/, "")) },
+    { label: t("locked_at"), cell: (e) => v(new Date(e.at + "Z").toLocaleString(lang() === "en" ? "en-GB" : "zh-CN")) },
+  ], locked);
+}
+
+/** The round's state on the chosen day: published, draft or none. */
+let roundStatus = null;
+
+async function loadStatus() {
+  const listed = await get("/office/rounds");
+  const round = (listed?.rounds ?? []).find((r) => r.date === dateValue());
+  roundStatus = round?.status ?? null;
+  const key = roundStatus === "published" ? "round_published" : roundStatus ? "round_draft" : "round_none";
+  say(document.getElementById("round-status"), key, {}, roundStatus === "published" ? "ok" : "");
 }
 
 async function load() {
   if (!session.token()) return;
   const slots = await get(`/office/rounds/${dateValue()}/slots`);
-  await Promise.all([loadPlots(slots), loadCompletion(), loadRecalls(), loadTeams(), loadLocked()]);
+  renderPlots(slots);
+  await Promise.all([loadStatus(), loadCompletion(), loadSweep(), loadRecalls(), loadTeams(), loadLocked()]);
 }
 
 function render() {
@@ -113,22 +200,73 @@ function render() {
   document.getElementById("desk").classList.toggle("hidden", !token);
 }
 
-async function act(path, body) {
+/** A change to the round, made only once the person confirms what it does; its answer is
+ * said in the reader's language (a plan's answer as its summary). */
+async function act(path, body, confirmation, done) {
+  if (!window.confirm(t(...confirmation))) return;
   const message = document.getElementById("action-message");
-  message.textContent = "…";
-  const { status, body: answer } = await api("POST", path, { request_id: requestId(), ...body }, session.token());
-  message.textContent = status === 200 ? t("done") : (answer?.message ?? String(status));
-  message.className = status === 200 ? "ok" : "error";
+  say(message, "working");
+  document.getElementById("summary").innerHTML = "";
+  const buttons = document.querySelectorAll("#actions button");
+  buttons.forEach((b) => { b.disabled = true; });
+  try {
+    const answer = await api("POST", path, { request_id: requestId(), ...body }, session.token());
+    if (answer.status === 200) done(answer.body); else say(message, ...refusal(answer), "error");
+  } catch (_) {
+    say(message, "network", {}, "error");
+  } finally {
+    buttons.forEach((b) => { b.disabled = false; });
+  }
   await load();
 }
 
-document.getElementById("plan").addEventListener("click", () => act(`/office/rounds/${dateValue()}/plan`, {}));
-document.getElementById("publish").addEventListener("click", () => act(`/office/rounds/${dateValue()}/publish`, {}));
+/** A plan's summary: placed, unplaced and why (the sites short of room), moved, walking;
+ * the home visits planned and those no team can make, and why. */
+function planned(summary) {
+  const message = document.getElementById("action-message");
+  const s = summary.slots, h = summary.home_visits;
+  say(message, "planned_summary", {
+    placed: s.placed, walkers: s.walkers, unplaced: s.unplaced, moved: s.moved,
+    km: s.walking_km.toFixed(1), wait: Math.round(s.max_p90_wait_minutes),
+  }, s.unplaced > 0 ? "error" : "ok");
+  const lines = [
+    ...s.shortfalls.map((f) => ["shortfall", f]),
+    ["routes", h],
+    ...Object.entries(h.unvisited).map(([reason, count]) => ["unvisited", { reason, count }]),
+  ];
+  const list = document.getElementById("summary");
+  list.innerHTML = lines.map(() => "<li></li>").join("");
+  lines.forEach(([kind, value], i) => {
+    const item = list.children[i];
+    if (kind === "shortfall") {
+      say(item, value.open_until ? "shortfall_later_line" : "shortfall_line",
+        { site: value.site, people: value.people, lanes: value.extra_lanes, until: value.open_until });
+    } else if (kind === "routes") {
+      say(item, "routes_summary", {
+        planned: value.planned, to_visit: value.to_visit, teams_out: value.teams_out,
+        done: value.already_done, hours: value.longest_day_hours.toFixed(1),
+      });
+    } else {
+      say(item, "unvisited_line", { count: value.count, reason: t("reason_" + value.reason) });
+    }
+  });
+}
+
+document.getElementById("plan").addEventListener("click", () => act(`/office/rounds/${dateValue()}/plan`, {},
+  [roundStatus === "published" ? "confirm_plan_published" : "confirm_plan", { date: dateValue() }], planned));
+document.getElementById("publish").addEventListener("click", () => act(`/office/rounds/${dateValue()}/publish`, {},
+  ["confirm_publish", { date: dateValue() }],
+  () => say(document.getElementById("action-message"), "published_done", { date: dateValue() }, "ok")));
 document.getElementById("close-lanes").addEventListener("click", () => {
   const site = document.getElementById("lane-site").value;
   const closed = Number(document.getElementById("lanes-closed").value);
-  act(`/office/rounds/${dateValue()}/sites/${encodeURIComponent(site)}/lanes`, { closed });
+  act(`/office/rounds/${dateValue()}/sites/${encodeURIComponent(site)}/lanes`, { closed },
+    ["confirm_lanes", { site, closed, date: dateValue() }],
+    () => say(document.getElementById("action-message"), "lanes_done", {}, "ok"));
 });
+document.getElementById("plots").addEventListener("toggle", (event) => {
+  if (event.target.open) drawPlot(event.target);
+}, true);
 document.getElementById("date").addEventListener("change", load);
 document.getElementById("completion").addEventListener("click", (event) => {
   const button = event.target.closest("button[data-building]");
@@ -144,21 +282,25 @@ document.getElementById("roster").addEventListener("submit", async (event) => {
   const message = document.getElementById("roster-message");
   const errors = document.getElementById("roster-errors");
   errors.innerHTML = "";
+  say(message, "working");
   const response = await fetch("/api/v1/office/roster", {
     method: "POST", body: form, headers: { Authorization: "Bearer " + session.token() },
   });
   const body = await response.json().catch(() => null);
   if (response.status === 200) {
-    message.className = "ok";
-    message.textContent = `${t("imported")}: ${body.buildings} / ${body.residents} / ${body.sites} / ${body.teams}`;
+    say(message, "imported", body, "ok");
     await load();
+  } else if (body?.error === "invalid_roster") {
+    say(message, body.problems > body.errors.length ? "roster_refused_cut" : "roster_refused",
+      { rows: body.bad_rows, problems: body.problems, shown: body.errors.length }, "error");
+    table(errors, [
+      { label: t("file"), cell: (e) => v(e.file) },
+      { label: t("line"), cell: (e) => String(e.line) },
+      { label: t("column"), cell: (e) => v(e.column ?? "") },
+      { label: t("reason"), cell: (e) => tv("problem_" + e.problem, e.params) },
+    ], body.errors);
   } else {
-    message.className = "error";
-    message.textContent = body?.message ?? String(response.status);
-    if (body?.errors) {
-      errors.innerHTML = `<tr><th>${esc(t("file"))}</th><th>${esc(t("line"))}</th><th>${esc(t("column"))}</th><th>${esc(t("reason"))}</th></tr>` +
-        body.errors.map((e) => `<tr><td>${esc(e.file)}</td><td>${esc(e.line)}</td><td>${esc(e.column ?? "")}</td><td>${esc(e.reason)}</td></tr>`).join("");
-    }
+    say(message, ...refusal({ status: response.status, body }), "error");
   }
 });
 
@@ -167,11 +309,11 @@ document.getElementById("login").addEventListener("submit", async (event) => {
   const form = new FormData(event.target);
   try {
     const { status, body } = await api("POST", "/sessions", { login: form.get("login").trim(), password: form.get("password") });
-    if (status !== 201) { document.getElementById("login-message").textContent = t("wrong_password"); return; }
+    if (status !== 201) { say(document.getElementById("login-message"), "wrong_password", {}, "error"); return; }
     session.save(body.token);
     event.target.reset();
   } catch (_) {
-    document.getElementById("login-message").textContent = t("network");
+    say(document.getElementById("login-message"), "network", {}, "error");
   }
   start();
 });

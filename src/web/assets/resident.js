@@ -4,21 +4,32 @@
 
 let found = null;
 
-function show() {
+/** Shows the answer; `arrived` (a new answer, not a language switch) scrolls it into view,
+ * since on a phone it starts below the form. */
+function show(arrived) {
   if (!found) return;
+  const atSite = found.kind === "site";
   document.getElementById("when").textContent = `${found.date}  ${found.from}–${found.to}`;
-  document.getElementById("where").textContent = found.site ?? t("home_visit");
-  document.getElementById("kind").textContent = found.kind === "site" ? t("at_site") : t("home_visit_window");
+  document.getElementById("where").innerHTML = atSite ? v(found.site) : esc(t("home_visit"));
+  document.getElementById("kind").textContent = atSite ? t("at_site") : t("home_visit_window");
   const directions = document.getElementById("directions");
   if (found.home && found.site_location) {
     const metres = Math.round(distance(found.home, found.site_location));
-    directions.innerHTML = `<p>${esc(t("directions"))}: ${metres} ${esc(t("metres"))}</p>` +
-      sketch([found.home, found.site_location], { height: 160, labels: ["🏠", found.site], highlight: 1 });
+    directions.innerHTML = `<p>${esc(t("directions", { metres }))}</p>` +
+      sketch([found.home, found.site_location], { height: 160, labels: [t("home"), found.site], highlight: 1 });
   } else {
     directions.innerHTML = "";
   }
-  document.getElementById("ticket").src = "/api/v1/resident/tickets/" + encodeURIComponent(found.ticket);
-  document.getElementById("answer").classList.remove("hidden");
+  document.getElementById("show-ticket").textContent = t(atSite ? "show_ticket" : "show_ticket_home");
+  const ticket = document.getElementById("ticket");
+  ticket.alt = t("ticket_alt");
+  ticket.src = "/api/v1/resident/tickets/" + encodeURIComponent(found.ticket);
+  const answer = document.getElementById("answer");
+  answer.classList.remove("hidden");
+  if (arrived === true) {
+    answer.scrollIntoView({ block: "start" });
+    answer.focus({ preventScroll: true });
+  }
 }
 
 function distance(a, b) {
@@ -31,7 +42,7 @@ function distance(a, b) {
 document.getElementById("lookup").addEventListener("submit", async (event) => {
   event.preventDefault();
   const message = document.getElementById("message");
-  message.textContent = "";
+  say(message, "");
   document.getElementById("answer").classList.add("hidden");
   const form = new FormData(event.target);
   const request = { id_number: form.get("id_number").trim().toUpperCase() };
@@ -41,16 +52,16 @@ document.getElementById("lookup").addEventListener("submit", async (event) => {
     const { status, body } = await api("POST", "/resident/lookup", request);
     if (status === 200) {
       found = body;
-      show();
+      show(true);
     } else if (status === 429) {
-      message.textContent = t("too_many");
+      say(message, "too_many", {}, "error");
     } else if (body && body.error === "not_published") {
-      message.textContent = t("not_published");
+      say(message, "not_published", {}, "error");
     } else {
-      message.textContent = t("not_found");
+      say(message, "not_found", {}, "error");
     }
   } catch (_) {
-    message.textContent = t("network");
+    say(message, "network", {}, "error");
   }
 });
 

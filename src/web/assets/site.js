@@ -10,10 +10,14 @@ function keepTube(value) {
   localStorage.setItem("sweep.site.tube", JSON.stringify(value));
 }
 
-function say(text, good) {
-  const message = document.getElementById("message");
-  message.textContent = text;
-  message.className = "big " + (good ? "ok" : "error");
+/** Says a message next to the field it concerns: the scan field once a tube is open,
+ * the tube form before. */
+function tell(key, params, good) {
+  const open = tube && tube.status === "open";
+  const here = document.getElementById(open ? "message" : "open-message");
+  const other = document.getElementById(open ? "open-message" : "message");
+  say(other, "");
+  say(here, key, params, good ? "ok" : "error");
 }
 
 function render() {
@@ -25,9 +29,9 @@ function render() {
   document.getElementById("tube-card").classList.toggle("hidden", !tube);
   document.getElementById("open").classList.toggle("hidden", !!open);
   if (tube) {
-    document.getElementById("tube-name").textContent = tube.tube;
+    document.getElementById("tube-name").innerHTML = v(tube.tube);
     document.getElementById("count").textContent =
-      `${tube.swabs} / ${tube.pool_size} ${t("swabs")}` + (open ? "" : ` · ${t("tube_closed")}`);
+      t("swabs_of", { swabs: tube.swabs, pool: tube.pool_size }) + (open ? "" : ` · ${t("tube_closed")}`);
     document.getElementById("scan").classList.toggle("hidden", !open);
     document.getElementById("close").classList.toggle("hidden", !open);
   }
@@ -46,7 +50,7 @@ async function call(path, body) {
   try {
     return await api("POST", path, { request_id: requestId(), ...body }, teamLogin.token());
   } catch (_) {
-    say(t("network"), false);
+    tell("network", {}, false);
     return null;
   }
 }
@@ -59,10 +63,11 @@ document.getElementById("open").addEventListener("submit", async (event) => {
   if (answer.status === 201) {
     keepTube(answer.body);
     event.target.reset();
-    say("", true);
+    render();
+    tell("tube_opened", { tube: answer.body.tube }, true);
     document.getElementById("code").focus();
   } else {
-    say(answer.body?.message ?? String(answer.status), false);
+    tell(...refusal(answer), false);
   }
   render();
 });
@@ -72,21 +77,18 @@ async function scan(text) {
   if (!answer) return;
   const error = answer.body?.error;
   if (answer.status === 201) {
-    keepTube(answer.body);
-    say(`${t("added")} ✓`, true);
-  } else if (error === "already_sampled") {
-    say(`${t("already_sampled")}: ${answer.body.message}`, false);
-  } else if (error === "needs_single_tube") {
-    say(t("needs_single_tube"), false);
-  } else if (answer.status === 404 || answer.status === 422) {
-    say(t("unknown_code"), false);
-  } else if (error === "tube_closed") {
-    keepTube({ ...tube, status: "closed" });
-    say(t("tube_closed"), false);
-  } else {
-    say(answer.body?.message ?? String(answer.status), false);
+    const { added, ...state } = answer.body;
+    keepTube(state);
+    render();
+    tell("added", added ?? {}, true);
+    return;
   }
+  if (error === "tube_closed") keepTube({ ...tube, status: "closed" });
+  // A code that is not a ticket, a resident or an ID number reads as "unknown" to a sampler.
+  const unknown = answer.status === 404 && error !== "unknown_tube" || error === "invalid_field";
+  const [key, params] = unknown ? ["err_unknown_ticket", {}] : refusal(answer);
   render();
+  tell(key, params, false);
 }
 
 document.getElementById("scan").addEventListener("submit", async (event) => {
@@ -102,9 +104,10 @@ document.getElementById("close").addEventListener("click", async () => {
   const answer = await call(`/site/tubes/${encodeURIComponent(tube.tube)}/close`, {});
   if (answer && answer.status === 200) {
     keepTube(answer.body);
-    say(t("tube_closed"), true);
+    render();
+    tell("tube_closed", {}, true);
   } else if (answer) {
-    say(answer.body?.message ?? String(answer.status), false);
+    tell(...refusal(answer), false);
   }
   render();
 });

@@ -3,8 +3,9 @@
 // are sent in order whenever there is a connection, with that team's login only; a retry of
 // one the server already has is answered from its record, so nothing is recorded twice.
 // Phones are shared between teams: another team's outcomes wait, unseen, for it to log in
-// again; one the server refuses stays, marked, until a person retries or discards it. The route last fetched is kept too, so the page still shows
-// the stops offline; it is fetched again every minute, so a re-plan shows its new order.
+// again; one the server refuses stays, marked, until a person retries or discards it. The
+// route last fetched is kept too, so the page still shows the stops offline; it is fetched
+// again every minute, so a re-plan shows its new order.
 "use strict";
 
 const store = {
@@ -38,7 +39,7 @@ function render() {
   const mine = outboxOf(store.get("team", null));
   const others = document.getElementById("others");
   others.classList.toggle("hidden", mine.others === 0);
-  others.textContent = `${mine.others} ${t("others_waiting")}`;
+  say(others, "others_waiting", { count: mine.others });
   if (!token) return;
   const route = store.get("route", { stops: [] });
   const outbox = mine.toSend;
@@ -46,11 +47,12 @@ function render() {
   const outcomeOf = (stop) => queued.get(stop.resident) ?? stop.outcome;
   // Not home goes back into the pool: the stop is not done until a final outcome.
   const done = route.stops.filter((s) => { const o = outcomeOf(s); return o && o !== "not_home"; }).length;
-  document.getElementById("progress").textContent =
-    `${route.team ?? ""}  ${t("stops_done")} ${done} · ${t("stops_left")} ${route.stops.length - done}`;
+  document.getElementById("team-name").innerHTML = v(route.team ?? "");
+  say(document.getElementById("progress"), "progress", { done, left: route.stops.length - done });
   const box = document.getElementById("outbox");
   box.classList.toggle("hidden", outbox.length === 0);
-  box.textContent = `${outbox.length} ${t("unsent")}` + (navigator.onLine ? "" : ` — ${t("offline")}`);
+  say(box, "unsent", { count: outbox.length });
+  document.getElementById("offline").classList.toggle("hidden", navigator.onLine);
   document.getElementById("sketch").innerHTML = sketch(route.stops, {
     labels: route.stops.map((s) => s.seq),
     highlight: route.stops.findIndex((s) => !outcomeOf(s) || outcomeOf(s) === "not_home"),
@@ -59,15 +61,17 @@ function render() {
   const refused = document.getElementById("refused");
   refused.classList.toggle("hidden", mine.refused.length === 0);
   refused.innerHTML = mine.refused.map((o) => `<li class="card error" data-request="${esc(o.request_id)}">
-    <p>${esc(o.resident)} · ${esc(t(o.outcome))} — ${esc(t("not_accepted"))}: ${esc(o.refused ? reason(o.refused) : t("whose_unknown"))}</p>
+    <p>${v(o.resident)} · ${esc(t(o.outcome))} — ${esc(t("not_accepted"))}: ${reason(o.refused)}</p>
     <div class="row"><button type="button" data-retry="${esc(o.request_id)}">${esc(t("retry"))}</button>
     <button type="button" class="plain" data-discard="${esc(o.request_id)}">${esc(t("discard"))}</button></div></li>`).join("");
 }
 
-/** Why the server refused an outcome, in the reader's language where the code is known. */
+/** Why the server refused an outcome (or that its team is unknown), as HTML in the
+ * reader's language. */
 function reason(refused) {
-  const known = { not_on_your_route: "not_on_your_route" };
-  return known[refused.error] ? t(known[refused.error]) : (refused.message ?? String(refused.status));
+  if (!refused) return esc(t("whose_unknown"));
+  const [key, params] = refusal({ status: refused.status, body: { error: refused.error, params: refused.params } });
+  return tv(key, params);
 }
 
 /** Changes one outbox entry (by request id), or drops it when `change` gives null. */
@@ -79,26 +83,42 @@ function amend(requestIdOf, change) {
   }));
 }
 
+/** An outcome as a colour, an icon and a word; one not sent yet says so. */
+function stateBadge(outcome, unsent) {
+  const kind = outcome === "sampled" ? "done" : outcome;
+  const mark = unsent ? "clock" : outcome === "sampled" ? "check" : outcome === "not_home" ? "door" : "cross";
+  return `<span class="state ${esc(kind)}${unsent ? " unsent" : ""}" data-outcome="${esc(outcome)}">${icon(mark)}` +
+    `${esc(t(outcome))}${unsent ? ` · ${esc(t("waiting"))}` : ""}</span>`;
+}
+
+/** One stop, compact enough for three on a phone's screen: who and when, where and how to
+ * get up there, then the outcome buttons (or the recorded outcome and a button to change
+ * it, which asks first). */
 function stopCard(s, outcome, unsent) {
   const stairs = !s.elevator && s.floor > 1;
+  const floor = esc(t("floor_n", { floor: s.floor }));
   const access = stairs
-    ? `<span class="badge stairs">${esc(t("no_lift"))} — ${esc(s.floor)} ${esc(t("floor"))}</span>`
-    : `<span class="badge lift">${esc(s.elevator ? t("lift") : "")} ${esc(s.floor)} ${esc(t("floor"))}</span>`;
-  const phone = !s.phone ? "" : s.call
-    ? `<p><a class="button plain" href="${esc(s.call)}">📞 ${esc(t("call"))} ${esc(s.phone)}</a></p>`
-    : `<p>${esc(t("phone"))}: ${esc(s.phone)}</p>`;
-  const notes = s.notes ? `<p>${esc(t("notes"))}: ${esc(s.notes)}</p>` : "";
-  const window = s.available ? `<p>${esc(t("available"))}: ${esc(s.available)}</p>` : "";
-  const state = outcome
-    ? `<p class="${unsent ? "error" : "ok"}" data-outcome="${esc(outcome)}">${esc(t(outcome))}${unsent ? " ⏳" : " ✓"}</p>`
-    : "";
-  const buttons = OUTCOMES.map((o) =>
-    `<button type="button" class="${o === "sampled" ? "" : "plain"}" data-resident="${esc(s.resident)}" data-action="${o}">${esc(t(o))}</button>`).join("");
-  return `<li class="card" id="stop-${esc(s.resident)}">
-    <p class="big">${esc(s.seq)}. ${esc(s.eta)} · ${esc(s.name)}</p>
-    <p>${esc(s.address)} ${esc(s.unit)}${esc(t("unit"))} ${esc(s.room)}${esc(t("room"))}</p>
-    <p>${access}</p>${window}${notes}${phone}${state}
-    <div class="row no-print">${buttons}</div>
+    ? `<span class="badge stairs">${icon("stairs")} ${esc(t("no_lift"))} ${floor}</span>`
+    : `<span class="badge lift">${s.elevator ? esc(t("lift")) + " " : ""}${floor}</span>`;
+  const place = s.unit ? tv("unit_room", { unit: s.unit, room: s.room }) : s.room ? tv("room_only", { room: s.room }) : "";
+  const call = s.phone && s.call
+    ? `<a class="button plain" href="${esc(s.call)}" aria-label="${esc(t("call"))}">${icon("phone")}</a>` : "";
+  const phone = s.phone && !s.call ? ` · ${esc(t("phone"))} ${v(s.phone)}` : "";
+  const extra = [
+    s.available ? `${esc(t("available"))} ${v(s.available)}` : "",
+    s.notes ? `${esc(t("notes"))}: ${v(s.notes)}` : "",
+  ].filter(Boolean).join(" · ");
+  const final = outcome && outcome !== "not_home";
+  const buttons = final && draft.resident !== s.resident
+    ? `<div class="row no-print">${stateBadge(outcome, unsent)}
+        <button type="button" class="plain" data-resident="${esc(s.resident)}" data-action="change">${esc(t("change"))}</button></div>`
+    : `${outcome ? `<p>${stateBadge(outcome, unsent)}</p>` : ""}<div class="outcomes no-print">` + OUTCOMES.map((o) =>
+      `<button type="button" class="${o === "sampled" ? "" : "plain"}" data-resident="${esc(s.resident)}" data-action="${o}">${esc(t(o))}</button>`).join("") + "</div>";
+  return `<li class="card stop${final ? " finished" : ""}" id="stop-${esc(s.resident)}">
+    <div class="head"><span class="who">${esc(s.seq)}. ${esc(s.eta)} · ${v(s.name)}</span>${call}</div>
+    <p>${v(s.address)} ${place} ${access}${phone}</p>
+    ${extra ? `<p class="small muted">${extra}</p>` : ""}
+    ${buttons}
     <form class="tube row${draft.resident === s.resident ? "" : " hidden"}" data-resident="${esc(s.resident)}">
       <input name="tube" value="${draft.resident === s.resident ? esc(draft.tube) : ""}"
         placeholder="${esc(t("tube_code"))}" aria-label="${esc(t("tube_code"))}" required>
@@ -110,7 +130,7 @@ function stopCard(s, outcome, unsent) {
 function record(resident, outcome, tube) {
   const outbox = store.get("outbox", []);
   const route = store.get("route", {});
-  if (draft.resident === resident) Object.assign(draft, { resident: null, tube: "" });
+  if (draft.resident === resident) Object.assign(draft, { resident: null, tube: "", changing: false });
   outbox.push({
     request_id: requestId(), resident, outcome, tube_code: tube ?? null, note: "", date: route.date,
     team: store.get("team", null),
@@ -142,8 +162,8 @@ async function flush() {
       if (answer.status === 401) { logout(true); break; }
       if (answer.status >= 500) break;
       if (answer.status >= 400) {
-        const { error, message } = answer.body ?? {};
-        amend(request_id, (o) => ({ ...o, refused: { status: answer.status, error, message } }));
+        const { error, params } = answer.body ?? {};
+        amend(request_id, (o) => ({ ...o, refused: { status: answer.status, error, params } }));
       } else {
         amend(request_id, () => null);
         sentAny = true;
@@ -154,7 +174,7 @@ async function flush() {
   }
   if (sentAny) {
     const sent = document.getElementById("sent");
-    sent.textContent = t("all_sent");
+    say(sent, "all_sent", {}, "ok");
     const left = outboxOf(team);
     sent.classList.toggle("hidden", left.toSend.length + left.refused.length > 0);
     await refresh();
@@ -210,12 +230,19 @@ document.getElementById("stops").addEventListener("click", (event) => {
   const { resident, action } = button.dataset;
   // A final outcome is changed only when the person means it (the server audits it as a
   // correction); "not home" is no outcome yet.
+  if (action === "change") {
+    if (!window.confirm(t("confirm_change"))) return;
+    Object.assign(draft, { resident, tube: "", changing: true });
+    render();
+    return;
+  }
   const stop = store.get("route", { stops: [] }).stops.find((s) => s.resident === resident);
   const queued = outboxOf(store.get("team", null)).toSend.filter((o) => o.resident === resident).pop();
   const current = queued?.outcome ?? stop?.outcome;
-  if (current && current !== "not_home" && current !== action && !window.confirm(t("confirm_change"))) return;
+  const confirmed = draft.changing && draft.resident === resident;
+  if (!confirmed && current && current !== "not_home" && current !== action && !window.confirm(t("confirm_change"))) return;
   if (action === "sampled") {
-    Object.assign(draft, { resident, tube: "" });
+    Object.assign(draft, { resident, tube: "", changing: confirmed });
     render();
     document.querySelector(`form.tube[data-resident="${CSS.escape(resident)}"] input`).focus();
   } else {
