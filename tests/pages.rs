@@ -72,17 +72,39 @@ fn chromedriver() -> Option<Driver> {
     Some(Driver { process, port })
 }
 
-/// A headless Chromium the size of a small phone.
-async fn browser(driver: &Driver) -> Client {
+/// The screen a page is tried on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Screen {
+    /// A small phone, 360×640 CSS pixels (emulated: a headless window is at least 500 wide).
+    Phone,
+    /// A desk, 1280×800.
+    Desk,
+}
+
+impl Screen {
+    fn size(self) -> (u32, u32) {
+        match self {
+            Screen::Phone => (360, 640),
+            Screen::Desk => (1280, 800),
+        }
+    }
+}
+
+/// A headless Chromium with this screen.
+async fn browser(driver: &Driver, screen: Screen) -> Client {
+    let (width, height) = screen.size();
+    let mut options = json!({
+        "binary": CHROMIUM,
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 format!("--window-size={width},{height}"), "--lang=zh-CN"],
+    });
+    if screen == Screen::Phone {
+        options["mobileEmulation"] = json!({
+            "deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0, "touch": true},
+        });
+    }
     let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=360,640", "--lang=zh-CN"],
-        }),
-    );
+    capabilities.insert("goog:chromeOptions".into(), options);
     ClientBuilder::rustls()
         .expect("TLS roots")
         .capabilities(capabilities)
@@ -222,8 +244,17 @@ fn district(db: &TestDb) -> PathBuf {
     dir
 }
 
-/// Serves the district on a random port while `check` drives a browser against it.
+/// Serves the district on a random port while `check` drives a phone's browser against it.
 fn with_pages<F, Fut>(driver: &Driver, db: &TestDb, check: F)
+where
+    F: FnOnce(Client, String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    with_pages_on(Screen::Phone, driver, db, check)
+}
+
+/// The same on the given screen.
+fn with_pages_on<F, Fut>(screen: Screen, driver: &Driver, db: &TestDb, check: F)
 where
     F: FnOnce(Client, String) -> Fut,
     Fut: std::future::Future<Output = ()>,
@@ -233,7 +264,7 @@ where
         let base = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
         actix_web::rt::spawn(app.run_until_stopped());
-        let client = browser(driver).await;
+        let client = browser(driver, screen).await;
         // A failed check still closes the browser, which would otherwise outlive the test.
         let checked = std::panic::AssertUnwindSafe(check(client.clone(), base))
             .catch_unwind()
@@ -741,7 +772,7 @@ fn the_office_dashboard_draws_its_plots_and_lists() {
         "code,name,id_number,building,floor,mobility\nR9,Li,110101199003074514,B00001,x,walks\n",
     )
     .unwrap();
-    with_pages(&driver, &db, |client, base| async move {
+    with_pages_on(Screen::Desk, &driver, &db, |client, base| async move {
         // Someone guesses team T001's PIN until it locks (the tests' throttle has no wait).
         let http = awc::Client::default();
         for guess in 0..10 {
@@ -753,7 +784,6 @@ fn the_office_dashboard_draws_its_plots_and_lists() {
                 .unwrap();
             assert_eq!(answer.status().as_u16(), 401);
         }
-        client.set_window_size(1280, 1600).await.unwrap();
         office_login(&client, &base).await;
         until(
             &client,
@@ -847,4 +877,214 @@ fn the_office_dashboard_draws_its_plots_and_lists() {
         assert!(summary.contains("上门"), "{summary}");
         screenshot(&client, "office-plan-summary").await;
     });
+}
+
+/// What a page shows that it should not, in the language it is in: a word of the other
+/// language outside the district's own data (names, addresses, codes — marked `data-v`),
+/// the two word tables with different keys, a sideways scroll, a touch target under 44 px,
+/// text under 12 px, or text whose contrast with its background is under WCAG AA.
+const PAGE_PROBLEMS: &str = r#"
+const problems = [];
+const zh = lang() === "zh";
+const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
+const exempt = (el) => el.closest("[data-v], [lang]:not(html), script, style, option");
+const foreign = (text) => zh ? /[a-z]{3,}/.test(text) : /[\u3400-\u9fff]/.test(text);
+const rgb = (color) => (color.match(/[\d.]+/g) || []).map(Number);
+const luminance = ([r, g, b]) => {
+  const c = [r, g, b].map((x) => { x /= 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; });
+  return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+};
+const background = (el) => {
+  for (let e = el; e; e = e.parentElement) {
+    const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length >= 3 && (c.length < 4 || c[3] === 1)) return c;
+  }
+  return [255, 255, 255];
+};
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  const el = node.parentElement;
+  const text = node.textContent.trim();
+  if (!text || !el || !shown(el)) continue;
+  if (!exempt(el) && foreign(text)) problems.push(`other language: "${text}"`);
+  if (el.closest("svg")) continue;
+  const style = getComputedStyle(el);
+  const size = parseFloat(style.fontSize);
+  if (size < 12) problems.push(`text of ${size}px: "${text}"`);
+  if (el.closest("button:disabled")) continue;
+  const [l1, l2] = [luminance(rgb(style.color)), luminance(background(el))].sort((a, b) => b - a);
+  const ratio = (l1 + 0.05) / (l2 + 0.05);
+  const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+  if (ratio < (large ? 3 : 4.5)) problems.push(`contrast ${ratio.toFixed(2)}: "${text}"`);
+}
+for (const el of document.querySelectorAll("[placeholder], [aria-label], img[alt]")) {
+  const words = [el.placeholder, el.getAttribute("aria-label"), el.alt].filter(Boolean).join(" ");
+  if (shown(el) && !exempt(el) && foreign(words)) problems.push(`other language in an attribute: "${words}"`);
+}
+const keys = (table) => Object.keys(table).sort().join(",");
+if (keys(WORDS.zh) !== keys(WORDS.en)) problems.push("the zh and en tables have different keys");
+const width = document.documentElement.scrollWidth;
+if (width > window.innerWidth + 1) problems.push(`scrolls sideways: ${width} > ${window.innerWidth}`);
+for (const el of document.querySelectorAll("button, a.button, input, select, summary")) {
+  if (!shown(el)) continue;
+  const r = el.getBoundingClientRect();
+  if (r.height < 43.5 || r.width < 43.5) problems.push(`small target ${el.id || el.textContent.trim()}: ${r.width}×${r.height}`);
+}
+return problems;
+"#;
+
+/// Fails with every problem of the page shown (see [`PAGE_PROBLEMS`]), after a screenshot.
+async fn check_page(client: &Client, name: &str) {
+    screenshot(client, name).await;
+    let problems = client.execute(PAGE_PROBLEMS, vec![]).await.unwrap();
+    assert_eq!(problems, json!([]), "{name}");
+}
+
+#[test]
+fn every_page_fits_a_phone_and_a_desk_in_both_languages() {
+    let Some(driver) = chromedriver() else { return };
+    let db = TestDb::sqlite();
+    let dir = district(&db);
+    let mut roster = csv::Reader::from_path(dir.join("residents.csv")).unwrap();
+    let headers = roster.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let walkers: Vec<csv::StringRecord> = roster
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| r[column("home_visit")].is_empty() || &r[column("home_visit")] == "no")
+        .take(8)
+        .collect();
+    let person = (
+        walkers[0][column("id_number")].to_string(),
+        walkers[0][column("name")].to_string(),
+    );
+    let mut codes = walkers.iter().map(|r| r[column("code")].to_string());
+    for screen in [Screen::Phone, Screen::Desk] {
+        let scans: Vec<String> = codes.by_ref().take(2).collect();
+        let person = person.clone();
+        with_pages_on(screen, &driver, &db, |client, base| async move {
+            for (lang, scan) in ["zh", "en"].into_iter().zip(scans) {
+                every_page(&client, &base, screen, lang, &person, &scan).await;
+            }
+        });
+    }
+}
+
+/// Each page, made to show what it shows in use, checked for [`PAGE_PROBLEMS`].
+async fn every_page(
+    client: &Client,
+    base: &str,
+    screen: Screen,
+    lang: &str,
+    (id_number, name): &(String, String),
+    scan: &str,
+) {
+    let (width, height) = screen.size();
+    let size = format!("{lang}-{width}x{height}");
+    client.goto(&format!("{base}/")).await.unwrap();
+    client
+        .execute(
+            &format!("localStorage.setItem('sweep.lang', '{lang}');"),
+            vec![],
+        )
+        .await
+        .unwrap();
+
+    client.goto(&format!("{base}/")).await.unwrap();
+    fill(client, "id_number", id_number).await;
+    fill(client, "name", name).await;
+    click(client, "#submit").await;
+    until(
+        client,
+        "the slot",
+        "!document.getElementById('answer').classList.contains('hidden') \
+         && document.getElementById('ticket').naturalWidth > 0",
+    )
+    .await;
+    until(
+        client,
+        "the answer in view",
+        "document.getElementById('answer').getBoundingClientRect().top < window.innerHeight / 2",
+    )
+    .await;
+    check_page(client, &format!("resident-{size}")).await;
+
+    client.goto(&format!("{base}/team")).await.unwrap();
+    if client
+        .find(Locator::Css("#login:not(.hidden)"))
+        .await
+        .is_ok()
+    {
+        log_in_as(client, "T001").await;
+    }
+    until(
+        client,
+        "the stops",
+        "document.querySelectorAll('#stops li').length > 3",
+    )
+    .await;
+    check_page(client, &format!("team-{size}")).await;
+    // At least three stops on a phone's screen.
+    let tallest = client
+        .execute(
+            "return Math.max(...[...document.querySelectorAll('#stops li')].slice(0, 3)
+               .map((li) => li.getBoundingClientRect().height));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        tallest.as_f64().unwrap() * 3.0 <= f64::from(height),
+        "a stop card is {tallest} px high at {size}"
+    );
+
+    client.goto(&format!("{base}/site")).await.unwrap();
+    if client.find(Locator::Css("#tube-card.hidden")).await.is_ok() {
+        fill(client, "tube-code", &format!("LAYOUT-{width}")).await;
+        click(client, "#open button[type=submit]").await;
+        until(
+            client,
+            "the open tube",
+            "!document.getElementById('tube-card').classList.contains('hidden')",
+        )
+        .await;
+    }
+    fill(client, "code", scan).await;
+    click(client, "#scan button[type=submit]").await;
+    until(
+        client,
+        "whom the swab was from",
+        "document.getElementById('message').textContent.length > 0",
+    )
+    .await;
+    check_page(client, &format!("site-{size}")).await;
+
+    client.goto(&format!("{base}/office")).await.unwrap();
+    if client
+        .find(Locator::Css("#login:not(.hidden)"))
+        .await
+        .is_ok()
+    {
+        let (login, _, password) = demo::LOGINS[0];
+        fill(client, "login-name", login).await;
+        fill(client, "password", password).await;
+        click(client, "#login button[type=submit]").await;
+    }
+    until(
+        client,
+        "the dashboard",
+        "document.querySelectorAll('#completion tr.building').length > 0 \
+         && document.querySelectorAll('#plots details').length > 0",
+    )
+    .await;
+    click(client, "#plots details summary").await;
+    click(client, "#completion button[data-building]").await;
+    until(
+        client,
+        "a plot and a sweep list",
+        "document.querySelectorAll('#plots figure svg').length > 0 \
+         && document.querySelectorAll('#sweep tr').length > 1",
+    )
+    .await;
+    check_page(client, &format!("office-{size}")).await;
 }

@@ -621,7 +621,7 @@ function sketch(points, { width = 320, height = 220, labels = [], highlight = -1
     const named = group.filter((i) => labels[i] !== undefined).map((i) => labels[i]);
     const text = named.length > 2 ? `${named[0]}–${named[named.length - 1]}` : named.join(",");
     const label = text === "" ? "" :
-      `<text x="${(x + 7).toFixed(1)}" y="${(y - 7).toFixed(1)}" font-size="13">${esc(text)}</text>`;
+      `<text data-v x="${(x + 7).toFixed(1)}" y="${(y - 7).toFixed(1)}" font-size="13">${esc(text)}</text>`;
     return `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="6" fill="${fill}"/>${label}`;
   }).join("");
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img">` +

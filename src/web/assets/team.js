@@ -102,7 +102,7 @@ function stopCard(s, outcome, unsent) {
     : `<span class="badge lift">${s.elevator ? esc(t("lift")) + " " : ""}${floor}</span>`;
   const place = s.unit ? tv("unit_room", { unit: s.unit, room: s.room }) : s.room ? tv("room_only", { room: s.room }) : "";
   const call = s.phone && s.call
-    ? `<a class="button plain" href="${esc(s.call)}" aria-label="${esc(t("call"))}">${icon("phone")}</a>` : "";
+    ? `<a class="button plain" href="${esc(s.call)}">${icon("phone")}${esc(t("call"))}</a>` : "";
   const phone = s.phone && !s.call ? ` · ${esc(t("phone"))} ${v(s.phone)}` : "";
   const extra = [
     s.available ? `${esc(t("available"))} ${v(s.available)}` : "",
@@ -110,13 +110,14 @@ function stopCard(s, outcome, unsent) {
   ].filter(Boolean).join(" · ");
   const final = outcome && outcome !== "not_home";
   const buttons = final && draft.resident !== s.resident
-    ? `<div class="row no-print">${stateBadge(outcome, unsent)}
-        <button type="button" class="plain" data-resident="${esc(s.resident)}" data-action="change">${esc(t("change"))}</button></div>`
+    ? `<div class="outcomes no-print">${stateBadge(outcome, unsent)}
+        <button type="button" class="plain" data-resident="${esc(s.resident)}" data-action="change">${esc(t("change"))}</button>${call}</div>`
     : `${outcome ? `<p>${stateBadge(outcome, unsent)}</p>` : ""}<div class="outcomes no-print">` + OUTCOMES.map((o) =>
-      `<button type="button" class="${o === "sampled" ? "" : "plain"}" data-resident="${esc(s.resident)}" data-action="${o}">${esc(t(o))}</button>`).join("") + "</div>";
+      `<button type="button" class="${o === "sampled" ? "" : "plain"}" data-resident="${esc(s.resident)}" data-action="${o}">${esc(t(o))}</button>`).join("") +
+      `${call}</div>`;
   return `<li class="card stop${final ? " finished" : ""}" id="stop-${esc(s.resident)}">
-    <div class="head"><span class="who">${esc(s.seq)}. ${esc(s.eta)} · ${v(s.name)}</span>${call}</div>
-    <p>${v(s.address)} ${place} ${access}${phone}</p>
+    <div class="head">${esc(s.seq)}. ${esc(s.eta)} · ${v(s.name)} ${access}</div>
+    <p>${v(s.address)} ${place}${phone}</p>
     ${extra ? `<p class="small muted">${extra}</p>` : ""}
     ${buttons}
     <form class="tube row${draft.resident === s.resident ? "" : " hidden"}" data-resident="${esc(s.resident)}">
