@@ -1086,5 +1086,26 @@ async fn every_page(
          && document.querySelectorAll('#sweep tr').length > 1",
     )
     .await;
+    // Before anyone asked for more: the page, its scripts and the round's numbers only.
+    let loaded = client
+        .execute(
+            "return [...performance.getEntriesByType('navigation'), \
+                     ...performance.getEntriesByType('resource')] \
+               .reduce((n, e) => n + e.transferSize, 0);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        loaded.as_f64().unwrap() <= 150_000.0,
+        "the office page loaded {loaded} bytes"
+    );
+    click(client, "#teams-card summary").await;
+    until(
+        client,
+        "the teams' progress",
+        "document.querySelectorAll('#teams tr').length > 1",
+    )
+    .await;
     check_page(client, &format!("office-{size}")).await;
 }

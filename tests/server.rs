@@ -130,3 +130,56 @@ on_both_backends!(
     readiness_needs_the_schema_of_this_build,
     metrics_count_requests_by_route_in_prometheus_text,
 );
+
+/// Pages and assets: gzip for a browser that takes it, an ETag that answers a reload with a
+/// 304 of no body, and a favicon.
+#[test]
+fn pages_are_compressed_revalidated_and_have_an_icon() {
+    let db = TestDb::sqlite();
+    with_server(&db, |base| async move {
+        let client = awc::Client::default();
+        let mut plain = client
+            .get(format!("{base}/assets/sweep.js"))
+            .insert_header(("Accept-Encoding", "identity"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(plain.status().as_u16(), 200);
+        let plain_size = plain.body().await.unwrap().len();
+        let etag = plain.headers().get("etag").unwrap().clone();
+
+        let mut gzipped = client
+            .get(format!("{base}/assets/sweep.js"))
+            .insert_header(("Accept-Encoding", "gzip, deflate, br"))
+            .no_decompress()
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(gzipped.headers().get("content-encoding").unwrap(), "gzip");
+        assert_eq!(gzipped.headers().get("vary").unwrap(), "Accept-Encoding");
+        let gzipped_size = gzipped.body().await.unwrap().len();
+        assert!(
+            gzipped_size * 2 < plain_size,
+            "{gzipped_size} bytes gzipped of {plain_size}"
+        );
+
+        let mut again = client
+            .get(format!("{base}/assets/sweep.js"))
+            .insert_header(("If-None-Match", etag.clone()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status().as_u16(), 304);
+        assert!(again.body().await.unwrap().is_empty());
+        assert_eq!(again.headers().get("etag").unwrap(), &etag);
+
+        let mut icon = client
+            .get(format!("{base}/favicon.ico"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(icon.status().as_u16(), 200);
+        assert_eq!(icon.headers().get("content-type").unwrap(), "image/x-icon");
+        assert!(icon.body().await.unwrap().starts_with(&[0, 0, 1, 0]));
+    });
+}

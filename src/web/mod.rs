@@ -147,3 +147,43 @@ fn serve(index: usize, request: &HttpRequest) -> HttpResponse {
         _ => response.body(file.body),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pages say every roster problem in both languages: a problem the server can name
+    /// that a page has no sentence for would show as its bare code.
+    #[test]
+    fn the_pages_have_a_sentence_for_every_roster_problem_in_both_languages() {
+        let words = std::str::from_utf8(
+            FILES
+                .iter()
+                .find(|f| f.path == "/assets/sweep.js")
+                .unwrap()
+                .body,
+        )
+        .unwrap();
+        let (zh, en) = words.split_once("\n  en: {").expect("two tables");
+        for (code, _) in crate::domain::problem::ENGLISH {
+            let key = format!("    problem_{code}: ");
+            assert!(zh.contains(&key), "no Chinese sentence for {code}");
+            assert!(en.contains(&key), "no English sentence for {code}");
+        }
+    }
+
+    #[test]
+    fn gzip_is_taken_unless_refused() {
+        let asked = |codings: &str| {
+            let request = actix_web::test::TestRequest::default()
+                .insert_header((header::ACCEPT_ENCODING, codings))
+                .to_http_request();
+            accepts_gzip(&request)
+        };
+        assert!(asked("gzip, deflate, br"));
+        assert!(asked("br;q=1.0, gzip;q=0.8"));
+        assert!(!asked("br"));
+        assert!(!asked("gzip;q=0"));
+        assert!(!asked("identity"));
+    }
+}

@@ -153,7 +153,9 @@ async function loadRecalls() {
   ], recalls);
 }
 
+/** The teams' routes hold every stop: fetched only when the list is opened. */
 async function loadTeams() {
+  if (!document.getElementById("teams-card").open) return;
   const routes = await get(`/office/rounds/${dateValue()}/routes`) ?? [];
   const done = (r) => r.stops.filter((s) => s.outcome && s.outcome !== "not_home").length;
   table(document.getElementById("teams"), [
@@ -264,6 +266,7 @@ document.getElementById("close-lanes").addEventListener("click", () => {
     ["confirm_lanes", { site, closed, date: dateValue() }],
     () => say(document.getElementById("action-message"), "lanes_done", {}, "ok"));
 });
+document.getElementById("teams-card").addEventListener("toggle", loadTeams);
 document.getElementById("plots").addEventListener("toggle", (event) => {
   if (event.target.open) drawPlot(event.target);
 }, true);

@@ -4,8 +4,8 @@
 // left alone: the pages queue what they cannot send.
 "use strict";
 
-const CACHE = "sweep-pages-v1";
-const KEPT = ["/team", "/site", "/assets/common.css", "/assets/sweep.js", "/assets/team.js", "/assets/site.js"];
+const CACHE = "sweep-pages-v2";
+const KEPT = ["/team", "/site", "/assets/common.css", "/assets/sweep.js", "/assets/team.js", "/assets/site.js", "/assets/icon.svg"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(KEPT)).then(() => self.skipWaiting()));
