@@ -379,6 +379,32 @@ R2,王芳,110105195001010012,B2,2,ambulatory,H1
         places(&errors),
         vec![("residents.csv", 3, "household".to_string())]
     );
+    // A resident is their own household unless one is named: naming R3 as the household
+    // of someone in another building is the same mistake, whichever row comes first.
+    let residents = "code,name,id_number,building,floor,mobility,household
+R3,王伟,11010519491231002X,B1,2,ambulatory,
+R4,王芳,110105195001010012,B2,2,ambulatory,R3
+R5,李娜,310101198001010018,B2,2,ambulatory,R6
+R6,张敏,310101198001030019,B1,2,ambulatory,
+R7,赵强,310101198001040014,B1,2,ambulatory,R3
+";
+    write_roster(&dir, &[("residents.csv", residents)]);
+    let errors = errors_of(import_dir(db, &dir));
+    assert_eq!(
+        places(&errors),
+        vec![
+            ("residents.csv", 3, "household".to_string()),
+            ("residents.csv", 5, "household".to_string())
+        ],
+        "{errors:?}"
+    );
+    assert!(
+        errors[1]
+            .to_string()
+            .contains("lives in building B2 on line 4"),
+        "{}",
+        errors[1]
+    );
 }
 
 fn headers_must_name_known_columns(db: &TestDb) {

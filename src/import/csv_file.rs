@@ -138,9 +138,10 @@ pub struct CsvFile<R: Read> {
 }
 
 impl<R: Read> CsvFile<R> {
-    /// Reads and checks the header; on a bad header the errors are returned and the rows
+    /// Reads and checks the header; on a bad header its problems go to `problems` (as they
+    /// are found: a header of a million unknown columns is counted, not held) and the rows
     /// cannot be read.
-    pub fn open(layout: &'static Layout, input: R) -> Result<Self, Vec<RowError>> {
+    pub fn open(layout: &'static Layout, input: R, problems: &mut Problems) -> Option<Self> {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .from_reader(CrlfToLf::new(input));
@@ -150,18 +151,23 @@ impl<R: Read> CsvFile<R> {
             column: column.map(|c| crate::domain::problem::quoted(&c)),
             problem,
         };
-        let headers = reader
-            .headers()
-            .map_err(|e| vec![header_error(describe_csv_error(&e), None)])?
-            .clone();
+        let headers = match reader.headers() {
+            Ok(headers) => headers.clone(),
+            Err(e) => {
+                problems.push(header_error(describe_csv_error(&e), None));
+                return None;
+            }
+        };
         if headers
             .iter()
             .all(|h| h.trim_start_matches('\u{feff}').trim().is_empty())
         {
-            return Err(vec![header_error(Problem::new("empty_file"), None)]);
+            problems.push(header_error(Problem::new("empty_file"), None));
+            return None;
         }
         let mut columns = HashMap::new();
-        let mut errors = Vec::new();
+        let before = problems.errors;
+        let errors = problems;
         let expected = layout
             .required
             .iter()
@@ -203,10 +209,10 @@ impl<R: Read> CsvFile<R> {
                 ));
             }
         }
-        if !errors.is_empty() {
-            return Err(errors);
+        if errors.errors > before {
+            return None;
         }
-        Ok(CsvFile {
+        Some(CsvFile {
             layout,
             reader,
             columns,
@@ -461,7 +467,10 @@ mod tests {
     type Parsed = (u64, String, Option<i32>, Vec<RowError>);
 
     fn rows(input: &str) -> Result<Vec<Parsed>, Vec<RowError>> {
-        let mut file = CsvFile::open(&LAYOUT, input.as_bytes())?;
+        let mut problems = Problems::new(100);
+        let Some(mut file) = CsvFile::open(&LAYOUT, input.as_bytes(), &mut problems) else {
+            return Err(problems.shown);
+        };
         let mut out = Vec::new();
         while let Some(row) = file.next_row() {
             let mut row = row.map_err(|e| vec![e])?;

@@ -10,10 +10,11 @@
 //! checked.
 
 mod csv_file;
+mod first_seen;
 mod residents;
 mod rows;
 
-use std::collections::{hash_map::Entry, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ use indicatif::ProgressBar;
 
 use csv_file::{CsvFile, Layout};
 pub use csv_file::{Problems, RowError};
+use first_seen::FirstSeen;
 
 use crate::domain::{PersonalDataKey, Problem};
 use crate::store::roster::{self, BuildingRow, SiteRow, StoredResidents, TeamRow, Totals};
@@ -158,20 +160,17 @@ pub fn check_file(name: &str, input: Box<dyn Read + Send>) -> Problems {
     } else if name == rows::TEAMS.file {
         run.read_all(input, &rows::TEAMS, rows::team);
     } else if name == rows::RESIDENTS.file {
-        match CsvFile::open(&rows::RESIDENTS, input) {
-            Ok(file) => {
-                let key = PersonalDataKey::from_hex(&"5a".repeat(32)).expect("64 hex digits");
-                let nothing = HashMap::new();
-                let checker = residents::Checker {
-                    file_buildings: &nothing,
-                    stored_buildings: &HashMap::new(),
-                    stored_residents: &StoredResidents::default(),
-                    key: &key,
-                    this_year: 2026,
-                };
-                checker.check(file, None, &mut run.errors);
-            }
-            Err(errors) => run.errors.extend(errors),
+        if let Some(file) = CsvFile::open(&rows::RESIDENTS, input, &mut run.errors) {
+            let key = PersonalDataKey::from_hex(&"5a".repeat(32)).expect("64 hex digits");
+            let nothing = HashMap::new();
+            let checker = residents::Checker {
+                file_buildings: &nothing,
+                stored_buildings: &HashMap::new(),
+                stored_residents: &StoredResidents::default(),
+                key: &key,
+                this_year: 2026,
+            };
+            checker.check(file, None, &mut run.errors);
         }
     }
     run.errors
@@ -198,33 +197,18 @@ struct Import {
 
 /// Codes are unique within a file; the row's code is remembered even when the row has
 /// other problems, so that every duplicate is reported in the same run.
-pub(crate) fn check_code_unique(row: &mut csv_file::Row, seen: &mut HashMap<String, u64>) {
+pub(crate) fn check_code_unique(row: &mut csv_file::Row, seen: &mut FirstSeen) {
     let code = row.text("code");
     if code.is_empty() {
         return;
     }
-    if let Err(first) = first_seen(seen, code.to_string(), row.line) {
+    if let Some((first, ())) = seen.first(code, row.line, ()) {
         row.fail(
             "code",
             Problem::new("duplicate_code")
                 .with("code", code)
                 .with("first", first),
         );
-    }
-}
-
-/// Records where a key was first seen; the second time, says where.
-pub(crate) fn first_seen<K: std::hash::Hash + Eq>(
-    seen: &mut HashMap<K, u64>,
-    key: K,
-    line: u64,
-) -> Result<(), u64> {
-    match seen.entry(key) {
-        Entry::Occupied(first) => Err(*first.get()),
-        Entry::Vacant(slot) => {
-            slot.insert(line);
-            Ok(())
-        }
     }
 }
 
@@ -307,14 +291,10 @@ impl Import {
         layout: &'static Layout,
         parse: fn(&mut csv_file::Row) -> Option<T>,
     ) -> Vec<T> {
-        let mut file = match CsvFile::open(layout, input) {
-            Ok(file) => file,
-            Err(errors) => {
-                self.errors.extend(errors);
-                return Vec::new();
-            }
+        let Some(mut file) = CsvFile::open(layout, input, &mut self.errors) else {
+            return Vec::new();
         };
-        let mut seen = HashMap::new();
+        let mut seen = FirstSeen::default();
         let mut values = Vec::new();
         while let Some(row) = file.next_row() {
             let mut row = match row {
@@ -344,12 +324,8 @@ impl Import {
         key: &PersonalDataKey,
         this_year: i32,
     ) -> Result<(), ImportError> {
-        let file = match CsvFile::open(&rows::RESIDENTS, input) {
-            Ok(file) => file,
-            Err(errors) => {
-                self.errors.extend(errors);
-                return Ok(());
-            }
+        let Some(file) = CsvFile::open(&rows::RESIDENTS, input, &mut self.errors) else {
+            return Ok(());
         };
         let stored_buildings = roster::buildings_by_code(conn)?;
         let stored_residents = StoredResidents::load(conn)?;

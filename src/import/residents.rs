@@ -1,14 +1,14 @@
 //! Checking residents.csv row by row against everything an import knows: the buildings
 //! (stored and in this import), the rows before, and the residents already stored.
 
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::io::Read;
 use std::sync::mpsc::SyncSender;
 
 use super::csv_file::{CsvFile, Problems};
-use super::{check_code_unique, first_seen, rows};
-use crate::domain::{Code, IdHash, IdNumber, PersonalDataKey, Problem};
+use super::first_seen::{FirstSeen, Names};
+use super::rows;
+use crate::domain::{Code, IdNumber, PersonalDataKey, Problem};
 use crate::store::roster::{ResidentRow, StoredBuilding, StoredResidents};
 
 /// Rows sent to the writer at a time; bounds memory whatever the file size.
@@ -34,9 +34,13 @@ impl Checker<'_> {
         mut writer: Option<SyncSender<Vec<ResidentRow>>>,
         errors: &mut Problems,
     ) {
-        let mut seen_codes: HashMap<String, u64> = HashMap::new();
-        let mut seen_ids: HashMap<IdHash, u64> = HashMap::new();
-        let mut households: HashMap<String, (String, u64)> = HashMap::new();
+        // Each code's row, with its building and whether it is its own household (the
+        // default); households named in their own column apart. Most residents are their
+        // own household or share a named one, so this keeps one key a row, not two.
+        let mut seen_codes: FirstSeen<Home> = FirstSeen::default();
+        let mut named_households: FirstSeen<u32> = FirstSeen::default();
+        let mut seen_ids = FirstSeen::default();
+        let mut buildings = Names::default();
         let mut batch: Vec<ResidentRow> = Vec::with_capacity(BATCH);
 
         while let Some(row) = file.next_row() {
@@ -48,9 +52,24 @@ impl Checker<'_> {
                     continue;
                 }
             };
-            check_code_unique(&mut row, &mut seen_codes);
-            let resident = rows::resident(&mut row, self.this_year);
             let line = row.line;
+            let building_number = Code::parse(row.text("building"))
+                .ok()
+                .map(|b| buildings.number(b.as_str()));
+            let named_household = row.text("household");
+            let code = row.text("code");
+            if !code.is_empty() {
+                let home = Home::new(building_number, named_household.is_empty());
+                if let Some((first, _)) = seen_codes.first(code, line, home) {
+                    row.fail(
+                        "code",
+                        Problem::new("duplicate_code")
+                            .with("code", code)
+                            .with("first", first),
+                    );
+                }
+            }
+            let resident = rows::resident(&mut row, self.this_year);
             // The checks against the buildings and the other rows take whichever of the
             // row's values are good, so that a row with a bad field still hears of every
             // other problem it has.
@@ -97,7 +116,7 @@ impl Checker<'_> {
                     .map(|id| self.key.id_hash(&id)),
             };
             if let Some(id_hash) = id_hash {
-                if let Err(first) = first_seen(&mut seen_ids, id_hash, line) {
+                if let Some((first, ())) = seen_ids.first(id_hash, line, ()) {
                     row.fail(
                         "id_number",
                         Problem::new("same_id_number").with("first", first),
@@ -114,31 +133,37 @@ impl Checker<'_> {
                 }
             }
 
-            let household = match &resident {
-                Some(r) => r.household.clone(),
-                None => [row.text("household"), row.text("code")]
-                    .into_iter()
-                    .find(|t| !t.is_empty())
-                    .unwrap_or_default()
-                    .to_string(),
-            };
-            if let Some(building) = building.filter(|_| !household.is_empty()) {
-                match households.entry(household) {
-                    Entry::Occupied(first) if first.get().0 != building => {
-                        let (other, first_line) = first.get();
-                        row.fail(
-                            "household",
-                            Problem::new("household_elsewhere")
-                                .with("household", first.key())
-                                .with("other", other)
-                                .with("first", first_line)
-                                .with("building", &building),
-                        );
-                    }
-                    Entry::Occupied(_) => {}
-                    Entry::Vacant(slot) => {
-                        slot.insert((building, line));
-                    }
+            // A household lives in one building: the first row of a household (named, or a
+            // resident who is their own) says which.
+            if let Some(number) = building_number {
+                let elsewhere = if named_household.is_empty() {
+                    named_households
+                        .seen(code)
+                        .filter(|(_, other)| *other != number)
+                } else {
+                    // The resident the household is named after, when seen, says first.
+                    let named = named_households.first(named_household, line, number);
+                    seen_codes
+                        .seen(named_household)
+                        .filter(|(_, home)| home.own_household())
+                        .and_then(|(first, home)| Some((first, home.building()?)))
+                        .or(named)
+                        .filter(|(_, other)| *other != number)
+                };
+                if let Some((first, other)) = elsewhere {
+                    let household = if named_household.is_empty() {
+                        code
+                    } else {
+                        named_household
+                    };
+                    row.fail(
+                        "household",
+                        Problem::new("household_elsewhere")
+                            .with("household", household)
+                            .with("other", buildings.name(other))
+                            .with("first", first)
+                            .with("building", buildings.name(number)),
+                    );
                 }
             }
 
@@ -165,5 +190,28 @@ impl Checker<'_> {
         if let Some(sender) = writer.filter(|_| !batch.is_empty()) {
             let _ = sender.send(batch);
         }
+    }
+}
+
+/// A resident's building (by number) and whether they are their own household, in the four
+/// bytes a key can spare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Home(u32);
+
+impl Home {
+    const OWN: u32 = 1 << 31;
+    const NO_BUILDING: u32 = Self::OWN - 1;
+
+    fn new(building: Option<u32>, own_household: bool) -> Self {
+        let building = building.unwrap_or(Self::NO_BUILDING).min(Self::NO_BUILDING);
+        Home(building | if own_household { Self::OWN } else { 0 })
+    }
+
+    fn building(self) -> Option<u32> {
+        Some(self.0 & Self::NO_BUILDING).filter(|b| *b != Self::NO_BUILDING)
+    }
+
+    fn own_household(self) -> bool {
+        self.0 & Self::OWN != 0
     }
 }
