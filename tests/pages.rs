@@ -933,11 +933,29 @@ for (const el of document.querySelectorAll("button, a.button, input, select, sum
 return problems;
 "#;
 
-/// Fails with every problem of the page shown (see [`PAGE_PROBLEMS`]), after a screenshot.
+/// Fails with every problem of the page shown (see [`PAGE_PROBLEMS`]), after a screenshot;
+/// then switches the language there and back, and the page must say everything again in
+/// each, with nothing left over from the other (a switch redraws what the page shows; the
+/// office's tables come back from the server, so a few seconds are allowed).
 async fn check_page(client: &Client, name: &str) {
     screenshot(client, name).await;
     let problems = client.execute(PAGE_PROBLEMS, vec![]).await.unwrap();
     assert_eq!(problems, json!([]), "{name}");
+    for step in ["switched", "switched back"] {
+        click(client, "#lang").await;
+        let started = Instant::now();
+        loop {
+            let problems = client.execute(PAGE_PROBLEMS, vec![]).await.unwrap();
+            if problems == json!([]) {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{name}, {step}: {problems}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
 }
 
 #[test]

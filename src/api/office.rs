@@ -22,29 +22,41 @@ pub struct AuditEntry {
     at: chrono::NaiveDateTime,
 }
 
-/// `GET /api/v1/office/audit` — the latest 500 changes, newest first: who, what, when.
+#[derive(serde::Deserialize, IntoParams)]
+pub struct AuditQuery {
+    /// Only entries of this action (`login locked`, `scan`, `import roster` …).
+    action: Option<String>,
+}
+
+/// `GET /api/v1/office/audit?action=` — the latest 500 changes (of one action, when
+/// given), newest first: who, what, when.
 #[utoipa::path(
     get,
     path = "/api/v1/office/audit",
     tag = "office",
+    params(AuditQuery),
     security(("bearer" = ["office"])),
     responses((status = 200, description = "Newest first", body = Vec<AuditEntry>))
 )]
 pub async fn audit_trail(
     actor: Actor,
     db: web::Data<Db>,
+    query: web::Query<AuditQuery>,
 ) -> Result<web::Json<Vec<AuditEntry>>, ApiError> {
     actor.require(Role::Office)?;
+    let action = query.into_inner().action;
     let entries = blocking(move || {
-        Ok(stored::audit_trail(&mut *db.conn()?, 500)?
-            .into_iter()
-            .map(|(actor, action, subject, at)| AuditEntry {
-                actor,
-                action,
-                subject,
-                at,
-            })
-            .collect())
+        Ok(
+            stored::audit_trail(&mut *db.conn()?, 500, action.as_deref())?
+                .into_iter()
+                .map(|(actor, action, subject, at)| AuditEntry {
+                    actor,
+                    action,
+                    subject,
+                    at,
+                })
+                .collect(),
+        )
     })
     .await?;
     Ok(web::Json(entries))

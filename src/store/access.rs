@@ -133,16 +133,22 @@ pub fn audit(
     Ok(())
 }
 
-/// The latest `limit` audit entries, newest first: actor, action, subject, time.
+/// The latest `limit` audit entries (of one action, when given), newest first: actor,
+/// action, subject, time.
 pub fn audit_trail(
     conn: &mut DbConnection,
     limit: i64,
+    action: Option<&str>,
 ) -> QueryResult<Vec<(String, String, String, NaiveDateTime)>> {
-    audit::table
+    let mut query = audit::table
         .select((audit::actor, audit::action, audit::subject, audit::at))
         .order(audit::id.desc())
         .limit(limit)
-        .load(conn)
+        .into_boxed();
+    if let Some(action) = action {
+        query = query.filter(audit::action.eq(action.to_string()));
+    }
+    query.load(conn)
 }
 
 /// A change a client asked for under its own key (`request_id`), for doing it once.

@@ -167,8 +167,7 @@ async function loadTeams() {
 
 /** Logins locked after repeated failures, from the audit record (newest first). */
 async function loadLocked() {
-  const trail = await get("/office/audit") ?? [];
-  const locked = trail.filter((e) => e.action === "login locked");
+  const locked = await get(`/office/audit?action=${encodeURIComponent("login locked")}`) ?? [];
   const element = document.getElementById("locked");
   if (locked.length === 0) { element.innerHTML = `<tr><td>${esc(t("none_locked"))}</td></tr>`; return; }
   table(element, [
