@@ -171,6 +171,7 @@ pub async fn upload(
         // cache and are short enough to make on the request's thread.
         let mut spool = tempfile::tempfile().map_err(io_failed)?;
         let mut digest = Sha256::new();
+        let mut size = 0u64;
         while let Some(chunk) = field.try_next().await.map_err(malformed)? {
             digest.update(&chunk);
             received += chunk.len() as u64;
@@ -186,6 +187,7 @@ pub async fn upload(
                 .with_field(&name));
             }
             spool.write_all(&chunk).map_err(io_failed)?;
+            size += chunk.len() as u64;
         }
         digests.push((roster_name.clone(), digest.finalize()));
         // Read from the start each time it is opened (an import reads it twice).
@@ -194,6 +196,7 @@ pub async fn upload(
             file.rewind()?;
             Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, file)))
         }));
+        files.sized(&roster_name, size);
         names.push(roster_name);
     }
     let request_id =

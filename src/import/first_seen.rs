@@ -15,14 +15,19 @@ pub struct FirstSeen<V: Copy = ()> {
 
 impl<V: Copy> Default for FirstSeen<V> {
     fn default() -> Self {
-        FirstSeen {
-            hashers: (RandomState::new(), RandomState::new()),
-            seen: HashMap::new(),
-        }
+        Self::with_capacity(0)
     }
 }
 
 impl<V: Copy> FirstSeen<V> {
+    /// Room for `keys` keys at once.
+    pub fn with_capacity(keys: usize) -> Self {
+        FirstSeen {
+            hashers: (RandomState::new(), RandomState::new()),
+            seen: HashMap::with_capacity(keys),
+        }
+    }
+
     fn hash(&self, key: impl std::hash::Hash) -> [u64; 2] {
         [self.hashers.0.hash_one(&key), self.hashers.1.hash_one(&key)]
     }

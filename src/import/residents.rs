@@ -15,6 +15,8 @@ use crate::store::roster::{ResidentRow, StoredBuilding, StoredResidents};
 const BATCH: usize = 8_192;
 
 pub struct Checker<'a> {
+    /// Rows the file likely holds (0 when not known).
+    pub expected_rows: usize,
     /// Floors of the buildings in this import's buildings.csv.
     pub file_buildings: &'a HashMap<String, i32>,
     /// Buildings as stored, including this import's when they were written.
@@ -37,9 +39,9 @@ impl Checker<'_> {
         // Each code's row, with its building and whether it is its own household (the
         // default); households named in their own column apart. Most residents are their
         // own household or share a named one, so this keeps one key a row, not two.
-        let mut seen_codes: FirstSeen<Home> = FirstSeen::default();
+        let mut seen_codes: FirstSeen<Home> = FirstSeen::with_capacity(self.expected_rows);
         let mut named_households: FirstSeen<u32> = FirstSeen::default();
-        let mut seen_ids = FirstSeen::default();
+        let mut seen_ids = FirstSeen::with_capacity(self.expected_rows);
         let mut buildings = Names::default();
         let mut batch: Vec<ResidentRow> = Vec::with_capacity(BATCH);
 

@@ -226,6 +226,11 @@ fn fingerprint(row: &ResidentRow) -> u64 {
 }
 
 impl StoredResidents {
+    /// Whether the district has no residents yet.
+    pub fn is_empty(&self) -> bool {
+        self.by_code.is_empty()
+    }
+
     pub fn load(conn: &mut DbConnection) -> QueryResult<Self> {
         let rows: Vec<(i64, ResidentRow)> = residents::table
             .select((residents::id, ResidentRow::as_select()))
