@@ -552,6 +552,17 @@ fn print_summary(summary: &RoundSummary) {
         "walking {:.0} km in all; the longest predicted wait (90th percentile) is {:.1} minutes",
         slots.walking_km, slots.max_p90_wait_minutes
     );
+    match slots.gap {
+        Some(gap) => println!(
+            "the least walking any plan could have is {:.0} km: this plan walks {:.1}% more",
+            slots.bound_km,
+            100.0 * gap
+        ),
+        None => println!(
+            "the least walking any plan could have is {:.0} km, for {} walkers",
+            slots.bound_km, slots.bound_placed
+        ),
+    }
     for shortfall in &slots.shortfalls {
         println!("{}", shortfall.advice);
     }

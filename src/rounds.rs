@@ -91,6 +91,14 @@ pub struct SlotSummary {
     pub unplaced: usize,
     pub moved: usize,
     pub walking_km: f64,
+    /// The least walking any plan could have, walkers split between sites at will and each
+    /// site taking its day's capacity (the transportation bound).
+    pub bound_km: f64,
+    /// Walkers the bound places (fewer than `walkers` when the sites cannot take them all).
+    pub bound_placed: u64,
+    /// `walking_km / bound_km − 1` when the plan places as many as the bound; otherwise none
+    /// (the two walk different numbers of people).
+    pub gap: Option<f64>,
     pub max_p90_wait_minutes: f64,
     pub shortfalls: Vec<Shortfall>,
 }
@@ -234,6 +242,10 @@ fn plan_slots(
             unplaced: plan.unplaced.len(),
             moved: plan.moved.len(),
             walking_km: plan.walking_metres / 1000.0,
+            bound_km: plan.bound.metres / 1000.0,
+            bound_placed: plan.bound.placed,
+            gap: (plan.placements.len() as u64 == plan.bound.placed && plan.bound.metres > 0.0)
+                .then(|| plan.walking_metres / plan.bound.metres - 1.0),
             max_p90_wait_minutes,
             shortfalls,
         };

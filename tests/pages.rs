@@ -874,7 +874,10 @@ fn the_office_dashboard_draws_its_plots_and_lists() {
         )
         .await;
         let summary = text_of(&client, "summary").await;
-        assert!(summary.contains("上门"), "{summary}");
+        assert!(
+            summary.contains("上门") && summary.contains("理论最少步行"),
+            "the routes and the gap to the bound: {summary}"
+        );
         screenshot(&client, "office-plan-summary").await;
     });
 }

@@ -279,6 +279,13 @@ pub struct SlotSummary {
     /// Notified residents whose slot changed.
     moved: u64,
     walking_km: f64,
+    /// The least walking any plan could have (the transportation bound).
+    bound_km: f64,
+    /// Walkers the bound places.
+    bound_placed: u64,
+    /// `walking_km / bound_km − 1`, when the plan places as many as the bound.
+    #[schema(required = true)]
+    gap: Option<f64>,
     max_p90_wait_minutes: f64,
     shortfalls: Vec<Shortfall>,
 }
@@ -361,6 +368,9 @@ mod tests {
             unplaced: 0,
             moved: 0,
             walking_km: 0.5,
+            bound_km: 0.5,
+            bound_placed: 1,
+            gap: Some(0.0),
             max_p90_wait_minutes: 3.0,
             shortfalls: vec![crate::rounds::Shortfall {
                 site: "S1".into(),

@@ -4,5 +4,6 @@
 pub mod queue;
 pub mod routing;
 pub mod slots;
+pub mod transport;
 pub mod travel;
 pub mod visits;

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::queue::{QueueModel, QueuePrediction, SlotLoad};
+use super::transport::{self, Transport};
 use super::travel::street_metres;
 use crate::domain::{Coordinates, TimeOfDay};
 
@@ -126,6 +127,9 @@ pub struct SlotPlan {
     pub shortfalls: Vec<Shortfall>,
     /// Street metres from home to site, summed over everyone placed.
     pub walking_metres: f64,
+    /// The least walking any plan could have with the sites' capacity for the day (see
+    /// [`super::transport`]): what `walking_metres` is measured against.
+    pub bound: Transport,
 }
 
 impl SlotRules {
@@ -435,6 +439,16 @@ pub fn plan(problem: &SlotProblem) -> SlotPlan {
             }
         }
     }
+    let walkers: Vec<u32> = problem
+        .buildings
+        .iter()
+        .map(|b| b.households.iter().map(|h| h.len() as u32).sum())
+        .collect();
+    let site_capacity: Vec<u64> = capacity
+        .iter()
+        .map(|slots| slots.iter().map(|&c| u64::from(c)).sum())
+        .collect();
+    let bound = transport::bound(&walkers, &site_capacity, |b, s| distance[b][s]);
     SlotPlan {
         placements,
         unplaced,
@@ -442,6 +456,7 @@ pub fn plan(problem: &SlotProblem) -> SlotPlan {
         slots,
         shortfalls,
         walking_metres,
+        bound,
     }
 }
 

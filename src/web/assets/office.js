@@ -231,6 +231,7 @@ function planned(summary) {
     km: s.walking_km.toFixed(1), wait: Math.round(s.max_p90_wait_minutes),
   }, s.unplaced > 0 ? "error" : "ok");
   const lines = [
+    ...(s.gap === null || s.gap === undefined ? [] : [["bound", s]]),
     ...s.shortfalls.map((f) => ["shortfall", f]),
     ["routes", h],
     ...Object.entries(h.unvisited).map(([reason, count]) => ["unvisited", { reason, count }]),
@@ -239,7 +240,9 @@ function planned(summary) {
   list.innerHTML = lines.map(() => "<li></li>").join("");
   lines.forEach(([kind, value], i) => {
     const item = list.children[i];
-    if (kind === "shortfall") {
+    if (kind === "bound") {
+      say(item, "bound_summary", { km: value.bound_km.toFixed(1), gap: (100 * value.gap).toFixed(1) });
+    } else if (kind === "shortfall") {
       say(item, value.open_until ? "shortfall_later_line" : "shortfall_line",
         { site: value.site, people: value.people, lanes: value.extra_lanes, until: value.open_until });
     } else if (kind === "routes") {
