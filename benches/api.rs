@@ -158,7 +158,15 @@ fn prepare(dir: &Path, db: &Db, config: &Config, residents: u32) {
             "writing a {residents}-resident demo district to {}",
             dir.display()
         );
-        demo::write_district(dir, DemoSpec { residents, seed: 1 }).expect("demo district");
+        demo::write_district(
+            dir,
+            DemoSpec {
+                residents,
+                seed: 1,
+                ..Default::default()
+            },
+        )
+        .expect("demo district");
     }
     let mut conn = db.conn().expect("a connection");
     if sweep::store::rounds::round_on(&mut conn, date)

@@ -2,7 +2,10 @@
 //! the transportation bound (computed by the plan itself, and timed apart here) and the
 //! weaker nearest-site bound.
 //!
-//!     cargo bench --bench slots -- [RESIDENTS] [RUNS]      (defaults: 1000000 3)
+//!     cargo bench --bench slots -- [RESIDENTS] [RUNS] [CAPACITY_USE]
+//!
+//! (defaults: 1000000 3, sites with room to spare; CAPACITY_USE 0.8 sizes the sites so the
+//! walkers fill 80% of their day, as `sweep demo --capacity-use` does).
 //!
 //! The transportation bound sends walkers to sites within each site's capacity for the day,
 //! buildings split at will; the nearest-site bound gives every resident the nearest open
@@ -26,9 +29,17 @@ fn main() {
         .first()
         .map_or(1_000_000, |a| a.parse().expect("RESIDENTS"));
     let runs: usize = args.get(1).map_or(3, |a| a.parse().expect("RUNS"));
+    let capacity_use: Option<f64> = args.get(2).map(|a| a.parse().expect("CAPACITY_USE"));
     let dir = tempfile::tempdir().expect("temporary folder");
-    sweep::demo::write_district(dir.path(), sweep::demo::DemoSpec { residents, seed: 1 })
-        .expect("demo district");
+    sweep::demo::write_district(
+        dir.path(),
+        sweep::demo::DemoSpec {
+            residents,
+            seed: 1,
+            capacity_use,
+        },
+    )
+    .expect("demo district");
     let problem = load(dir.path());
     let walkers: usize = problem
         .buildings
@@ -93,9 +104,10 @@ fn main() {
         problem.sites.len()
     );
     println!(
-        "placed: {}, unplaced: {}",
+        "placed: {}, unplaced: {}; the walkers fill {:.1}% of the sites' capacity",
         planned.placements.len(),
-        planned.unplaced.len()
+        planned.unplaced.len(),
+        100.0 * walkers as f64 / capacity.iter().sum::<u64>() as f64
     );
     println!(
         "plan seconds, median of {runs}: {:.3} (all: {seconds:.3?})",

@@ -30,8 +30,15 @@ fn main() {
         .map_or(45_000, |a| a.parse().expect("RESIDENTS"));
     let runs: usize = args.get(1).map_or(5, |a| a.parse().expect("RUNS"));
     let dir = tempfile::tempdir().expect("temporary folder");
-    sweep::demo::write_district(dir.path(), sweep::demo::DemoSpec { residents, seed: 1 })
-        .expect("demo district");
+    sweep::demo::write_district(
+        dir.path(),
+        sweep::demo::DemoSpec {
+            residents,
+            seed: 1,
+            ..Default::default()
+        },
+    )
+    .expect("demo district");
     let morning = load(dir.path());
     println!(
         "home visits: {}, teams: {}",

@@ -17,6 +17,10 @@ use crate::domain::IdNumber;
 pub struct DemoSpec {
     pub residents: u32,
     pub seed: u64,
+    /// When given, the share of the sites' capacity for the day the walkers fill (0.8: a
+    /// district where capacity binds), with the smallest sites next to the densest blocks.
+    /// Otherwise the sites have room to spare.
+    pub capacity_use: Option<f64>,
 }
 
 impl Default for DemoSpec {
@@ -24,6 +28,7 @@ impl Default for DemoSpec {
         DemoSpec {
             residents: 30_000,
             seed: 1,
+            capacity_use: None,
         }
     }
 }
@@ -126,9 +131,15 @@ pub fn write_district(dir: &Path, spec: DemoSpec) -> std::io::Result<DemoCounts>
     }
     out.flush()?;
 
-    let home_visits = write_residents(dir, spec.residents, &buildings, &mut rng)?;
+    let walkers = write_residents(dir, spec.residents, &buildings, &mut rng)?;
+    let home_visits = spec.residents as usize - walkers.iter().sum::<u32>() as usize;
     let n_sites = (spec.residents / RESIDENTS_PER_SITE).max(1) as usize;
-    write_sites(dir, n_sites, &communities, &mut rng)?;
+    let sites = place_sites(n_sites, &communities, &mut rng);
+    let size = match spec.capacity_use {
+        Some(share) => SiteSize::Binding(binding_capacities(&sites, &buildings, &walkers, share)),
+        None => SiteSize::Roomy,
+    };
+    write_sites(dir, &sites, &communities, size)?;
     let n_teams = (spec.residents / RESIDENTS_PER_TEAM).max(1) as usize;
     write_teams(dir, n_teams, &communities, &mut rng)?;
     Ok(DemoCounts {
@@ -202,12 +213,13 @@ fn plan_buildings(n: usize, communities: &[Community], rng: &mut ChaCha8Rng) -> 
 
 /// Residents are spread over the buildings by their number of flats; returns how many
 /// need a home visit.
+/// Writes residents.csv; returns how many residents of each building walk to a site.
 fn write_residents(
     dir: &Path,
     total: u32,
     buildings: &[BuildingPlan],
     rng: &mut ChaCha8Rng,
-) -> std::io::Result<usize> {
+) -> std::io::Result<Vec<u32>> {
     let mut out = csv::Writer::from_writer(std::io::BufWriter::with_capacity(
         1 << 20,
         std::fs::File::create(dir.join("residents.csv"))?,
@@ -235,7 +247,8 @@ fn write_residents(
         .collect();
     let all_flats: u64 = flats.iter().sum();
     let mut used_ids = HashSet::with_capacity(total as usize);
-    let (mut written, mut household_no, mut home_visits) = (0u32, 0u32, 0usize);
+    let (mut written, mut household_no) = (0u32, 0u32);
+    let mut walkers = vec![0u32; buildings.len()];
     let mut carried = 0.0;
     for (b, building) in buildings.iter().enumerate() {
         // Each building's share, rounding carried over so the total comes out exact.
@@ -266,7 +279,7 @@ fn write_residents(
                 written += 1;
                 placed += 1;
                 let person = Person::random(rng, surname, &mut used_ids);
-                home_visits += usize::from(person.home_visit);
+                walkers[b] += u32::from(!person.home_visit);
                 let window = (person.home_visit && rng.random_bool(0.3)).then(|| {
                     *[("09:00", "11:30"), ("14:00", "17:00"), ("10:00", "16:00")]
                         .choose(rng)
@@ -301,7 +314,7 @@ fn write_residents(
         }
     }
     out.flush()?;
-    Ok(home_visits)
+    Ok(walkers)
 }
 
 struct Person {
@@ -369,11 +382,89 @@ impl Person {
     }
 }
 
+/// Where each site is, the community it is named after, and its lanes, their rate and its
+/// waiting area when it has room to spare (drawn for every district, so that a seed gives
+/// the same district whichever way the sites are then sized).
+struct SitePlan {
+    community: usize,
+    location: (f64, f64),
+    roomy: (u32, u32, u32),
+}
+
+fn place_sites(n: usize, communities: &[Community], rng: &mut ChaCha8Rng) -> Vec<SitePlan> {
+    (0..n)
+        .map(|i| {
+            let community = i % communities.len();
+            let location = offset(
+                communities[community].centre,
+                rng.random_range(-200.0..200.0),
+                rng.random_range(-200.0..200.0),
+            );
+            let roomy = (
+                rng.random_range(3..=6),
+                rng.random_range(100..=140),
+                rng.random_range(80..=200),
+            );
+            SitePlan {
+                community,
+                location,
+                roomy,
+            }
+        })
+        .collect()
+}
+
+/// How the sites are sized.
+enum SiteSize {
+    /// 3 to 6 lanes of 100 to 140 an hour, open 11 to 14 hours: room to spare.
+    Roomy,
+    /// People each site takes in its day (08:00–18:00), as [`binding_capacities`] sets.
+    Binding(Vec<f64>),
+}
+
+/// The share of a slot's nominal throughput the plan fills (`slots.utilisation_target`).
+const UTILISATION: f64 = 0.85;
+const BINDING_HOURS: f64 = 10.0;
+
+/// Each site's capacity for the day, so that the walkers fill `share` of all of it, spread
+/// unevenly: the more walkers live nearest a site, the smaller it is — the squeeze of a
+/// real round, where the small sites stand next to the big estates.
+fn binding_capacities(
+    sites: &[SitePlan],
+    buildings: &[BuildingPlan],
+    walkers: &[u32],
+    share: f64,
+) -> Vec<f64> {
+    let metres = |a: (f64, f64), b: (f64, f64)| {
+        let north = (a.0 - b.0) * METRES_PER_DEGREE_LAT;
+        let east = (a.1 - b.1) * METRES_PER_DEGREE_LAT * a.0.to_radians().cos();
+        north.hypot(east)
+    };
+    let mut nearby = vec![0.0f64; sites.len()];
+    for (b, building) in buildings.iter().enumerate() {
+        let nearest = (0..sites.len())
+            .min_by(|&x, &y| {
+                metres(building.location, sites[x].location)
+                    .total_cmp(&metres(building.location, sites[y].location))
+            })
+            .expect("at least one site");
+        nearby[nearest] += f64::from(walkers[b]);
+    }
+    let mean = nearby.iter().sum::<f64>() / sites.len() as f64;
+    let weight: Vec<f64> = nearby
+        .iter()
+        .map(|&n| 1.0 / (0.5 + n / mean.max(1.0)))
+        .collect();
+    let total = f64::from(walkers.iter().sum::<u32>()) / share;
+    let weights: f64 = weight.iter().sum();
+    weight.iter().map(|w| total * w / weights).collect()
+}
+
 fn write_sites(
     dir: &Path,
-    n: usize,
+    sites: &[SitePlan],
     communities: &[Community],
-    rng: &mut ChaCha8Rng,
+    size: SiteSize,
 ) -> std::io::Result<()> {
     let mut out = csv::Writer::from_path(dir.join("sites.csv"))?;
     out.write_record([
@@ -387,24 +478,36 @@ fn write_sites(
         "close",
         "queue_capacity",
     ])?;
-    for i in 0..n {
-        let community = &communities[i % communities.len()];
-        let (lat, lon) = offset(
-            community.centre,
-            rng.random_range(-200.0..200.0),
-            rng.random_range(-200.0..200.0),
-        );
+    for (i, site) in sites.iter().enumerate() {
+        let community = &communities[site.community];
+        let (lat, lon) = site.location;
         let place = ["广场", "小学操场", "社区中心", "停车场", "公园"][i % 5];
+        let (lanes, per_lane, open, close, queue) = match &size {
+            SiteSize::Roomy => (
+                site.roomy.0,
+                site.roomy.1,
+                ["07:00", "07:30", "08:00"][i % 3],
+                ["18:00", "19:00", "20:00", "21:00"][i % 4],
+                site.roomy.2,
+            ),
+            SiteSize::Binding(people) => {
+                // Lanes of about 120 an hour, the rate set to hit the day's people.
+                let per_hour = people[i] / BINDING_HOURS / UTILISATION;
+                let lanes = (per_hour / 120.0).ceil().clamp(1.0, 100.0) as u32;
+                let per_lane = (per_hour / f64::from(lanes)).round().clamp(1.0, 2000.0) as u32;
+                (lanes, per_lane, "08:00", "18:00", 500)
+            }
+        };
         out.write_record([
             format!("S{:04}", i + 1),
             format!("{}{place}采样点", community.name),
             format!("{lat:.6}"),
             format!("{lon:.6}"),
-            rng.random_range(3..=6).to_string(),
-            rng.random_range(100..=140).to_string(),
-            ["07:00", "07:30", "08:00"][i % 3].to_string(),
-            ["18:00", "19:00", "20:00", "21:00"][i % 4].to_string(),
-            rng.random_range(80..=200).to_string(),
+            lanes.to_string(),
+            per_lane.to_string(),
+            open.to_string(),
+            close.to_string(),
+            queue.to_string(),
         ])?;
     }
     out.flush()

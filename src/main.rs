@@ -130,6 +130,11 @@ enum Command {
         /// ADDRESS:PORT to serve on, instead of server.bind.
         #[arg(long)]
         bind: Option<String>,
+        /// Size the sites so that the walkers fill this share of their capacity for the day
+        /// (e.g. 0.8), the smallest sites next to the densest blocks: a district where
+        /// capacity binds. Default: sites with room to spare.
+        #[arg(long, value_name = "SHARE", value_parser = capacity_share)]
+        capacity_use: Option<f64>,
     },
 }
 
@@ -411,6 +416,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             seed,
             no_serve,
             bind,
+            capacity_use,
         } => {
             if let Some(bind) = bind {
                 config.server.bind = bind;
@@ -422,7 +428,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 None
             };
-            let spec = DemoSpec { residents, seed };
+            let spec = DemoSpec {
+                residents,
+                seed,
+                capacity_use,
+            };
             let dir = out
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("demo-district"));
@@ -624,6 +634,15 @@ fn listen(config: &Config) -> anyhow::Result<std::net::TcpListener> {
         };
         anyhow::anyhow!("cannot listen on {bind}: {e}; {hint}")
     })
+}
+
+fn capacity_share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(share) if share > 0.0 && share <= 1.0 => Ok(share),
+        _ => Err(format!(
+            "'{text}' is not a share above 0 and at most 1 (e.g. 0.8)"
+        )),
+    }
 }
 
 /// A roster folder that exists, checked before any database is opened or made.

@@ -129,6 +129,7 @@ fn reimporting_the_same_demo_roster_changes_nothing(db: &TestDb) {
         DemoSpec {
             residents: 3_000,
             seed: 7,
+            ..Default::default()
         },
     )
     .unwrap();

@@ -231,6 +231,7 @@ fn district(db: &TestDb) -> PathBuf {
         DemoSpec {
             residents: 3_000,
             seed: 5,
+            ..Default::default()
         },
     )
     .unwrap();

@@ -113,6 +113,7 @@ fn a_demo_round_is_planned_and_stored_whole(db: &TestDb) {
         DemoSpec {
             residents: 2_000,
             seed: 5,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -148,6 +149,7 @@ fn a_published_round_keeps_slots_that_still_fit_after_a_lane_closes(db: &TestDb)
         DemoSpec {
             residents: 2_000,
             seed: 6,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -187,6 +189,7 @@ fn slots_export_as_csv_with_local_times(db: &TestDb) {
         DemoSpec {
             residents: 600,
             seed: 7,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -253,7 +256,15 @@ fn random_districts_keep_the_rules_when_stored(db_for: fn() -> Option<TestDb>) {
         .run(&strategy, |(seed, residents, site, lanes, shorten)| {
             let Some(db) = db_for() else { return Ok(()) };
             let dir = db.dir.path().join("demo");
-            demo::write_district(&dir, DemoSpec { residents, seed }).unwrap();
+            demo::write_district(
+                &dir,
+                DemoSpec {
+                    residents,
+                    seed,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
             import_dir(&db, &dir);
             plan(&db);
             rounds::publish_round(&db.db, date()).unwrap();

@@ -30,6 +30,7 @@ fn demo_district(db: &TestDb, residents: u32) {
         DemoSpec {
             residents,
             seed: 11,
+            ..Default::default()
         },
     )
     .unwrap();

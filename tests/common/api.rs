@@ -21,6 +21,7 @@ pub fn district(db: &TestDb) {
         DemoSpec {
             residents: 6_000,
             seed: 3,
+            ..Default::default()
         },
     )
     .unwrap();
