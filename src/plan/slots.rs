@@ -344,10 +344,35 @@ pub fn plan(problem: &SlotProblem) -> SlotPlan {
         }
     };
     order.sort_by(|&a, &b| regret(b).total_cmp(&regret(a)).then(a.cmp(&b)));
+    // The transportation optimum of what is left to place: a building it sends to one site
+    // goes there (those first, so that its room is theirs), one it splits goes whole to
+    // the site it sends most of them to that has room, then the nearest with room.
+    let guide = transport::bound(
+        &building_demand
+            .iter()
+            .map(|&d| u32::try_from(d).unwrap_or(u32::MAX))
+            .collect::<Vec<_>>(),
+        &site_left,
+        |b, s| distance[b][s],
+    );
+    let mut guided: Vec<Vec<(u32, usize)>> = vec![Vec::new(); problem.buildings.len()];
+    for &(b, s, walkers) in &guide.flows {
+        guided[b].push((walkers, s));
+    }
+    for sites in &mut guided {
+        sites.sort_by(|x, y| y.cmp(x));
+    }
+    order.sort_by_key(|&b| guided[b].len() > 1);
     for &b in &order {
         let need = building_demand[b];
         let site = pinned_site[b]
             .filter(|&s| site_left[s] >= need)
+            .or_else(|| {
+                guided[b]
+                    .iter()
+                    .map(|&(_, s)| s)
+                    .find(|&s| site_left[s] >= need)
+            })
             .or_else(|| nearest[b].iter().copied().find(|&s| site_left[s] >= need));
         if let Some(s) = site {
             site_left[s] -= need;
