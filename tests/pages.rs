@@ -1030,6 +1030,16 @@ async fn every_page(
     )
     .await;
     check_page(client, &format!("resident-{size}")).await;
+    // Larger text for older residents: everything still fits.
+    click(client, "#text-size").await;
+    until(
+        client,
+        "larger text",
+        "parseFloat(getComputedStyle(document.documentElement).fontSize) > 20",
+    )
+    .await;
+    check_page(client, &format!("resident-large-{size}")).await;
+    click(client, "#text-size").await;
 
     client.goto(&format!("{base}/team")).await.unwrap();
     if client

@@ -701,6 +701,10 @@ pub async fn routes(
 pub struct Rounds {
     /// Today in `district.timezone`.
     today: NaiveDate,
+    /// `district.timezone` (IANA), for a page to show the API's UTC times on the district's
+    /// clock.
+    #[schema(example = "Asia/Shanghai")]
+    timezone: String,
     rounds: Vec<RoundListed>,
 }
 
@@ -736,5 +740,9 @@ pub async fn list(
             .collect())
     })
     .await?;
-    Ok(web::Json(Rounds { today, rounds }))
+    Ok(web::Json(Rounds {
+        today,
+        timezone: config.district.timezone.name().to_string(),
+        rounds,
+    }))
 }

@@ -165,6 +165,19 @@ async function loadTeams() {
   ], routes);
 }
 
+/** The district's time zone (from the rounds' listing): times are shown on its clock. */
+let districtZone;
+
+/** A UTC time from the API (no offset) on the district's clock. */
+function districtTime(utc) {
+  const options = { timeZone: districtZone, dateStyle: "short", timeStyle: "short" };
+  try {
+    return new Date(utc + "Z").toLocaleString(lang() === "en" ? "en-GB" : "zh-CN", options);
+  } catch (_) {
+    return new Date(utc + "Z").toLocaleString(lang() === "en" ? "en-GB" : "zh-CN");
+  }
+}
+
 /** Logins locked after repeated failures, from the audit record (newest first). */
 async function loadLocked() {
   const locked = await get(`/office/audit?action=${encodeURIComponent("login locked")}`) ?? [];
@@ -172,7 +185,7 @@ async function loadLocked() {
   if (locked.length === 0) { element.innerHTML = `<tr><td>${esc(t("none_locked"))}</td></tr>`; return; }
   table(element, [
     { label: t("locked_who"), cell: (e) => v(e.subject.replace(/ until .*/, "")) },
-    { label: t("locked_at"), cell: (e) => v(new Date(e.at + "Z").toLocaleString(lang() === "en" ? "en-GB" : "zh-CN")) },
+    { label: t("locked_at"), cell: (e) => v(districtTime(e.at)) },
   ], locked);
 }
 
@@ -181,6 +194,7 @@ let roundStatus = null;
 
 async function loadStatus() {
   const listed = await get("/office/rounds");
+  districtZone = listed?.timezone ?? districtZone;
   const round = (listed?.rounds ?? []).find((r) => r.date === dateValue());
   roundStatus = round?.status ?? null;
   const key = roundStatus === "published" ? "round_published" : roundStatus ? "round_draft" : "round_none";
@@ -191,7 +205,8 @@ async function load() {
   if (!session.token()) return;
   const slots = await get(`/office/rounds/${dateValue()}/slots`);
   renderPlots(slots);
-  await Promise.all([loadStatus(), loadCompletion(), loadSweep(), loadRecalls(), loadTeams(), loadLocked()]);
+  await loadStatus();
+  await Promise.all([loadCompletion(), loadSweep(), loadRecalls(), loadTeams(), loadLocked()]);
 }
 
 function render() {
