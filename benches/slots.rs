@@ -115,6 +115,10 @@ fn main() {
     );
     println!("peak memory of the process: {} MB", peak_rss_mb());
     println!(
+        "buildings the plan splits between sites: {}",
+        planned.split_buildings.len()
+    );
+    println!(
         "walking: {:.0} km; transportation bound {:.0} km for {} walkers ({:.3} s, {} buildings split), {:.2}% above; nearest-site bound {:.0} km, {:.2}% above",
         planned.walking_metres / 1000.0,
         planned.bound.metres / 1000.0,

@@ -576,6 +576,14 @@ fn print_summary(summary: &RoundSummary) {
     for shortfall in &slots.shortfalls {
         println!("{}", shortfall.advice);
     }
+    if !slots.split_buildings.is_empty() {
+        println!(
+            "{} buildings are split between sites (no one site had room for all of them in \
+             consecutive slots): {}",
+            slots.split_buildings.len(),
+            slots.split_buildings.join(", ")
+        );
+    }
     let visits = &summary.home_visits;
     println!(
         "home visits: {} of {} planned ({} already done) by {} of {} teams; {:.1} hours of travel, \

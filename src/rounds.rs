@@ -101,6 +101,9 @@ pub struct SlotSummary {
     pub gap: Option<f64>,
     pub max_p90_wait_minutes: f64,
     pub shortfalls: Vec<Shortfall>,
+    /// Buildings whose walkers the plan sends to more than one site (by code): no one site
+    /// had consecutive room for the whole building.
+    pub split_buildings: Vec<String>,
 }
 
 /// Parses `HH:MM-HH:MM`.
@@ -196,7 +199,7 @@ fn plan_slots(
             return Err(RoundError::NoSites);
         }
         let round = ensure_round(conn, config, options, &sites)?;
-        let problem = load_problem(conn, config, &round, &sites)?;
+        let (problem, building_codes) = load_problem(conn, config, &round, &sites)?;
         let plan = slots::plan(&problem);
         rounds::replace_slot_plan(conn, round.id, &plan_rows(&round, &problem, &plan, &sites))?;
 
@@ -248,6 +251,11 @@ fn plan_slots(
                 .then(|| plan.walking_metres / plan.bound.metres - 1.0),
             max_p90_wait_minutes,
             shortfalls,
+            split_buildings: plan
+                .split_buildings
+                .iter()
+                .map(|&b| building_codes[b].clone())
+                .collect(),
         };
         Ok((round, summary))
     })
@@ -355,20 +363,23 @@ fn time(minutes: i32) -> TimeOfDay {
     TimeOfDay::from_minutes(minutes).expect("stored times were checked on import")
 }
 
-/// The planner's view of the stored roster. Indexes into `sites` are the planner's site numbers.
+/// The planner's view of the stored roster, and the buildings' codes by the planner's
+/// building numbers. Indexes into `sites` are the planner's site numbers.
 fn load_problem(
     conn: &mut DbConnection,
     config: &Config,
     round: &RoundRow,
     sites: &[rounds::StoredSite],
-) -> Result<SlotProblem, RoundError> {
+) -> Result<(SlotProblem, Vec<String>), RoundError> {
     let site_index: HashMap<i64, usize> =
         sites.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
     let closed = rounds::lane_closures(conn, round.id)?;
     let mut building_index = HashMap::new();
     let mut buildings = Vec::new();
-    for (id, lat, lon) in rounds::building_locations(conn)? {
+    let mut codes = Vec::new();
+    for (id, code, lat, lon) in rounds::building_locations(conn)? {
         building_index.insert(id, buildings.len());
+        codes.push(code);
         buildings.push(SlotBuilding {
             location: coordinates(lat, lon),
             households: Vec::new(),
@@ -403,33 +414,36 @@ fn load_problem(
     } else {
         HashMap::new()
     };
-    Ok(SlotProblem {
-        sites: sites
-            .iter()
-            .map(|s| SlotSite {
-                location: coordinates(s.lat, s.lon),
-                lanes: (s.lanes - closed.get(&s.id).copied().unwrap_or(0)).max(0) as u32,
-                per_lane_per_hour: s.per_lane_per_hour as u32,
-                opens_at: time(s.opens_at),
-                closes_at: time(s.closes_at),
-                queue_capacity: s.queue_capacity as u32,
-            })
-            .collect(),
-        buildings,
-        rules: SlotRules {
-            window_start: time(round.starts_at),
-            window_end: time(round.ends_at),
-            slot_minutes: round.slot_minutes as u32,
-            utilisation: config.slots.utilisation_target,
-            detour_factor: config.visits.detour_factor,
-            queue: QueueModel {
-                no_show_rate: config.slots.no_show_rate,
-                service_cv: config.slots.service_time_cv,
-                max_p90_wait_minutes: config.slots.max_p90_wait_minutes,
+    Ok((
+        SlotProblem {
+            sites: sites
+                .iter()
+                .map(|s| SlotSite {
+                    location: coordinates(s.lat, s.lon),
+                    lanes: (s.lanes - closed.get(&s.id).copied().unwrap_or(0)).max(0) as u32,
+                    per_lane_per_hour: s.per_lane_per_hour as u32,
+                    opens_at: time(s.opens_at),
+                    closes_at: time(s.closes_at),
+                    queue_capacity: s.queue_capacity as u32,
+                })
+                .collect(),
+            buildings,
+            rules: SlotRules {
+                window_start: time(round.starts_at),
+                window_end: time(round.ends_at),
+                slot_minutes: round.slot_minutes as u32,
+                utilisation: config.slots.utilisation_target,
+                detour_factor: config.visits.detour_factor,
+                queue: QueueModel {
+                    no_show_rate: config.slots.no_show_rate,
+                    service_cv: config.slots.service_time_cv,
+                    max_p90_wait_minutes: config.slots.max_p90_wait_minutes,
+                },
             },
+            published,
         },
-        published,
-    })
+        codes,
+    ))
 }
 
 fn plan_rows(

@@ -288,6 +288,8 @@ pub struct SlotSummary {
     gap: Option<f64>,
     max_p90_wait_minutes: f64,
     shortfalls: Vec<Shortfall>,
+    /// Buildings (codes) whose walkers the plan sends to more than one site.
+    split_buildings: Vec<String>,
 }
 
 /// What a site lacks to take everyone planned there.
@@ -379,6 +381,7 @@ mod tests {
                 open_until: crate::domain::TimeOfDay::from_minutes(20 * 60),
                 advice: "one more lane".into(),
             }],
+            split_buildings: vec!["B1".into()],
         };
         let visits = crate::home_visits::RouteSummary {
             to_visit: 1,

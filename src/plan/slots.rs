@@ -130,6 +130,8 @@ pub struct SlotPlan {
     /// The least walking any plan could have with the sites' capacity for the day (see
     /// [`super::transport`]): what `walking_metres` is measured against.
     pub bound: Transport,
+    /// Buildings whose households were placed at more than one site.
+    pub split_buildings: Vec<usize>,
 }
 
 impl SlotRules {
@@ -474,6 +476,21 @@ pub fn plan(problem: &SlotProblem) -> SlotPlan {
         .map(|slots| slots.iter().map(|&c| u64::from(c)).sum())
         .collect();
     let bound = transport::bound(&walkers, &site_capacity, |b, s| distance[b][s]);
+    let split_buildings = problem
+        .buildings
+        .iter()
+        .enumerate()
+        .filter(|(_, building)| {
+            let mut sites = building
+                .households
+                .iter()
+                .flatten()
+                .filter_map(|r| placements.get(r).map(|p| p.site));
+            let first = sites.next();
+            sites.any(|s| Some(s) != first)
+        })
+        .map(|(b, _)| b)
+        .collect();
     SlotPlan {
         placements,
         unplaced,
@@ -482,6 +499,7 @@ pub fn plan(problem: &SlotProblem) -> SlotPlan {
         shortfalls,
         walking_metres,
         bound,
+        split_buildings,
     }
 }
 

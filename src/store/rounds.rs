@@ -128,9 +128,14 @@ pub fn all_sites(conn: &mut DbConnection) -> QueryResult<Vec<StoredSite>> {
 }
 
 /// Every building's id and location.
-pub fn building_locations(conn: &mut DbConnection) -> QueryResult<Vec<(i64, f64, f64)>> {
+pub fn building_locations(conn: &mut DbConnection) -> QueryResult<Vec<(i64, String, f64, f64)>> {
     buildings::table
-        .select((buildings::id, buildings::lat, buildings::lon))
+        .select((
+            buildings::id,
+            buildings::code,
+            buildings::lat,
+            buildings::lon,
+        ))
         .order(buildings::id)
         .load(conn)
 }

@@ -248,6 +248,7 @@ function planned(summary) {
   const lines = [
     ...(s.gap === null || s.gap === undefined ? [] : [["bound", s]]),
     ...s.shortfalls.map((f) => ["shortfall", f]),
+    ...(s.split_buildings.length ? [["split", s.split_buildings]] : []),
     ["routes", h],
     ...Object.entries(h.unvisited).map(([reason, count]) => ["unvisited", { reason, count }]),
   ];
@@ -257,6 +258,8 @@ function planned(summary) {
     const item = list.children[i];
     if (kind === "bound") {
       say(item, "bound_summary", { km: value.bound_km.toFixed(1), gap: (100 * value.gap).toFixed(1) });
+    } else if (kind === "split") {
+      say(item, "split_summary", { count: value.length, buildings: value.join(", ") });
     } else if (kind === "shortfall") {
       say(item, value.open_until ? "shortfall_later_line" : "shortfall_line",
         { site: value.site, people: value.people, lanes: value.extra_lanes, until: value.open_until });
