@@ -254,6 +254,39 @@ impl Household<'_> {
     }
 }
 
+/// Street metres from each building to each site.
+fn distances(problem: &SlotProblem) -> Vec<Vec<f64>> {
+    problem
+        .buildings
+        .iter()
+        .map(|b| {
+            problem
+                .sites
+                .iter()
+                .map(|s| street_metres(b.location, s.location, problem.rules.detour_factor))
+                .collect()
+        })
+        .collect()
+}
+
+fn walkers_by_building(problem: &SlotProblem) -> Vec<u32> {
+    problem
+        .buildings
+        .iter()
+        .map(|b| b.households.iter().map(|h| h.len() as u32).sum())
+        .collect()
+}
+
+/// The transportation bound of a problem on its own, as [`plan`] computes it (for timing
+/// it apart).
+pub fn bound(problem: &SlotProblem) -> Transport {
+    let distance = distances(problem);
+    let capacity = Room::new(&capacities(&problem.sites, &problem.rules)).site_total;
+    transport::bound(&walkers_by_building(problem), &capacity, |b, s| {
+        distance[b][s]
+    })
+}
+
 /// Plans the slots. Deterministic: the same problem gives the same plan.
 pub fn plan(problem: &SlotProblem) -> SlotPlan {
     let rules = &problem.rules;
@@ -265,16 +298,9 @@ pub fn plan(problem: &SlotProblem) -> SlotPlan {
     let mut unplaced = Vec::new();
 
     // Distances, and each building's sites nearest first.
-    let distance: Vec<Vec<f64>> = problem
-        .buildings
-        .iter()
-        .map(|b| {
-            sites
-                .iter()
-                .map(|s| street_metres(b.location, s.location, rules.detour_factor))
-                .collect()
-        })
-        .collect();
+    let distance = distances(problem);
+    let walkers = walkers_by_building(problem);
+    let bound = transport::bound(&walkers, &room.site_total, |b, s| distance[b][s]);
     let open_sites: Vec<usize> = (0..sites.len())
         .filter(|&s| room.site_total[s] > 0)
         .collect();
@@ -349,14 +375,25 @@ pub fn plan(problem: &SlotProblem) -> SlotPlan {
     // The transportation optimum of what is left to place: a building it sends to one site
     // goes there (those first, so that its room is theirs), one it splits goes whole to
     // the site it sends most of them to that has room, then the nearest with room.
-    let guide = transport::bound(
-        &building_demand
-            .iter()
-            .map(|&d| u32::try_from(d).unwrap_or(u32::MAX))
-            .collect::<Vec<_>>(),
-        &site_left,
-        |b, s| distance[b][s],
-    );
+    // With no slot kept from before, that is the bound itself.
+    let kept_none = building_demand
+        .iter()
+        .zip(&walkers)
+        .all(|(&d, &w)| d == u64::from(w));
+    let left_to_place;
+    let guide = if kept_none {
+        &bound
+    } else {
+        left_to_place = transport::bound(
+            &building_demand
+                .iter()
+                .map(|&d| u32::try_from(d).unwrap_or(u32::MAX))
+                .collect::<Vec<_>>(),
+            &site_left,
+            |b, s| distance[b][s],
+        );
+        &left_to_place
+    };
     let mut guided: Vec<Vec<(u32, usize)>> = vec![Vec::new(); problem.buildings.len()];
     for &(b, s, walkers) in &guide.flows {
         guided[b].push((walkers, s));
@@ -466,16 +503,6 @@ pub fn plan(problem: &SlotProblem) -> SlotPlan {
             }
         }
     }
-    let walkers: Vec<u32> = problem
-        .buildings
-        .iter()
-        .map(|b| b.households.iter().map(|h| h.len() as u32).sum())
-        .collect();
-    let site_capacity: Vec<u64> = capacity
-        .iter()
-        .map(|slots| slots.iter().map(|&c| u64::from(c)).sum())
-        .collect();
-    let bound = transport::bound(&walkers, &site_capacity, |b, s| distance[b][s]);
     let split_buildings = problem
         .buildings
         .iter()
