@@ -209,6 +209,18 @@ async fn until(client: &Client, what: &str, script: &str) {
     }
 }
 
+/// Waits until the element with this id is shown (has no `hidden` class).
+async fn until_shown(client: &Client, what: &str, id: &str) {
+    let script = format!("!document.getElementById('{id}').classList.contains('hidden')");
+    until(client, what, &script).await;
+}
+
+/// Waits until the element with this id is hidden.
+async fn until_hidden(client: &Client, what: &str, id: &str) {
+    let script = format!("document.getElementById('{id}').classList.contains('hidden')");
+    until(client, what, &script).await;
+}
+
 async fn screenshot(client: &Client, name: &str) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -322,12 +334,7 @@ fn a_resident_looks_up_the_slot_and_sees_the_ticket() {
         field.clear().await.unwrap();
         field.send_keys(&name).await.unwrap();
         click(&client, "#submit").await;
-        until(
-            &client,
-            "the slot",
-            "!document.getElementById('answer').classList.contains('hidden')",
-        )
-        .await;
+        until_shown(&client, "the slot", "answer").await;
         until(
             &client,
             "the QR ticket",
@@ -423,12 +430,7 @@ fn a_team_records_an_outcome_offline_and_it_counts_once_when_back_online() {
             .click()
             .await
             .unwrap();
-        until(
-            &client,
-            "the unsent notice",
-            "!document.getElementById('outbox').classList.contains('hidden')",
-        )
-        .await;
+        until_shown(&client, "the unsent notice", "outbox").await;
         let notice = text_of(&client, "outbox").await;
         assert!(notice.starts_with("1 "), "{notice}");
         screenshot(&client, "team-offline").await;
@@ -457,12 +459,7 @@ fn a_team_records_an_outcome_offline_and_it_counts_once_when_back_online() {
 
         // Back on the landing: the outbox empties by itself.
         client.issue_cmd(Network { offline: false }).await.unwrap();
-        until(
-            &client,
-            "the outbox to empty",
-            "document.getElementById('outbox').classList.contains('hidden')",
-        )
-        .await;
+        until_hidden(&client, "the outbox to empty", "outbox").await;
         until(
             &client,
             "the stop marked sampled",
@@ -514,20 +511,10 @@ fn samplers_scan_residents_into_a_tube_and_see_duplicates_named() {
     with_pages(&driver, &db, |client, base| async move {
         team_login(&client, &base, "/site").await;
         click(&client, "#lang").await;
-        until(
-            &client,
-            "the tube form",
-            "!document.getElementById('work').classList.contains('hidden')",
-        )
-        .await;
+        until_shown(&client, "the tube form", "work").await;
         fill(&client, "tube-code", "SITE-TUBE-1").await;
         click(&client, "#open button[type=submit]").await;
-        until(
-            &client,
-            "the open tube",
-            "!document.getElementById('tube-card').classList.contains('hidden')",
-        )
-        .await;
+        until_shown(&client, "the open tube", "tube-card").await;
 
         let scan = |code: String| {
             let client = client.clone();
@@ -646,39 +633,19 @@ fn two_teams_share_a_phone_and_no_outcome_is_lost() {
             &format!("button[data-action=refused][data-resident='{resident}']"),
         )
         .await;
-        until(
-            &client,
-            "the unsent notice",
-            "!document.getElementById('outbox').classList.contains('hidden')",
-        )
-        .await;
+        until_shown(&client, "the unsent notice", "outbox").await;
         click(&client, "#logout").await;
         // Logging out with an unsent outcome asks first; it stays on the phone.
         let warning = client.get_alert_text().await.unwrap();
         assert!(warning.contains("未发送"), "{warning}");
         client.accept_alert().await.unwrap();
-        until(
-            &client,
-            "the login form",
-            "!document.getElementById('login').classList.contains('hidden')",
-        )
-        .await;
-        until(
-            &client,
-            "the waiting notice",
-            "!document.getElementById('others').classList.contains('hidden')",
-        )
-        .await;
+        until_shown(&client, "the login form", "login").await;
+        until_shown(&client, "the waiting notice", "others").await;
 
         // T002 logs in, online: T001's outcome is neither sent with T002's login nor shown.
         client.issue_cmd(Network { offline: false }).await.unwrap();
         log_in_as(&client, "T002").await;
-        until(
-            &client,
-            "T002's page",
-            "!document.getElementById('route').classList.contains('hidden')",
-        )
-        .await;
+        until_shown(&client, "T002's page", "route").await;
         tokio::time::sleep(Duration::from_secs(2)).await;
         let waiting = text_of(&client, "others").await;
         assert!(waiting.starts_with("1 "), "{waiting}");
@@ -694,23 +661,13 @@ fn two_teams_share_a_phone_and_no_outcome_is_lost() {
 
         // T001 logs in again: its outcome is sent, once, as T001's.
         click(&client, "#logout").await;
-        until(
-            &client,
-            "the login form",
-            "!document.getElementById('login').classList.contains('hidden')",
-        )
-        .await;
+        until_shown(&client, "the login form", "login").await;
         log_in_as(&client, "T001").await;
         let started = Instant::now();
         while recorded(db_ref).is_empty() && started.elapsed() < Duration::from_secs(30) {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        until(
-            &client,
-            "the outbox empty",
-            "document.getElementById('outbox').classList.contains('hidden')",
-        )
-        .await;
+        until_hidden(&client, "the outbox empty", "outbox").await;
         assert_eq!(
             recorded(db_ref),
             [("refused".to_string(), "team:T001".to_string())]
@@ -1074,12 +1031,7 @@ async fn every_page(
     if client.find(Locator::Css("#tube-card.hidden")).await.is_ok() {
         fill(client, "tube-code", &format!("LAYOUT-{width}")).await;
         click(client, "#open button[type=submit]").await;
-        until(
-            client,
-            "the open tube",
-            "!document.getElementById('tube-card').classList.contains('hidden')",
-        )
-        .await;
+        until_shown(client, "the open tube", "tube-card").await;
     }
     fill(client, "code", scan).await;
     click(client, "#scan button[type=submit]").await;

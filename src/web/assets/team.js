@@ -99,7 +99,7 @@ function stopCard(s, outcome, unsent) {
   const floor = esc(t("floor_n", { floor: s.floor }));
   const access = stairs
     ? `<span class="badge stairs">${icon("stairs")} ${esc(t("no_lift"))} ${floor}</span>`
-    : `<span class="badge lift">${s.elevator ? esc(t("lift")) + " " : ""}${floor}</span>`;
+    : `<span class="badge lift">${s.elevator ? esc(t("lift")) + " · " : ""}${floor}</span>`;
   const place = s.unit ? tv("unit_room", { unit: s.unit, room: s.room }) : s.room ? tv("room_only", { room: s.room }) : "";
   const call = s.phone && s.call
     ? `<a class="button plain" href="${esc(s.call)}">${icon("phone")}${esc(t("call"))}</a>` : "";
