@@ -363,7 +363,44 @@ fn scans_go_on_while_the_roster_is_imported(db: &TestDb) {
     assert_eq!(updated, 6_000, "the import is whole once it is over");
 }
 
+/// A district's first residents go in one transaction: two first imports of the same roster
+/// at once (two offices' clicks, two processes) must not both write them — the second waits
+/// for the first and finds every resident stored.
+fn two_first_imports_at_once_store_each_resident_once(db: &TestDb) {
+    let roster = db.dir.path().join("first");
+    sweep::demo::write_district(
+        &roster,
+        sweep::demo::DemoSpec {
+            residents: 2_000,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let imports: Vec<_> = (0..2)
+        .map(|_| {
+            let (db, roster) = (db.db.clone(), roster.clone());
+            std::thread::spawn(move || {
+                let files = sweep::import::RosterFiles::from_dir(
+                    &roster,
+                    &indicatif::ProgressBar::hidden(),
+                )
+                .unwrap();
+                sweep::import::import(&db, files, 1_000).map(|t| t.residents)
+            })
+        })
+        .collect();
+    for import in imports {
+        assert_eq!(import.join().unwrap().expect("each import"), 2_000);
+    }
+    let stored: i64 = sweep::store::schema::residents::table
+        .count()
+        .get_result(&mut db.db.conn().unwrap())
+        .unwrap();
+    assert_eq!(stored, 2_000);
+}
+
 on_both_backends!(
+    two_first_imports_at_once_store_each_resident_once,
     one_resident_scanned_into_two_tubes_at_once_is_sampled_once,
     a_tube_never_holds_more_than_its_pool_size,
     two_results_for_one_tube_keep_the_one_acknowledged,
