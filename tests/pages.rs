@@ -179,11 +179,13 @@ async fn team_login(client: &Client, base: &str, page: &str) {
     log_in_as(client, "T001").await;
 }
 
-/// Fills the team login form on the page shown and sends it.
+/// Fills the team login form on the page shown, sends it and waits until the team is in
+/// (a click sent while the header still moves could land on the wrong button).
 async fn log_in_as(client: &Client, team: &str) {
     fill(client, "team", team).await;
     fill(client, "pin", demo::TEAM_PIN).await;
     click(client, "#login button[type=submit]").await;
+    until_hidden(client, "the login answered", "login").await;
 }
 
 /// Waits until `script` (a JavaScript expression) is true in the page.
