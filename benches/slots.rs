@@ -103,6 +103,13 @@ fn main() {
         "buildings the plan splits between sites: {}",
         planned.split_buildings.len()
     );
+    let spread = sweep::plan::slots::spread(&problem, &planned);
+    println!(
+        "buildings within one slot of their fewest: {} of {} ({:.1}%)",
+        spread.tight,
+        spread.buildings,
+        100.0 * spread.tight as f64 / spread.buildings.max(1) as f64
+    );
     println!(
         "walking: {:.0} km; transportation bound {:.0} km for {} walkers ({:.3} s, {} buildings split), {:.2}% above; nearest-site bound {:.0} km, {:.2}% above",
         planned.walking_metres / 1000.0,

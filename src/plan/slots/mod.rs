@@ -1,9 +1,10 @@
 //! Queue slots: which site and which time each resident who walks to a site is given.
 //!
 //! Notices go out per building ("building 12: 09:00–10:00 at site S3"), so the unit of
-//! planning is the building: each building gets one site — the nearest that has room, then
-//! improved by moving and swapping buildings between sites while the total walk shrinks —
-//! and its households fill consecutive slots there. A household is never split. A slot is
+//! planning is the building: each building goes whole to one site — where the
+//! transportation optimum sends it, repaired and improved in [`choice`] — and its
+//! households fill consecutive slots there ([`seating`]). A building is split between sites
+//! only when no site can be found for it whole. A household is never split. A slot is
 //! never given more people than its lanes may take at the utilisation target, nor more than
 //! keeps the predicted queue inside the waiting area and the p90 wait under the target
 //! (see [`super::queue`]). Residents already told a slot keep it while it still fits.
@@ -12,6 +13,10 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+mod choice;
+mod seating;
+
+use self::seating::{Household, Room, Seating};
 use super::queue::{QueueModel, QueuePrediction, SlotLoad};
 use super::transport::{self, Transport};
 use super::travel::street_metres;
@@ -197,63 +202,6 @@ fn capacities(sites: &[SlotSite], rules: &SlotRules) -> Vec<Vec<u32>> {
         .collect()
 }
 
-/// Places left in each slot, and the totals per site kept in step.
-struct Room {
-    left: Vec<Vec<u32>>,
-    site_total: Vec<u64>,
-}
-
-impl Room {
-    fn new(capacity: &[Vec<u32>]) -> Self {
-        Room {
-            site_total: capacity
-                .iter()
-                .map(|s| s.iter().map(|&c| u64::from(c)).sum())
-                .collect(),
-            left: capacity.to_vec(),
-        }
-    }
-
-    fn take(&mut self, at: Placement, people: u32) {
-        self.left[at.site][at.slot] -= people;
-        self.site_total[at.site] -= u64::from(people);
-    }
-
-    /// How many consecutive slots `households`, packed in order from slot `start`, would
-    /// span at `site`; `None` if they would not all fit.
-    fn span_from(&self, site: usize, start: usize, households: &[Household]) -> Option<usize> {
-        let left = &self.left[site];
-        let (mut k, mut used) = (start, 0);
-        for h in households {
-            while k < left.len() && left[k] - used < h.size() {
-                k += 1;
-                used = 0;
-            }
-            if k == left.len() {
-                return None;
-            }
-            used += h.size();
-        }
-        Some(k - start + 1)
-    }
-
-    /// The earliest slot at `site` from `from` on with room for `people`.
-    fn first_fit(&self, site: usize, from: usize, people: u32) -> Option<usize> {
-        (from..self.left[site].len()).find(|&k| self.left[site][k] >= people)
-    }
-}
-
-struct Household<'a> {
-    building: usize,
-    members: &'a [ResidentId],
-}
-
-impl Household<'_> {
-    fn size(&self) -> u32 {
-        self.members.len() as u32
-    }
-}
-
 /// Street metres from each building to each site.
 fn distances(problem: &SlotProblem) -> Vec<Vec<f64>> {
     problem
@@ -275,6 +223,46 @@ fn walkers_by_building(problem: &SlotProblem) -> Vec<u32> {
         .iter()
         .map(|b| b.households.iter().map(|h| h.len() as u32).sum())
         .collect()
+}
+
+/// How closely buildings keep together in time: of the buildings placed whole at one site,
+/// how many span no more than one slot above the fewest their households could fill there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Spread {
+    pub buildings: usize,
+    pub tight: usize,
+}
+
+pub fn spread(problem: &SlotProblem, plan: &SlotPlan) -> Spread {
+    let capacity = capacities(&problem.sites, &problem.rules);
+    let mut out = Spread {
+        buildings: 0,
+        tight: 0,
+    };
+    for (b, building) in problem.buildings.iter().enumerate() {
+        let slots: Vec<Placement> = building
+            .households
+            .iter()
+            .filter_map(|h| h.first().and_then(|r| plan.placements.get(r)).copied())
+            .collect();
+        let Some(first) = slots.first() else { continue };
+        if plan.split_buildings.contains(&b) {
+            continue;
+        }
+        let sizes = || building.households.iter().map(|h| h.len() as u32);
+        let fewest = (0..capacity[first.site].len())
+            .filter_map(|start| seating::span_from(&capacity[first.site], start, sizes()))
+            .min()
+            .unwrap_or(1);
+        let (low, high) = slots.iter().fold((usize::MAX, 0), |(low, high), p| {
+            (low.min(p.slot), high.max(p.slot))
+        });
+        out.buildings += 1;
+        if high - low < fewest + 1 {
+            out.tight += 1;
+        }
+    }
+    out
 }
 
 /// The transportation bound of a problem on its own, as [`plan`] computes it (for timing
@@ -314,8 +302,9 @@ pub fn plan(problem: &SlotProblem) -> SlotPlan {
         .collect();
 
     // 1. Households already told a slot keep it while it fits.
-    let mut pending: Vec<Household> = Vec::new();
-    let mut pinned_site: Vec<Option<usize>> = vec![None; problem.buildings.len()];
+    let mut pending: Vec<Vec<Household>> =
+        (0..problem.buildings.len()).map(|_| Vec::new()).collect();
+    let mut pinned: Vec<Option<usize>> = vec![None; problem.buildings.len()];
     for (b, building) in problem.buildings.iter().enumerate() {
         for members in &building.households {
             let household = Household {
@@ -323,16 +312,13 @@ pub fn plan(problem: &SlotProblem) -> SlotPlan {
                 members,
             };
             let Some(&(site, start)) = members.iter().find_map(|r| problem.published.get(r)) else {
-                pending.push(household);
+                pending[b].push(household);
                 continue;
             };
             match keep_published(sites, rules, &room, site, start, household.size()) {
                 Ok(at) => {
-                    room.take(at, household.size());
-                    pinned_site[b].get_or_insert(site);
-                    for &r in members {
-                        placements.insert(r, at);
-                    }
+                    place(&mut room, &mut placements, at, &household);
+                    pinned[b].get_or_insert(site);
                 }
                 Err(reason) => {
                     for &r in members {
@@ -346,52 +332,24 @@ pub fn plan(problem: &SlotProblem) -> SlotPlan {
                             });
                         }
                     }
-                    pending.push(household);
+                    pending[b].push(household);
                 }
             }
         }
     }
 
-    // 2. A site for each building's other households.
-    let mut building_demand = vec![0u64; problem.buildings.len()];
-    for h in &pending {
-        building_demand[h.building] += u64::from(h.size());
-    }
-    let mut chosen: Vec<Option<usize>> = vec![None; problem.buildings.len()];
-    let mut site_left: Vec<u64> = room.site_total.clone();
-    // Buildings that lose most by not getting their nearest site choose first.
-    let mut order: Vec<usize> = (0..problem.buildings.len())
-        .filter(|&b| building_demand[b] > 0)
-        .collect();
-    let regret = |b: usize| -> f64 {
-        match nearest[b].as_slice() {
-            [first, second, ..] => {
-                (distance[b][*second] - distance[b][*first]) * building_demand[b] as f64
-            }
-            _ => 0.0,
-        }
-    };
-    order.sort_by(|&a, &b| regret(b).total_cmp(&regret(a)).then(a.cmp(&b)));
-    // The transportation optimum of what is left to place: a building it sends to one site
-    // goes there (those first, so that its room is theirs), one it splits goes whole to
-    // the site it sends most of them to that has room, then the nearest with room.
-    // With no slot kept from before, that is the bound itself.
-    let kept_none = building_demand
+    // 2. A site for each building's other households, whole (see [`choice`]): guided by
+    // the transportation optimum of what is left to place, which with no slot kept from
+    // before is the bound itself.
+    let demand: Vec<u32> = pending
         .iter()
-        .zip(&walkers)
-        .all(|(&d, &w)| d == u64::from(w));
+        .map(|hs| hs.iter().map(Household::size).sum())
+        .collect();
     let left_to_place;
-    let guide = if kept_none {
+    let guide = if demand == walkers {
         &bound
     } else {
-        left_to_place = transport::bound(
-            &building_demand
-                .iter()
-                .map(|&d| u32::try_from(d).unwrap_or(u32::MAX))
-                .collect::<Vec<_>>(),
-            &site_left,
-            |b, s| distance[b][s],
-        );
+        left_to_place = transport::bound(&demand, &room.site_total, |b, s| distance[b][s]);
         &left_to_place
     };
     let mut guided: Vec<Vec<(u32, usize)>> = vec![Vec::new(); problem.buildings.len()];
@@ -401,85 +359,54 @@ pub fn plan(problem: &SlotProblem) -> SlotPlan {
     for sites in &mut guided {
         sites.sort_by(|x, y| y.cmp(x));
     }
-    order.sort_by_key(|&b| guided[b].len() > 1);
-    for &b in &order {
-        let need = building_demand[b];
-        let site = pinned_site[b]
-            .filter(|&s| site_left[s] >= need)
-            .or_else(|| {
-                guided[b]
-                    .iter()
-                    .map(|&(_, s)| s)
-                    .find(|&s| site_left[s] >= need)
-            })
-            .or_else(|| nearest[b].iter().copied().find(|&s| site_left[s] >= need));
-        if let Some(s) = site {
-            site_left[s] -= need;
-            chosen[b] = Some(s);
+    let guided: Vec<Vec<usize>> = guided
+        .into_iter()
+        .map(|sites| sites.into_iter().map(|(_, s)| s).collect())
+        .collect();
+    // Buildings the optimum sends to one site first, so that its room is theirs; among
+    // them, those that lose most by not getting their nearest site.
+    let regret = |b: usize| -> f64 {
+        match nearest[b].as_slice() {
+            [first, second, ..] => {
+                (distance[b][*second] - distance[b][*first]) * f64::from(demand[b])
+            }
+            _ => 0.0,
         }
-    }
-    improve(
-        &mut chosen,
-        &mut site_left,
-        &building_demand,
-        &distance,
-        &nearest,
-        &pinned_site,
-    );
+    };
+    let mut order: Vec<usize> = (0..problem.buildings.len())
+        .filter(|&b| demand[b] > 0)
+        .collect();
+    order.sort_by(|&a, &b| {
+        (guided[a].len() > 1)
+            .cmp(&(guided[b].len() > 1))
+            .then(regret(b).total_cmp(&regret(a)))
+            .then(a.cmp(&b))
+    });
+    let mut seating = Seating::new(room, pending);
+    let walks = choice::Walks {
+        distance: &distance,
+        nearest: &nearest,
+        pinned: &pinned,
+    };
+    choice::choose(&mut seating, &walks, &order, &guided);
 
-    // 3. Consecutive slots at the chosen site, building after building.
-    let mut overflow: Vec<Household> = Vec::new();
-    let mut by_site: Vec<Vec<usize>> = vec![Vec::new(); sites.len()];
-    for (b, site) in chosen.iter().enumerate() {
-        if let Some(s) = site {
-            by_site[*s].push(b);
-        }
-    }
-    let mut households_of: Vec<Vec<Household>> =
-        (0..problem.buildings.len()).map(|_| Vec::new()).collect();
-    for h in pending {
-        let b = h.building;
-        households_of[b].push(h);
-    }
-    for (s, buildings) in by_site.iter_mut().enumerate() {
-        // Largest buildings first, each from the start that spans the fewest slots: the
-        // small ones then fill what is left between them.
-        buildings.sort_by_key(|&b| (std::cmp::Reverse(building_demand[b]), b));
-        for &b in buildings.iter() {
-            let households = std::mem::take(&mut households_of[b]);
-            let start = (0..room.left[s].len())
-                .filter_map(|start| {
-                    room.span_from(s, start, &households)
-                        .map(|span| (span, start))
-                })
-                .min()
-                .map(|(_, start)| start);
-            let mut cursor = start.unwrap_or(0);
-            for h in households {
-                let slot = room
-                    .first_fit(s, cursor, h.size())
-                    .or_else(|| room.first_fit(s, 0, h.size()));
-                match slot {
-                    Some(k) => {
-                        cursor = cursor.max(k);
-                        place(
-                            &mut room,
-                            &mut placements,
-                            Placement { site: s, slot: k },
-                            &h,
-                        );
+    // 3. The slots found (their room is taken already), and households of buildings no
+    // site could take whole: the nearest site with a slot that has room, one by one.
+    let (mut room, buildings) = seating.into_parts();
+    let mut homeless = Vec::new();
+    for (households, seat) in buildings {
+        match seat {
+            Some(seating::Seat { site, slots }) => {
+                for (h, slot) in households.iter().zip(slots) {
+                    for &r in h.members {
+                        placements.insert(r, Placement { site, slot });
                     }
-                    None => overflow.push(h),
                 }
             }
+            None => homeless.extend(households),
         }
     }
-    // Buildings no single site could take, and households that did not fit their site's
-    // slots: the nearest site with a slot that has room, household by household.
-    for households in &mut households_of {
-        overflow.append(households);
-    }
-    for h in overflow {
+    for h in homeless {
         let at = nearest[h.building].iter().find_map(|&s| {
             room.first_fit(s, 0, h.size())
                 .map(|k| Placement { site: s, slot: k })
@@ -536,7 +463,7 @@ fn place(
     at: Placement,
     h: &Household,
 ) {
-    room.take(at, h.size());
+    room.take(at.site, at.slot, h.size());
     for &r in h.members {
         placements.insert(r, at);
     }
@@ -564,76 +491,6 @@ fn keep_published(
         return Err(Reason::SlotOverCapacity);
     }
     Ok(Placement { site, slot: k })
-}
-
-/// Local search on the building → site choice: move a building to a nearer site with
-/// room, or swap two buildings when both fit and the walk shrinks, until nothing helps.
-/// Buildings with residents already told a site stay there.
-fn improve(
-    chosen: &mut [Option<usize>],
-    site_left: &mut [u64],
-    demand: &[u64],
-    distance: &[Vec<f64>],
-    nearest: &[Vec<usize>],
-    pinned_site: &[Option<usize>],
-) {
-    const NEIGHBOUR_SITES: usize = 8;
-    const MAX_PASSES: usize = 50;
-    let mut at_site: Vec<Vec<usize>> = vec![Vec::new(); site_left.len()];
-    for (b, s) in chosen.iter().enumerate() {
-        if let Some(s) = s {
-            at_site[*s].push(b);
-        }
-    }
-    let cost = |b: usize, s: usize| distance[b][s] * demand[b] as f64;
-    for _ in 0..MAX_PASSES {
-        let mut improved = false;
-        for b in 0..chosen.len() {
-            let Some(current) = chosen[b] else { continue };
-            if pinned_site[b].is_some() {
-                continue;
-            }
-            for &s in nearest[b].iter().take(NEIGHBOUR_SITES) {
-                if s == current || distance[b][s] >= distance[b][current] {
-                    break;
-                }
-                if site_left[s] >= demand[b] {
-                    site_left[s] -= demand[b];
-                    site_left[current] += demand[b];
-                    move_building(&mut at_site, b, current, s);
-                    chosen[b] = Some(s);
-                    improved = true;
-                    break;
-                }
-                // Swap with a building at s that would rather be here, or minds least.
-                let swap = at_site[s].iter().copied().find(|&other| {
-                    pinned_site[other].is_none()
-                        && site_left[s] + demand[other] >= demand[b]
-                        && site_left[current] + demand[b] >= demand[other]
-                        && cost(b, s) + cost(other, current) + 1e-9
-                            < cost(b, current) + cost(other, s)
-                });
-                if let Some(other) = swap {
-                    site_left[s] = site_left[s] + demand[other] - demand[b];
-                    site_left[current] = site_left[current] + demand[b] - demand[other];
-                    move_building(&mut at_site, b, current, s);
-                    move_building(&mut at_site, other, s, current);
-                    chosen[b] = Some(s);
-                    chosen[other] = Some(current);
-                    improved = true;
-                    break;
-                }
-            }
-        }
-        if !improved {
-            break;
-        }
-    }
-}
-
-fn move_building(at_site: &mut [Vec<usize>], b: usize, from: usize, to: usize) {
-    at_site[from].retain(|&x| x != b);
-    at_site[to].push(b);
 }
 
 /// For residents left without a slot, what their nearest open site would need.
@@ -710,341 +567,4 @@ fn summaries(
 }
 
 #[cfg(test)]
-mod tests {
-    use std::collections::{HashMap, HashSet};
-
-    use proptest::prelude::*;
-
-    use super::*;
-
-    const CENTRE: (f64, f64) = (31.23, 121.47);
-
-    fn at(dlat: f64, dlon: f64) -> Coordinates {
-        Coordinates::new(CENTRE.0 + dlat, CENTRE.1 + dlon).unwrap()
-    }
-
-    fn time(text: &str) -> TimeOfDay {
-        TimeOfDay::parse(text).unwrap()
-    }
-
-    fn rules() -> SlotRules {
-        SlotRules {
-            window_start: time("08:00"),
-            window_end: time("18:00"),
-            slot_minutes: 30,
-            utilisation: 0.85,
-            detour_factor: 1.3,
-            queue: QueueModel {
-                no_show_rate: 0.05,
-                service_cv: 0.5,
-                max_p90_wait_minutes: 15.0,
-            },
-        }
-    }
-
-    fn site(
-        dlat: f64,
-        dlon: f64,
-        lanes: u32,
-        per_lane_per_hour: u32,
-        opens: u16,
-        closes: u16,
-        queue: u32,
-    ) -> SlotSite {
-        SlotSite {
-            location: at(dlat, dlon),
-            lanes,
-            per_lane_per_hour,
-            opens_at: TimeOfDay::from_minutes(i32::from(opens) * 60).unwrap(),
-            closes_at: TimeOfDay::from_minutes(i32::from(closes) * 60).unwrap(),
-            queue_capacity: queue,
-        }
-    }
-
-    /// Buildings from (lat, lon, household sizes), residents numbered from 1.
-    fn buildings(specs: Vec<(f64, f64, Vec<usize>)>) -> Vec<SlotBuilding> {
-        let mut next = 0;
-        specs
-            .into_iter()
-            .map(|(dlat, dlon, sizes)| SlotBuilding {
-                location: at(dlat, dlon),
-                households: sizes
-                    .into_iter()
-                    .map(|size| {
-                        (0..size)
-                            .map(|_| {
-                                next += 1;
-                                next
-                            })
-                            .collect()
-                    })
-                    .collect(),
-            })
-            .collect()
-    }
-
-    fn residents(problem: &SlotProblem) -> Vec<ResidentId> {
-        problem
-            .buildings
-            .iter()
-            .flat_map(|b| b.households.iter().flatten().copied())
-            .collect()
-    }
-
-    fn published(
-        problem: &SlotProblem,
-        plan: &SlotPlan,
-    ) -> HashMap<ResidentId, (usize, TimeOfDay)> {
-        plan.placements
-            .iter()
-            .map(|(&r, p)| (r, (p.site, problem.rules.slot_start(p.slot))))
-            .collect()
-    }
-
-    /// The invariants every plan keeps, whatever the district.
-    fn check_invariants(problem: &SlotProblem, plan: &SlotPlan) -> Result<(), TestCaseError> {
-        let everyone = residents(problem);
-        let unplaced: HashSet<ResidentId> = plan.unplaced.iter().map(|(r, _)| *r).collect();
-        prop_assert_eq!(unplaced.len(), plan.unplaced.len(), "nobody unplaced twice");
-        for r in &everyone {
-            prop_assert!(
-                plan.placements.contains_key(r) != unplaced.contains(r),
-                "resident {} is placed or reported, exactly once",
-                r
-            );
-        }
-        prop_assert_eq!(plan.placements.len() + unplaced.len(), everyone.len());
-
-        let capacity = capacities(&problem.sites, &problem.rules);
-        let mut load: HashMap<Placement, u32> = HashMap::new();
-        for p in plan.placements.values() {
-            *load.entry(*p).or_default() += 1;
-        }
-        for (p, people) in &load {
-            prop_assert!(
-                *people <= capacity[p.site][p.slot],
-                "slot {:?} holds {} of {}",
-                p,
-                people,
-                capacity[p.site][p.slot]
-            );
-            prop_assert_eq!(plan.slots[p.site][p.slot].planned, *people);
-        }
-        for building in &problem.buildings {
-            for household in &building.households {
-                let first = plan.placements.get(&household[0]);
-                for r in household {
-                    prop_assert_eq!(plan.placements.get(r), first, "household split");
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn district() -> impl Strategy<Value = SlotProblem> {
-        let site = (
-            -0.01..0.01f64,
-            -0.01..0.01f64,
-            0..5u32,
-            20..130u32,
-            6..10u16,
-            11..21u16,
-            5..200u32,
-        )
-            .prop_map(|(a, b, lanes, rate, opens, closes, queue)| {
-                site(a, b, lanes, rate, opens, closes, queue)
-            });
-        let building = (
-            -0.01..0.01f64,
-            -0.01..0.01f64,
-            prop::collection::vec(1..6usize, 1..8),
-        );
-        (
-            prop::collection::vec(site, 1..5),
-            prop::collection::vec(building, 1..16),
-            prop::sample::select(vec![20u32, 30, 60]),
-        )
-            .prop_map(|(sites, specs, slot_minutes)| SlotProblem {
-                sites,
-                buildings: buildings(specs),
-                rules: SlotRules {
-                    slot_minutes,
-                    ..rules()
-                },
-                published: HashMap::new(),
-            })
-    }
-
-    /// A district every one of whose sites could take everyone.
-    fn roomy_district() -> impl Strategy<Value = SlotProblem> {
-        let site = (-0.01..0.01f64, -0.01..0.01f64, 4..7u32)
-            .prop_map(|(a, b, lanes)| site(a, b, lanes, 120, 8, 18, 300));
-        let building = (
-            -0.01..0.01f64,
-            -0.01..0.01f64,
-            prop::collection::vec(1..6usize, 1..8),
-        );
-        (
-            prop::collection::vec(site, 1..5),
-            prop::collection::vec(building, 1..16),
-        )
-            .prop_map(|(sites, specs)| SlotProblem {
-                sites,
-                buildings: buildings(specs),
-                rules: rules(),
-                published: HashMap::new(),
-            })
-    }
-
-    #[derive(Debug, Clone)]
-    enum Change {
-        CloseLane(usize),
-        CloseSite(usize),
-        ShortenWindow(u16),
-        NewBuilding(f64, f64, Vec<usize>),
-    }
-
-    fn change() -> impl Strategy<Value = Change> {
-        prop_oneof![
-            (0..5usize).prop_map(Change::CloseLane),
-            (0..5usize).prop_map(Change::CloseSite),
-            (1..6u16).prop_map(Change::ShortenWindow),
-            (
-                -0.01..0.01f64,
-                -0.01..0.01f64,
-                prop::collection::vec(1..6usize, 1..8)
-            )
-                .prop_map(|(a, b, h)| Change::NewBuilding(a, b, h)),
-        ]
-    }
-
-    fn apply(problem: &SlotProblem, change: &Change) -> SlotProblem {
-        let mut next = problem.clone();
-        let n = next.sites.len();
-        match change {
-            Change::CloseLane(s) => {
-                next.sites[s % n].lanes = next.sites[s % n].lanes.saturating_sub(1)
-            }
-            Change::CloseSite(s) => next.sites[s % n].lanes = 0,
-            Change::ShortenWindow(hours) => {
-                next.rules.window_end = TimeOfDay::from_minutes(
-                    next.rules.window_end.minutes() - i32::from(*hours) * 60,
-                )
-                .unwrap()
-            }
-            Change::NewBuilding(a, b, sizes) => {
-                let first = residents(problem).into_iter().max().unwrap_or(0) + 1;
-                let mut id = first - 1;
-                next.buildings.push(SlotBuilding {
-                    location: at(*a, *b),
-                    households: sizes
-                        .iter()
-                        .map(|&size| {
-                            (0..size)
-                                .map(|_| {
-                                    id += 1;
-                                    id
-                                })
-                                .collect()
-                        })
-                        .collect(),
-                });
-            }
-        }
-        next
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(200))]
-
-        #[test]
-        fn every_plan_keeps_the_invariants(problem in district()) {
-            let plan = plan(&problem);
-            check_invariants(&problem, &plan)?;
-        }
-
-        #[test]
-        fn with_room_everyone_is_placed_and_each_building_goes_to_one_site(problem in roomy_district()) {
-            let plan = plan(&problem);
-            check_invariants(&problem, &plan)?;
-            prop_assert!(plan.unplaced.is_empty());
-            for building in &problem.buildings {
-                let sites: HashSet<usize> = building.households.iter().flatten().map(|r| plan.placements[r].site).collect();
-                prop_assert_eq!(sites.len(), 1, "one site per building");
-            }
-        }
-
-        #[test]
-        fn after_a_change_nobody_whose_slot_still_fits_moves(problem in district(), change in change()) {
-            let before = plan(&problem);
-            let mut next = apply(&problem, &change);
-            next.published = published(&problem, &before);
-            let after = plan(&next);
-            check_invariants(&next, &after)?;
-
-            let capacity = capacities(&next.sites, &next.rules);
-            let mut told: HashMap<(usize, TimeOfDay), u32> = HashMap::new();
-            for &(site, start) in next.published.values() {
-                *told.entry((site, start)).or_default() += 1;
-            }
-            for (&r, &(site, start)) in &next.published {
-                let still_fits = next.sites[site].lanes > 0
-                    && next.rules.slot_of(start).is_some_and(|k| {
-                        open_minutes(&next.sites[site], &next.rules, k) > 0.0 && told[&(site, start)] <= capacity[site][k]
-                    });
-                let kept = after.placements.get(&r).is_some_and(|p| p.site == site && next.rules.slot_start(p.slot) == start);
-                if still_fits {
-                    prop_assert!(kept, "resident {} moved from a slot that still fits", r);
-                }
-                let reported = after.moved.iter().any(|m| m.resident == r);
-                prop_assert_eq!(reported, !kept, "resident {} moved without a report, or reported without moving", r);
-            }
-        }
-    }
-
-    #[test]
-    fn too_little_room_is_reported_with_what_would_fix_it() {
-        // One lane, 60 an hour, open 08:00–10:00: 4 slots of 25 places at 0.85.
-        let problem = SlotProblem {
-            sites: vec![site(0.0, 0.0, 1, 60, 8, 10, 500)],
-            buildings: buildings(vec![(0.001, 0.0, vec![5; 30])]),
-            rules: SlotRules {
-                queue: QueueModel {
-                    max_p90_wait_minutes: 1000.0,
-                    ..rules().queue
-                },
-                ..rules()
-            },
-            published: HashMap::new(),
-        };
-        let plan = plan(&problem);
-        assert_eq!(plan.placements.len(), 100);
-        assert_eq!(plan.unplaced.len(), 50);
-        assert_eq!(
-            plan.shortfalls,
-            vec![Shortfall {
-                site: 0,
-                people: 50,
-                extra_lanes: 1,
-                open_until: Some(time("11:00")),
-            }]
-        );
-    }
-
-    #[test]
-    fn buildings_go_to_their_nearest_site_when_it_has_room() {
-        let problem = SlotProblem {
-            sites: vec![
-                site(0.0, 0.0, 4, 120, 8, 18, 300),
-                site(0.01, 0.01, 4, 120, 8, 18, 300),
-            ],
-            buildings: buildings(vec![(0.009, 0.009, vec![3, 2]), (0.001, 0.0, vec![4])]),
-            rules: rules(),
-            published: HashMap::new(),
-        };
-        let plan = plan(&problem);
-        assert_eq!(plan.placements[&1].site, 1);
-        assert_eq!(plan.placements[&6].site, 0);
-        assert_eq!(plan.placements[&1].slot, 0, "the earliest slot first");
-    }
-}
+mod tests;
