@@ -202,6 +202,14 @@ fn plan_slots(
         let (problem, building_codes) = load_problem(conn, config, &round, &sites)?;
         let plan = slots::plan(&problem);
         rounds::replace_slot_plan(conn, round.id, &plan_rows(&round, &problem, &plan, &sites))?;
+        rounds::record_walking(
+            conn,
+            round.id,
+            plan.placements.len() as i64,
+            plan.walking_metres,
+            plan.bound.metres,
+            plan.bound.placed as i64,
+        )?;
 
         let walkers = problem
             .buildings

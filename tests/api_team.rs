@@ -946,6 +946,28 @@ fn the_office_plans_publishes_and_exports_a_round_over_http(db: &TestDb) {
         let planned: i64 = slots.iter().map(|s| s["planned"].as_i64().unwrap()).sum();
         assert_eq!(planned as u64, summary["slots"]["placed"].as_u64().unwrap());
 
+        // The round's listing says how good the plan is, as the plan's answer did.
+        let listed = |listing: Value| {
+            listing["rounds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["date"] == next.to_string())
+                .unwrap()
+                .clone()
+        };
+        let (_, listing) = api
+            .send("GET", "/api/v1/office/rounds", Some(&office), None)
+            .await;
+        let round = listed(listing);
+        for field in ["walking_km", "bound_km", "gap"] {
+            let (stored, answered) = (&round[field], &summary["slots"][field]);
+            assert!(
+                (stored.as_f64().unwrap() - answered.as_f64().unwrap()).abs() < 1e-6,
+                "{field}: {stored} listed, {answered} answered"
+            );
+        }
+
         // One resident moved to a slot with room: both slots' counts follow.
         let mut response = api
             .client
@@ -1048,6 +1070,17 @@ fn the_office_plans_publishes_and_exports_a_round_over_http(db: &TestDb) {
         assert_eq!(
             planned_at(&from_site, &from_start),
             before_at(&from_site, &from_start) - 1
+        );
+        // ... and the round's walking, when the move is to another site.
+        let (_, listing) = api
+            .send("GET", "/api/v1/office/rounds", Some(&office), None)
+            .await;
+        let walking = |r: &Value| r["walking_km"].as_f64().unwrap();
+        let walked = walking(&listed(listing)) - walking(&round);
+        assert_eq!(
+            walked.abs() > 1e-9,
+            target["site"] != from_site.as_str(),
+            "walking changed by {walked} km"
         );
         let slots: Vec<Value> = after.as_array().unwrap().clone();
 

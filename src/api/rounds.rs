@@ -545,6 +545,7 @@ pub async fn move_resident(
         service_cv: config.slots.service_time_cv,
         max_p90_wait_minutes: config.slots.max_p90_wait_minutes,
     };
+    let detour_factor = config.visits.detour_factor;
     let stored_answer = blocking(move || {
         let mut conn = db.conn()?;
         crate::store::write_transaction(&mut conn, |conn| {
@@ -633,7 +634,24 @@ pub async fn move_resident(
                     reason: "moved by the office",
                     moved_at: now,
                 };
-                stored::move_resident(conn, &to, [&source, &target], &record)?;
+                let place = |(lat, lon): (f64, f64)| {
+                    crate::domain::Coordinates::new(lat, lon)
+                        .map_err(|_| ApiError::internal("stored coordinates out of range"))
+                };
+                let home = place(stored::home_of(conn, resident)?)?;
+                let walk = |site_id: i64| -> Result<f64, ApiError> {
+                    let site = sites
+                        .iter()
+                        .find(|s| s.id == site_id)
+                        .ok_or_else(|| ApiError::internal("an assignment to no stored site"))?;
+                    Ok(crate::plan::travel::street_metres(
+                        home,
+                        place((site.lat, site.lon))?,
+                        detour_factor,
+                    ))
+                };
+                let walking_change = walk(target.site_id)? - walk(from.site_id)?;
+                stored::move_resident(conn, &to, [&source, &target], &record, walking_change)?;
                 stored_access::audit(
                     conn,
                     &actor.name,
@@ -713,6 +731,14 @@ pub struct RoundListed {
     date: NaiveDate,
     /// `draft` or `published`.
     status: String,
+    /// Walking of everyone the slot plan places, home to site, in km (as the office's
+    /// moves left it); none before the round is planned.
+    walking_km: Option<f64>,
+    /// The least walking any plan could have within the sites' capacity for the day
+    /// (buildings split at will): the transportation bound.
+    bound_km: Option<f64>,
+    /// `walking_km / bound_km − 1`, when the plan places as many walkers as the bound.
+    gap: Option<f64>,
 }
 
 /// `GET /api/v1/office/rounds` — every round by date, and the district's today.
@@ -735,6 +761,9 @@ pub async fn list(
             .into_iter()
             .map(|r| RoundListed {
                 date: r.date,
+                gap: r.walking_gap(),
+                walking_km: r.walking_metres.map(|m| m / 1000.0),
+                bound_km: r.bound_metres.map(|m| m / 1000.0),
                 status: r.status,
             })
             .collect())

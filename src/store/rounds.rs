@@ -22,11 +22,24 @@ pub struct RoundRow {
     pub status: String,
     pub created_at: chrono::NaiveDateTime,
     pub published_at: Option<chrono::NaiveDateTime>,
+    /// The slot plan's walkers placed, their walking and its transportation bound (see
+    /// the migration `plan_walking`); none before the round is planned.
+    pub placed: Option<i64>,
+    pub walking_metres: Option<f64>,
+    pub bound_metres: Option<f64>,
+    pub bound_placed: Option<i64>,
 }
 
 impl RoundRow {
     pub fn is_published(&self) -> bool {
         self.status == "published"
+    }
+
+    /// `walking / bound − 1`, when the plan places as many walkers as the bound (otherwise
+    /// the two walk different numbers of people and do not compare).
+    pub fn walking_gap(&self) -> Option<f64> {
+        let (walking, bound) = (self.walking_metres?, self.bound_metres?);
+        (self.bound_placed? == self.placed? && bound > 0.0).then(|| walking / bound - 1.0)
     }
 }
 
@@ -125,6 +138,15 @@ pub fn all_sites(conn: &mut DbConnection) -> QueryResult<Vec<StoredSite>> {
         .select(StoredSite::as_select())
         .order(sites::id)
         .load(conn)
+}
+
+/// Where a resident lives: the latitude and longitude of their building.
+pub fn home_of(conn: &mut DbConnection, resident_id: i64) -> QueryResult<(f64, f64)> {
+    residents::table
+        .inner_join(buildings::table)
+        .filter(residents::id.eq(resident_id))
+        .select((buildings::lat, buildings::lon))
+        .first(conn)
 }
 
 /// Every building's id and location.
@@ -363,12 +385,38 @@ pub fn load_of(
 }
 
 /// Moves one resident to another slot: the assignment, both slots' loads, and the record.
+/// Keeps a new slot plan's walkers placed, walking and bound with its round.
+pub fn record_walking(
+    conn: &mut DbConnection,
+    round_id: i64,
+    placed: i64,
+    walking_metres: f64,
+    bound_metres: f64,
+    bound_placed: i64,
+) -> QueryResult<()> {
+    diesel::update(rounds::table.find(round_id))
+        .set((
+            rounds::placed.eq(placed),
+            rounds::walking_metres.eq(walking_metres),
+            rounds::bound_metres.eq(bound_metres),
+            rounds::bound_placed.eq(bound_placed),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Moves a resident to another slot; `walking_change` is the metres the move adds to the
+/// round's walking (negative when the new site is nearer home).
 pub fn move_resident(
     conn: &mut DbConnection,
     to: &AssignmentRow,
     loads: [&LoadRow; 2],
     record: &MoveRow,
+    walking_change: f64,
 ) -> QueryResult<()> {
+    diesel::update(rounds::table.find(to.round_id))
+        .set(rounds::walking_metres.eq(rounds::walking_metres + walking_change))
+        .execute(conn)?;
     diesel::update(
         slot_assignments::table
             .filter(slot_assignments::round_id.eq(to.round_id))

@@ -92,6 +92,10 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
+        placed -> Nullable<BigInt>,
+        walking_metres -> Nullable<Double>,
+        bound_metres -> Nullable<Double>,
+        bound_placed -> Nullable<BigInt>,
     }
 }
 

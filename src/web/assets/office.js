@@ -199,6 +199,16 @@ async function loadStatus() {
   roundStatus = round?.status ?? null;
   const key = roundStatus === "published" ? "round_published" : roundStatus ? "round_draft" : "round_none";
   say(document.getElementById("round-status"), key, {}, roundStatus === "published" ? "ok" : "");
+  // How good the plan is: its walking against the least any plan could have.
+  const walking = document.getElementById("round-walking");
+  if (round?.walking_km === null || round?.walking_km === undefined) {
+    say(walking, "");
+  } else {
+    say(walking, round.gap === null ? "walking_unlike_bound" : "walking_vs_bound", {
+      km: round.walking_km.toFixed(1), bound: round.bound_km.toFixed(1),
+      gap: round.gap === null ? "" : (100 * round.gap).toFixed(1),
+    });
+  }
 }
 
 async function load() {
