@@ -952,7 +952,7 @@ fn the_office_plans_publishes_and_exports_a_round_over_http(db: &TestDb) {
                 .as_array()
                 .unwrap()
                 .iter()
-                .find(|r| r["date"] == next.to_string())
+                .find(|r| r["date"] == next)
                 .unwrap()
                 .clone()
         };
