@@ -9,7 +9,6 @@ pub mod api;
 pub mod config;
 pub mod demo;
 pub mod domain;
-pub mod home_visits;
 pub mod import;
 pub mod metrics;
 pub mod plan;

@@ -13,10 +13,9 @@ use sweep::api::Application;
 use sweep::config::Config;
 use sweep::demo::{self, DemoSpec};
 use sweep::domain::TimeOfDay;
-use sweep::home_visits::{self, RouteOptions};
 use sweep::import::{self, ImportError, RosterFiles};
 use sweep::plan::routing::{self, solomon};
-use sweep::rounds::{self, parse_window, PlanOptions, RoundSummary};
+use sweep::rounds::{self, parse_window, PlanOptions, RoundSummary, RouteOptions};
 use sweep::store::Db;
 
 #[derive(Parser)]
@@ -388,7 +387,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Export::Routes { date, out } => {
                     let (stops, unvisited) =
-                        write_to(out.as_deref(), |w| home_visits::export_routes(&db, date, w))?;
+                        write_to(out.as_deref(), |w| rounds::export_routes(&db, date, w))?;
                     eprintln!("{stops} home visits planned on {date}");
                     if unvisited > 0 {
                         eprintln!(
@@ -397,15 +396,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                 }
                 Export::Teams { date, out } => {
-                    let rows = write_to(out.as_deref(), |w| {
-                        home_visits::export_team_days(&db, date, w)
-                    })?;
+                    let rows =
+                        write_to(out.as_deref(), |w| rounds::export_team_days(&db, date, w))?;
                     eprintln!("{rows} teams out on {date}");
                 }
                 Export::Unvisited { date, out } => {
-                    let rows = write_to(out.as_deref(), |w| {
-                        home_visits::export_unvisited(&db, date, w)
-                    })?;
+                    let rows =
+                        write_to(out.as_deref(), |w| rounds::export_unvisited(&db, date, w))?;
                     eprintln!("{rows} residents no team can visit on {date}");
                 }
             }

@@ -11,9 +11,8 @@ use indicatif::ProgressBar;
 
 use common::TestDb;
 use sweep::demo::{self, DemoSpec};
-use sweep::home_visits::{self, RouteOptions};
 use sweep::import::{self, RosterFiles};
-use sweep::rounds::{self, PlanOptions};
+use sweep::rounds::{self, PlanOptions, RouteOptions};
 use sweep::store::rounds as stored_rounds;
 use sweep::store::routes::{self, NewOutcome, StopRow};
 
@@ -84,7 +83,7 @@ fn home_visits_are_routed_stored_and_exported(db: &TestDb) {
     assert_eq!(stops.len(), visits.planned);
 
     let mut out = Vec::new();
-    let (rows, _) = home_visits::export_routes(&db.db, date(), &mut out).unwrap();
+    let (rows, _) = rounds::export_routes(&db.db, date(), &mut out).unwrap();
     assert_eq!(rows, stops.len());
     let text = String::from_utf8(out).unwrap();
     let mut lines = text.lines();
@@ -99,7 +98,7 @@ fn home_visits_are_routed_stored_and_exported(db: &TestDb) {
         assert!(time.starts_with(DATE));
     }
     let mut out = Vec::new();
-    let teams = home_visits::export_team_days(&db.db, date(), &mut out).unwrap();
+    let teams = rounds::export_team_days(&db.db, date(), &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(text.starts_with("team,visits,leaves,returns,hours,distance_km,travel_minutes\n"));
     assert_eq!(teams, visits.teams_out);
@@ -111,7 +110,7 @@ fn home_visits_are_routed_stored_and_exported(db: &TestDb) {
     assert_eq!(visits_in_days, stops.len());
 
     let mut out = Vec::new();
-    home_visits::export_unvisited(&db.db, date(), &mut out).unwrap();
+    rounds::export_unvisited(&db.db, date(), &mut out).unwrap();
     assert!(String::from_utf8(out)
         .unwrap()
         .starts_with("resident,reason\n"));

@@ -206,8 +206,8 @@ pub async fn document() -> HttpResponse {
         .body(text.as_str())
 }
 
-// Schemas of answers whose types live outside the HTTP layer (`import`, `store`, `rounds`,
-// `home_visits`), which does not depend on utoipa: each mirrors its type field for field,
+// Schemas of answers whose types live outside the HTTP layer (`import`, `store`, `rounds`),
+// which does not depend on utoipa: each mirrors its type field for field,
 // and the tests below check that the two serialise to the same keys.
 
 /// One problem in a roster file, located the way an office worker finds it.
@@ -308,7 +308,7 @@ pub struct Shortfall {
 
 /// The home-visit half of a plan.
 #[derive(ToSchema)]
-#[allow(dead_code)] // never built: it describes `home_visits::RouteSummary`
+#[allow(dead_code)] // never built: it describes `rounds::RouteSummary`
 pub struct RouteSummary {
     /// Residents who need a home visit and have not had a final outcome.
     to_visit: u64,
@@ -383,7 +383,7 @@ mod tests {
             }],
             split_buildings: vec!["B1".into()],
         };
-        let visits = crate::home_visits::RouteSummary {
+        let visits = crate::rounds::RouteSummary {
             to_visit: 1,
             planned: 1,
             already_done: 0,

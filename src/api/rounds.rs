@@ -12,9 +12,8 @@ use super::{answer, blocking, json_text, ApiError, Idempotent};
 use crate::access::Role;
 use crate::config::Config;
 use crate::domain::TimeOfDay;
-use crate::home_visits::{self, RouteOptions};
+use crate::rounds::RouteOptions;
 use crate::rounds::{self, parse_window, PlanOptions, RoundError};
-use crate::store::rounds::{AssignmentRow, LoadRow, MoveRow};
 use crate::store::{access as stored_access, Db};
 
 impl From<RoundError> for ApiError {
@@ -34,6 +33,29 @@ impl From<RoundError> for ApiError {
                 "invalid_field",
                 e.to_string(),
             ),
+            RoundError::UnknownResident => {
+                ApiError::new(StatusCode::NOT_FOUND, "unknown_resident", e.to_string())
+                    .with_field("resident")
+            }
+            RoundError::UnknownSite(ref code) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_site",
+                format!("no site {}", super::shown(code)),
+            )
+            .with_field("site"),
+            RoundError::NoSlotToMove => {
+                ApiError::new(StatusCode::CONFLICT, "no_slot", e.to_string()).with_field("resident")
+            }
+            RoundError::NoSuchSlot { .. } => {
+                ApiError::new(StatusCode::NOT_FOUND, "no_such_slot", e.to_string())
+                    .with_field("start")
+            }
+            RoundError::AlreadyInSlot => ApiError::invalid("start", e.to_string()),
+            RoundError::SlotFull { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "slot_full", e.to_string()).with_field("start")
+            }
+            RoundError::LanesOutOfRange { .. } => ApiError::invalid("closed", e.to_string()),
+            RoundError::Inconsistent(_) => ApiError::internal(e.to_string()),
             RoundError::Store(e) => e.into(),
             RoundError::Query(e) => e.into(),
             RoundError::Io(e) => ApiError::internal(e.to_string()),
@@ -241,13 +263,13 @@ pub async fn export(
                 rounds::export_slots(&db, date, &mut out)?;
             }
             "routes.csv" => {
-                home_visits::export_routes(&db, date, &mut out)?;
+                rounds::export_routes(&db, date, &mut out)?;
             }
             "teams.csv" => {
-                home_visits::export_team_days(&db, date, &mut out)?;
+                rounds::export_team_days(&db, date, &mut out)?;
             }
             "unvisited.csv" => {
-                home_visits::export_unvisited(&db, date, &mut out)?;
+                rounds::export_unvisited(&db, date, &mut out)?;
             }
             "completion.csv" => {
                 let mut conn = db.conn()?;
@@ -450,42 +472,7 @@ pub async fn close_lanes(
     let request = Idempotent::new(&actor, &http, body.request_id, &*body)?;
     let name = actor.name.clone();
     once_outside(db, request, move |db| {
-        rounds::within_window(&config, date)?;
-        let planning = rounds::planning(db, date)?;
-        {
-            let mut conn = db.conn()?;
-            let round = super::team::round_on(&mut conn, date)?;
-            let stored = crate::store::rounds::all_sites(&mut conn)?
-                .into_iter()
-                .find(|s| s.code == site)
-                .ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::NOT_FOUND,
-                        "unknown_site",
-                        format!("no site {}", super::shown(&site)),
-                    )
-                    .with_field("site")
-                })?;
-            if !(0..=stored.lanes).contains(&closed) {
-                return Err(ApiError::invalid(
-                    "closed",
-                    format!(
-                        "site {site} has {} lanes: close 0 to {}",
-                        stored.lanes, stored.lanes
-                    ),
-                ));
-            }
-            crate::store::rounds::close_lanes(&mut conn, round.id, stored.id, closed)?;
-            let now = Utc::now().naive_utc();
-            stored_access::audit(
-                &mut conn,
-                &name,
-                &format!("close {closed} lanes"),
-                &format!("site {site} on {date}"),
-                now,
-            )?;
-        }
-        let summary = rounds::plan_round_while(&planning, db, &config, PlanOptions::on(date))?;
+        let summary = rounds::close_lanes(db, &config, date, &site, closed, &name)?;
         Ok((200, json_text(&summary)?))
     })
     .await
@@ -533,141 +520,35 @@ pub async fn move_resident(
     path: web::Path<NaiveDate>,
     body: web::Json<Move>,
 ) -> Result<HttpResponse, ApiError> {
-    use crate::plan::queue::{QueueModel, SlotLoad};
-    use crate::store::rounds as stored;
     actor.require(Role::Office)?;
     let date = path.into_inner();
     let body = body.into_inner();
     let start = body.start()?;
     let request = Idempotent::new(&actor, &http, body.request_id, &body)?;
-    let model = QueueModel {
-        no_show_rate: config.slots.no_show_rate,
-        service_cv: config.slots.service_time_cv,
-        max_p90_wait_minutes: config.slots.max_p90_wait_minutes,
-    };
-    let detour_factor = config.visits.detour_factor;
     let stored_answer = blocking(move || {
         let mut conn = db.conn()?;
         crate::store::write_transaction(&mut conn, |conn| {
             request.once(conn, |conn| {
-                let round = super::team::round_on(conn, date)?;
-                let resident = super::resident_by_code(conn, &body.resident, "resident")?;
-                let from = stored::assignment(conn, round.id, resident)?.ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::CONFLICT,
-                        "no_slot",
-                        "this resident has no slot to move (a home visit, or unplaced)",
-                    )
-                    .with_field("resident")
-                })?;
-                let sites = stored::all_sites(conn)?;
-                let site = sites.iter().find(|s| s.code == body.site).ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::NOT_FOUND,
-                        "unknown_site",
-                        format!("no site {}", super::shown(&body.site)),
-                    )
-                    .with_field("site")
-                })?;
-                let mut target = stored::load_of(conn, round.id, site.id, start.minutes())?
-                    .ok_or_else(|| {
-                        ApiError::new(
-                            StatusCode::NOT_FOUND,
-                            "no_such_slot",
-                            format!("site {} has no slot at {start}", site.code),
-                        )
-                        .with_field("start")
-                    })?;
-                if (target.site_id, target.starts_at) == (from.site_id, from.starts_at) {
-                    return Err(ApiError::invalid(
-                        "start",
-                        "the resident already has this slot",
-                    ));
-                }
-                if target.planned >= target.capacity {
-                    return Err(ApiError::new(
-                        StatusCode::CONFLICT,
-                        "slot_full",
-                        format!("the {start} slot at {} is full", site.code),
-                    )
-                    .with_field("start"));
-                }
-                let mut source = stored::load_of(conn, round.id, from.site_id, from.starts_at)?
-                    .ok_or_else(|| ApiError::internal("a planned slot without its load"))?;
-                let closed = stored::lane_closures(conn, round.id)?;
-                let predict = |load: &mut LoadRow, delta: i32| {
-                    load.planned += delta;
-                    let s = sites
-                        .iter()
-                        .find(|s| s.id == load.site_id)
-                        .expect("loads name stored sites");
-                    let open =
-                        (load.ends_at.min(s.closes_at) - load.starts_at.max(s.opens_at)).max(0);
-                    let p = model.predict(SlotLoad {
-                        planned: load.planned.max(0) as u32,
-                        lanes: (s.lanes - closed.get(&s.id).copied().unwrap_or(0)).max(0) as u32,
-                        per_lane_per_hour: s.per_lane_per_hour as u32,
-                        open_minutes: f64::from(open),
-                    });
-                    load.utilisation = p.utilisation;
-                    load.mean_wait_minutes = p.mean_wait_minutes;
-                    load.p90_wait_minutes = p.p90_wait_minutes;
-                    load.mean_queue = p.mean_queue;
-                    load.p90_queue = p.p90_queue;
-                };
-                predict(&mut source, -1);
-                predict(&mut target, 1);
-                let now = Utc::now().naive_utc();
-                let to = AssignmentRow {
-                    site_id: target.site_id,
-                    starts_at: target.starts_at,
-                    ends_at: target.ends_at,
-                    ..from
-                };
-                let record = MoveRow {
-                    round_id: round.id,
-                    resident_id: resident,
-                    from_site_id: from.site_id,
-                    from_starts_at: from.starts_at,
-                    to_site_id: Some(target.site_id),
-                    to_starts_at: Some(target.starts_at),
-                    reason: "moved by the office",
-                    moved_at: now,
-                };
-                let place = |(lat, lon): (f64, f64)| {
-                    crate::domain::Coordinates::new(lat, lon)
-                        .map_err(|_| ApiError::internal("stored coordinates out of range"))
-                };
-                let home = place(stored::home_of(conn, resident)?)?;
-                let walk = |site_id: i64| -> Result<f64, ApiError> {
-                    let site = sites
-                        .iter()
-                        .find(|s| s.id == site_id)
-                        .ok_or_else(|| ApiError::internal("an assignment to no stored site"))?;
-                    Ok(crate::plan::travel::street_metres(
-                        home,
-                        place((site.lat, site.lon))?,
-                        detour_factor,
-                    ))
-                };
-                let walking_change = walk(target.site_id)? - walk(from.site_id)?;
-                stored::move_resident(conn, &to, [&source, &target], &record, walking_change)?;
-                stored_access::audit(
+                let moved = rounds::move_resident(
                     conn,
-                    &actor.name,
-                    "move resident",
-                    &format!("{} to {} {start} on {date}", body.resident, site.code),
-                    now,
+                    &config,
+                    rounds::MoveRequest {
+                        date,
+                        resident: &body.resident,
+                        site: &body.site,
+                        start,
+                        by: &actor.name,
+                    },
                 )?;
                 Ok((
                     200,
                     json_text(&Moved {
-                        capacity: target.capacity,
-                        p90_wait_minutes: target.p90_wait_minutes,
-                        planned: target.planned,
+                        capacity: moved.capacity,
+                        p90_wait_minutes: moved.p90_wait_minutes,
+                        planned: moved.planned,
                         resident: body.resident.clone(),
-                        site: site.code.clone(),
-                        start,
+                        site: moved.site,
+                        start: moved.start,
                     })?,
                 ))
             })

@@ -2,44 +2,20 @@
 //! back to the store — in one transaction, so a plan is stored whole or not at all.
 
 use std::collections::HashMap;
-use std::io::Write;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::visits::{self, RouteOptions, RouteSummary};
+use super::RoundError;
 use crate::config::Config;
 use crate::domain::{Coordinates, TimeOfDay};
-use crate::home_visits::{self, RouteOptions, RouteSummary};
 use crate::plan::queue::QueueModel;
 use crate::plan::slots::{self, SlotBuilding, SlotProblem, SlotRules, SlotSite};
 use crate::store::rounds::{
     self, AssignmentRow, LoadRow, MoveRow, NewRound, RoundRow, SlotPlanRows, UnplacedRow,
 };
-use crate::store::{Db, DbConnection, StoreError};
-
-#[derive(Debug, thiserror::Error)]
-pub enum RoundError {
-    #[error("there is no round on {0}; plan it first with `sweep plan --date {0}`")]
-    NoRound(NaiveDate),
-    #[error("no sampling sites are stored; import sites.csv first")]
-    NoSites,
-    #[error("the round on {0} is being planned by someone else; try again when that is done")]
-    PlanInProgress(NaiveDate),
-    #[error("{date} is more than {days} days from today ({today}); rounds are planned within district.plan_window_days")]
-    DateOutOfRange {
-        date: NaiveDate,
-        today: NaiveDate,
-        days: u32,
-    },
-    #[error("{0}")]
-    BadOption(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("database error: {0}")]
-    Query(#[from] diesel::result::Error),
-    #[error("cannot write the export: {0}")]
-    Io(#[from] std::io::Error),
-}
+use crate::store::{Db, DbConnection};
 
 /// What `sweep plan` may set; the rest comes from the stored round or the configuration.
 #[derive(Debug, Clone, Copy)]
@@ -176,7 +152,7 @@ pub fn plan_round_while(
     let (round, slots) = plan_slots(db, config, &options)?;
     crate::metrics::get().planned("slots", started.elapsed());
     let started = std::time::Instant::now();
-    let home_visits = home_visits::plan_routes(db, config, &round, options.routes)?;
+    let home_visits = visits::plan_routes(db, config, &round, options.routes)?;
     crate::metrics::get().planned("routes", started.elapsed());
     Ok(RoundSummary {
         date: round.date,
@@ -277,38 +253,6 @@ pub fn publish_round(db: &Db, date: NaiveDate) -> Result<(), RoundError> {
     Ok(())
 }
 
-/// Writes `resident,site,start,end` (local times, `YYYY-MM-DD HH:MM`), one row per resident
-/// with a slot, by site and time.
-pub fn export_slots(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
-    let mut conn = db.conn()?;
-    let round = rounds::round_on(&mut conn, date)?.ok_or(RoundError::NoRound(date))?;
-    let rows = rounds::slot_export(&mut conn, round.id)?;
-    let mut writer = csv::Writer::from_writer(out);
-    writer
-        .write_record(["resident", "site", "start", "end"])
-        .map_err(csv_error)?;
-    let stamp = |minutes: i32| {
-        let time = TimeOfDay::from_minutes(minutes).expect("stored slot times lie inside the day");
-        format!("{date} {time}")
-    };
-    for (resident, site, start, end) in &rows {
-        writer
-            .write_record([
-                resident.as_str(),
-                site.as_str(),
-                &stamp(*start),
-                &stamp(*end),
-            ])
-            .map_err(csv_error)?;
-    }
-    writer.flush()?;
-    Ok(rows.len())
-}
-
-fn csv_error(e: csv::Error) -> RoundError {
-    RoundError::Io(std::io::Error::other(e))
-}
-
 fn ensure_round(
     conn: &mut DbConnection,
     config: &Config,
@@ -363,8 +307,22 @@ fn ensure_round(
     }
 }
 
-fn coordinates(lat: f64, lon: f64) -> Coordinates {
+pub(super) fn coordinates(lat: f64, lon: f64) -> Coordinates {
     Coordinates::new(lat, lon).expect("stored coordinates were checked on import")
+}
+
+/// The queue model of `slots.*`, as the plan and every later prediction use it.
+pub(super) fn queue_model(config: &Config) -> QueueModel {
+    QueueModel {
+        no_show_rate: config.slots.no_show_rate,
+        service_cv: config.slots.service_time_cv,
+        max_p90_wait_minutes: config.slots.max_p90_wait_minutes,
+    }
+}
+
+/// A site's lanes open in the round: its lanes less those the office closed.
+pub(super) fn open_lanes(site: &rounds::StoredSite, closed: &HashMap<i64, i32>) -> u32 {
+    (site.lanes - closed.get(&site.id).copied().unwrap_or(0)).max(0) as u32
 }
 
 fn time(minutes: i32) -> TimeOfDay {
@@ -428,7 +386,7 @@ fn load_problem(
                 .iter()
                 .map(|s| SlotSite {
                     location: coordinates(s.lat, s.lon),
-                    lanes: (s.lanes - closed.get(&s.id).copied().unwrap_or(0)).max(0) as u32,
+                    lanes: open_lanes(s, &closed),
                     per_lane_per_hour: s.per_lane_per_hour as u32,
                     opens_at: time(s.opens_at),
                     closes_at: time(s.closes_at),
@@ -442,11 +400,7 @@ fn load_problem(
                 slot_minutes: round.slot_minutes as u32,
                 utilisation: config.slots.utilisation_target,
                 detour_factor: config.visits.detour_factor,
-                queue: QueueModel {
-                    no_show_rate: config.slots.no_show_rate,
-                    service_cv: config.slots.service_time_cv,
-                    max_p90_wait_minutes: config.slots.max_p90_wait_minutes,
-                },
+                queue: queue_model(config),
             },
             published,
         },

@@ -4,20 +4,19 @@
 //! no outcome was recorded meanwhile, and plans again if one was.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use serde::Serialize;
 
+use super::RoundError;
 use crate::config::Config;
 use crate::domain::{Coordinates, TimeOfDay};
 use crate::plan::routing::Params;
 use crate::plan::visits::{
     self, HomeVisit, TeamNow, VisitPlan, VisitProblem, VisitRules, VisitTeam,
 };
-use crate::rounds::RoundError;
-use crate::store::rounds::{self as stored_rounds, RoundRow};
+use crate::store::rounds::RoundRow;
 use crate::store::routes::{self, RouteRows, StopRow, TeamRouteRow, UnvisitedRow};
 use crate::store::tubes;
 use crate::store::{Db, DbConnection};
@@ -332,101 +331,4 @@ fn route_rows(round_id: i64, day: &Day, plan: &VisitPlan) -> RouteRows {
         stops,
         unvisited,
     }
-}
-
-fn round_or_error(conn: &mut DbConnection, date: NaiveDate) -> Result<RoundRow, RoundError> {
-    stored_rounds::round_on(conn, date)?.ok_or(RoundError::NoRound(date))
-}
-
-fn stamp(date: NaiveDate, seconds: i32) -> String {
-    let day = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    (day + chrono::Duration::seconds(i64::from(seconds)))
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
-}
-
-/// Writes `team,seq,resident,arrive,start,end` (local times, `YYYY-MM-DD HH:MM:SS`), by
-/// team and order; returns the number of stops and of residents no team can visit.
-pub fn export_routes(
-    db: &Db,
-    date: NaiveDate,
-    out: impl Write,
-) -> Result<(usize, usize), RoundError> {
-    let mut conn = db.conn()?;
-    let round = round_or_error(&mut conn, date)?;
-    let rows = routes::route_export(&mut conn, round.id)?;
-    let unvisited = routes::unvisited_export(&mut conn, round.id)?.len();
-    let mut writer = csv::Writer::from_writer(out);
-    writer
-        .write_record(["team", "seq", "resident", "arrive", "start", "end"])
-        .map_err(csv_error)?;
-    for (team, seq, resident, arrive, start, end) in &rows {
-        writer
-            .write_record([
-                team.as_str(),
-                &seq.to_string(),
-                resident.as_str(),
-                &stamp(date, *arrive),
-                &stamp(date, *start),
-                &stamp(date, *end),
-            ])
-            .map_err(csv_error)?;
-    }
-    writer.flush()?;
-    Ok((rows.len(), unvisited))
-}
-
-/// Writes `team,visits,leaves,returns,hours,distance_km,travel_minutes`: each team's day as
-/// planned (after a re-plan: from where it goes on).
-pub fn export_team_days(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
-    let mut conn = db.conn()?;
-    let round = round_or_error(&mut conn, date)?;
-    let rows = routes::team_days(&mut conn, round.id)?;
-    let mut writer = csv::Writer::from_writer(out);
-    writer
-        .write_record([
-            "team",
-            "visits",
-            "leaves",
-            "returns",
-            "hours",
-            "distance_km",
-            "travel_minutes",
-        ])
-        .map_err(csv_error)?;
-    for (team, day) in &rows {
-        writer
-            .write_record([
-                team.clone(),
-                day.visits.to_string(),
-                stamp(date, day.leaves_at),
-                stamp(date, day.returns_at),
-                format!("{:.2}", f64::from(day.returns_at - day.leaves_at) / 3600.0),
-                format!("{:.2}", day.distance_metres as f64 / 1000.0),
-                format!("{:.0}", day.travel_seconds as f64 / 60.0),
-            ])
-            .map_err(csv_error)?;
-    }
-    writer.flush()?;
-    Ok(rows.len())
-}
-
-/// Writes `resident,reason` for every resident who needs a home visit no team can make.
-pub fn export_unvisited(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
-    let mut conn = db.conn()?;
-    let round = round_or_error(&mut conn, date)?;
-    let rows = routes::unvisited_export(&mut conn, round.id)?;
-    let mut writer = csv::Writer::from_writer(out);
-    writer
-        .write_record(["resident", "reason"])
-        .map_err(csv_error)?;
-    for (resident, reason) in &rows {
-        writer.write_record([resident, reason]).map_err(csv_error)?;
-    }
-    writer.flush()?;
-    Ok(rows.len())
-}
-
-fn csv_error(e: csv::Error) -> RoundError {
-    RoundError::Io(std::io::Error::other(e))
 }

@@ -1,0 +1,53 @@
+//! Why a round's use case could not be done, in words for the office.
+
+use chrono::NaiveDate;
+
+use crate::domain::TimeOfDay;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RoundError {
+    #[error("there is no round on {0}; plan it first with `sweep plan --date {0}`")]
+    NoRound(NaiveDate),
+    #[error("no sampling sites are stored; import sites.csv first")]
+    NoSites,
+    #[error("the round on {0} is being planned by someone else; try again when that is done")]
+    PlanInProgress(NaiveDate),
+    #[error("{date} is more than {days} days from today ({today}); rounds are planned within district.plan_window_days")]
+    DateOutOfRange {
+        date: NaiveDate,
+        today: NaiveDate,
+        days: u32,
+    },
+    #[error("{0}")]
+    BadOption(String),
+    #[error("no resident has this code")]
+    UnknownResident,
+    #[error("no site has the code {0}")]
+    UnknownSite(String),
+    #[error("this resident has no slot to move (a home visit, or unplaced)")]
+    NoSlotToMove,
+    #[error("site {site} has no slot at {start}")]
+    NoSuchSlot { site: String, start: TimeOfDay },
+    #[error("the resident already has this slot")]
+    AlreadyInSlot,
+    #[error("the {start} slot at {site} is full")]
+    SlotFull { site: String, start: TimeOfDay },
+    #[error("site {site} has {lanes} lanes: close 0 to {lanes}")]
+    LanesOutOfRange { site: String, lanes: i32 },
+    /// Stored rows that contradict each other: a defect, not the asker's mistake.
+    #[error("the stored round is inconsistent: {0}")]
+    Inconsistent(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("cannot write the export: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<csv::Error> for RoundError {
+    fn from(e: csv::Error) -> Self {
+        RoundError::Io(std::io::Error::other(e))
+    }
+}

@@ -1,0 +1,120 @@
+//! The office's CSV exports of a round: slots, routes, team days and residents no team can
+//! visit. Times are the district's local times.
+
+use std::io::Write;
+
+use chrono::NaiveDate;
+
+use super::RoundError;
+use crate::domain::TimeOfDay;
+use crate::store::rounds::{self, RoundRow};
+use crate::store::routes;
+use crate::store::{Db, DbConnection};
+
+/// Writes `resident,site,start,end` (local times, `YYYY-MM-DD HH:MM`), one row per resident
+/// with a slot, by site and time.
+pub fn export_slots(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
+    let mut conn = db.conn()?;
+    let round = round_or_error(&mut conn, date)?;
+    let rows = rounds::slot_export(&mut conn, round.id)?;
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(["resident", "site", "start", "end"])?;
+    let clock_minutes = |minutes: i32| {
+        let time = TimeOfDay::from_minutes(minutes).expect("stored slot times lie inside the day");
+        format!("{date} {time}")
+    };
+    for (resident, site, start, end) in &rows {
+        writer.write_record([
+            resident.as_str(),
+            site.as_str(),
+            &clock_minutes(*start),
+            &clock_minutes(*end),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(rows.len())
+}
+
+fn round_or_error(conn: &mut DbConnection, date: NaiveDate) -> Result<RoundRow, RoundError> {
+    rounds::round_on(conn, date)?.ok_or(RoundError::NoRound(date))
+}
+
+/// A route time (seconds after the round day's midnight) as a local date and time.
+fn clock_seconds(date: NaiveDate, seconds: i32) -> String {
+    let day = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    (day + chrono::Duration::seconds(i64::from(seconds)))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// Writes `team,seq,resident,arrive,start,end` (local times, `YYYY-MM-DD HH:MM:SS`), by
+/// team and order; returns the number of stops and of residents no team can visit.
+pub fn export_routes(
+    db: &Db,
+    date: NaiveDate,
+    out: impl Write,
+) -> Result<(usize, usize), RoundError> {
+    let mut conn = db.conn()?;
+    let round = round_or_error(&mut conn, date)?;
+    let rows = routes::route_export(&mut conn, round.id)?;
+    let unvisited = routes::unvisited_export(&mut conn, round.id)?.len();
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(["team", "seq", "resident", "arrive", "start", "end"])?;
+    for (team, seq, resident, arrive, start, end) in &rows {
+        writer.write_record([
+            team.as_str(),
+            &seq.to_string(),
+            resident.as_str(),
+            &clock_seconds(date, *arrive),
+            &clock_seconds(date, *start),
+            &clock_seconds(date, *end),
+        ])?;
+    }
+    writer.flush()?;
+    Ok((rows.len(), unvisited))
+}
+
+/// Writes `team,visits,leaves,returns,hours,distance_km,travel_minutes`: each team's day as
+/// planned (after a re-plan: from where it goes on).
+pub fn export_team_days(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
+    let mut conn = db.conn()?;
+    let round = round_or_error(&mut conn, date)?;
+    let rows = routes::team_days(&mut conn, round.id)?;
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "team",
+        "visits",
+        "leaves",
+        "returns",
+        "hours",
+        "distance_km",
+        "travel_minutes",
+    ])?;
+    for (team, day) in &rows {
+        writer.write_record([
+            team.clone(),
+            day.visits.to_string(),
+            clock_seconds(date, day.leaves_at),
+            clock_seconds(date, day.returns_at),
+            format!("{:.2}", f64::from(day.returns_at - day.leaves_at) / 3600.0),
+            format!("{:.2}", day.distance_metres as f64 / 1000.0),
+            format!("{:.0}", day.travel_seconds as f64 / 60.0),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(rows.len())
+}
+
+/// Writes `resident,reason` for every resident who needs a home visit no team can make.
+pub fn export_unvisited(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
+    let mut conn = db.conn()?;
+    let round = round_or_error(&mut conn, date)?;
+    let rows = routes::unvisited_export(&mut conn, round.id)?;
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(["resident", "reason"])?;
+    for (resident, reason) in &rows {
+        writer.write_record([resident, reason])?;
+    }
+    writer.flush()?;
+    Ok(rows.len())
+}

@@ -1,0 +1,18 @@
+//! A round's use cases: what the office, the teams and the command line ask of a round,
+//! done between the doors (`api/`, `web/`, `main.rs`) and the core (`plan/`) over the store.
+//! Nothing here imports a door.
+
+mod error;
+mod export;
+mod moves;
+mod plan;
+mod visits;
+
+pub use error::RoundError;
+pub use export::{export_routes, export_slots, export_team_days, export_unvisited};
+pub use moves::{close_lanes, move_resident, MoveRequest, Moved};
+pub use plan::{
+    parse_window, plan_round, plan_round_while, planning, publish_round, within_window,
+    PlanOptions, Planning, RoundSummary, Shortfall, SlotSummary,
+};
+pub use visits::{plan_routes, RouteOptions, RouteSummary};
