@@ -1,15 +1,14 @@
 //! Endpoints for the laboratory: a tube's result.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::Actor;
 use super::{answer, json_text, ApiError, Idempotent};
 use crate::access::Role;
-use crate::store::{access as stored_access, tubes, Writer};
+use crate::rounds;
+use crate::store::Writer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -17,16 +16,6 @@ pub enum LabResult {
     Negative,
     Positive,
     Invalid,
-}
-
-impl LabResult {
-    fn as_str(self) -> &'static str {
-        match self {
-            LabResult::Negative => "negative",
-            LabResult::Positive => "positive",
-            LabResult::Invalid => "invalid",
-        }
-    }
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -72,58 +61,20 @@ pub async fn record_result(
     let stored = writer
         .write(move |conn| {
             request.once(conn, |conn| {
-                let code = body.tube.trim();
-                let find = |conn: &mut _| {
-                    tubes::tube(conn, code)?.ok_or_else(|| {
-                        ApiError::new(
-                            StatusCode::NOT_FOUND,
-                            "unknown_tube",
-                            format!("no tube {}", super::shown(code)),
-                        )
-                        .with_field("tube")
-                    })
+                let result = match body.result {
+                    LabResult::Negative => rounds::LabResult::Negative,
+                    LabResult::Positive => rounds::LabResult::Positive,
+                    LabResult::Invalid => rounds::LabResult::Invalid,
                 };
-                let tube = find(conn)?;
-                let now = Utc::now().naive_utc();
-                // Only a closed tube takes a result, checked by the update itself: of two
-                // results sent at once, one is recorded and the other refused, never lost.
-                if tubes::set_result(conn, tube.id, body.result.as_str(), now)? {
-                    stored_access::audit(
-                        conn,
-                        &actor.name,
-                        &format!("result {}", body.result.as_str()),
-                        &format!("tube {code}"),
-                        now,
-                    )?;
-                    let recalled = if body.result == LabResult::Negative {
-                        0
-                    } else {
-                        // Read again: the tube may have filled since it was read above.
-                        find(conn)?.swabs
-                    };
-                    return Ok((
-                        201,
-                        json_text(&Recorded {
-                            tube: code.to_string(),
-                            result: body.result,
-                            recalled,
-                        })?,
-                    ));
-                }
-                match find(conn)?.status.as_str() {
-                    "open" => Err(ApiError::new(
-                        StatusCode::CONFLICT,
-                        "tube_open",
-                        format!("tube {} is still open", super::shown(code)),
-                    )
-                    .with_field("tube")),
-                    done => Err(ApiError::new(
-                        StatusCode::CONFLICT,
-                        "result_exists",
-                        format!("tube {} already has a result: {done}", super::shown(code)),
-                    )
-                    .with_field("tube")),
-                }
+                let recalled = rounds::record_result(conn, &actor.name, &body.tube, result)?;
+                Ok((
+                    201,
+                    json_text(&Recorded {
+                        tube: body.tube.trim().to_string(),
+                        result: body.result,
+                        recalled,
+                    })?,
+                ))
             })
         })
         .await?;

@@ -55,6 +55,66 @@ impl From<RoundError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "slot_full", e.to_string()).with_field("start")
             }
             RoundError::LanesOutOfRange { .. } => ApiError::invalid("closed", e.to_string()),
+            RoundError::Invalid { field, ref message } => ApiError::invalid(field, message.clone()),
+            RoundError::TubeExists(ref tube) => {
+                ApiError::new(StatusCode::CONFLICT, "tube_exists", e.to_string())
+                    .with_field("tube")
+                    .with_param("tube", tube.as_str())
+            }
+            RoundError::UnknownTube(ref tube) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_tube",
+                format!("no tube {}", super::shown(tube)),
+            )
+            .with_field("tube"),
+            RoundError::NotYourTube(ref tube) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "not_your_tube",
+                format!("tube {} was opened by other samplers", super::shown(tube)),
+            )
+            .with_field("tube"),
+            RoundError::TubeClosed(ref tube) | RoundError::TubeAlreadyClosed(ref tube) => {
+                ApiError::new(StatusCode::CONFLICT, "tube_closed", e.to_string())
+                    .with_field("tube")
+                    .with_param("tube", tube.as_str())
+            }
+            RoundError::TubeEmpty(_) => {
+                ApiError::new(StatusCode::CONFLICT, "tube_empty", e.to_string()).with_field("tube")
+            }
+            RoundError::TubeStillOpen(ref tube) => ApiError::new(
+                StatusCode::CONFLICT,
+                "tube_open",
+                format!("tube {} is still open", super::shown(tube)),
+            )
+            .with_field("tube"),
+            RoundError::ResultExists {
+                ref tube,
+                ref result,
+            } => ApiError::new(
+                StatusCode::CONFLICT,
+                "result_exists",
+                format!("tube {} already has a result: {result}", super::shown(tube)),
+            )
+            .with_field("tube"),
+            RoundError::UnknownTicket => {
+                ApiError::new(StatusCode::NOT_FOUND, "unknown_ticket", e.to_string())
+                    .with_field("ticket")
+            }
+            RoundError::UnknownIdNumber => {
+                ApiError::new(StatusCode::NOT_FOUND, "unknown_resident", e.to_string())
+                    .with_field("id_number")
+            }
+            RoundError::AlreadySampled { ref tube, at } => {
+                ApiError::new(StatusCode::CONFLICT, "already_sampled", e.to_string())
+                    .with_field("resident")
+                    .with_param("tube", tube.as_str())
+                    .with_param("at", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
+            }
+            RoundError::NeedsSingleTube(ref tube) => {
+                ApiError::new(StatusCode::CONFLICT, "needs_single_tube", e.to_string())
+                    .with_field("tube")
+                    .with_param("tube", tube.as_str())
+            }
             RoundError::Inconsistent(_) => ApiError::internal(e.to_string()),
             RoundError::Store(e) => e.into(),
             RoundError::Query(e) => e.into(),

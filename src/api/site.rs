@@ -1,21 +1,18 @@
 //! Endpoints for samplers (a team login) with a box of tubes: open a tube, scan residents'
 //! swabs into it, close it. A tube closes itself when it holds its pool size.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::Actor;
-use super::team::round_on;
 use super::{answer, json_text, ApiError, Idempotent};
 use crate::access::Role;
 use crate::config::Config;
-use crate::domain::{IdNumber, PersonalDataKey};
-use crate::store::schema::residents;
-use crate::store::tubes::{self, TubeRow};
-use crate::store::{access as stored_access, Db, DbConnection, Writer};
+use crate::rounds;
+use crate::store::tubes::TubeRow;
+use crate::store::{Db, Writer};
 
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -51,41 +48,27 @@ pub struct Added {
     name: String,
 }
 
-fn conflict(code: &'static str, message: String, field: &str) -> ApiError {
-    ApiError::new(StatusCode::CONFLICT, code, message).with_field(field)
-}
-
-/// The caller's own tube by code.
-fn own_tube(conn: &mut DbConnection, actor: &Actor, code: &str) -> Result<TubeRow, ApiError> {
-    let tube = tubes::tube(conn, code)?.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_tube",
-            format!("no tube {} is open", super::shown(code)),
-        )
-        .with_field("tube")
-    })?;
-    if Some(tube.team_id) != actor.team_id {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "not_your_tube",
-            format!("tube {} was opened by other samplers", super::shown(code)),
-        )
-        .with_field("tube"));
+impl TubeView {
+    fn of(tube: TubeRow, added: Option<rounds::Added>) -> Self {
+        TubeView {
+            swabs: tube.swabs,
+            tube: tube.code,
+            pool_size: tube.pool_size,
+            status: tube.status,
+            added: added.map(|a| Added {
+                resident: a.resident,
+                name: a.name,
+            }),
+        }
     }
-    Ok(tube)
 }
 
-fn view(conn: &mut DbConnection, code: &str, added: Option<Added>) -> Result<String, ApiError> {
-    let tube =
-        tubes::tube(conn, code)?.ok_or_else(|| ApiError::internal("the tube just used is gone"))?;
-    json_text(&TubeView {
-        swabs: tube.swabs,
-        tube: tube.code,
-        pool_size: tube.pool_size,
-        status: tube.status,
-        added,
-    })
+/// The team's sampler that a session names.
+fn sampler(actor: &Actor) -> rounds::Sampler<'_> {
+    rounds::Sampler {
+        team_id: actor.team_id.expect("a team session names its team"),
+        name: &actor.name,
+    }
 }
 
 /// `POST /api/v1/site/tubes` — opens a tube.
@@ -112,30 +95,12 @@ pub async fn open_tube(
     let body = body.into_inner();
     let request = Idempotent::new(&actor, &http, body.request_id, &body)?;
     let pool_size = body.pool_size.unwrap_or(config.tubes.pool_size as i32);
-    if !(1..=50).contains(&pool_size) {
-        return Err(ApiError::invalid("pool_size", "pool_size is 1 to 50"));
-    }
-    let code = body.tube.trim().to_string();
-    if code.is_empty() || code.chars().count() > 64 {
-        return Err(ApiError::invalid("tube", "tube is 1 to 64 characters"));
-    }
     let date = body.date.unwrap_or_else(|| config.district.today());
     let stored = writer
         .write(move |conn| {
             request.once(conn, |conn| {
-                let round = round_on(conn, date)?;
-                let now = Utc::now().naive_utc();
-                let team = actor.team_id.expect("a team session names its team");
-                if tubes::open_tube(conn, round.id, &code, team, pool_size, now)?.is_none() {
-                    return Err(conflict(
-                        "tube_exists",
-                        format!("tube {code} was opened before"),
-                        "tube",
-                    )
-                    .with_param("tube", code.as_str()));
-                }
-                stored_access::audit(conn, &actor.name, "open tube", &code, now)?;
-                Ok((201, view(conn, &code, None)?))
+                let tube = rounds::open_tube(conn, sampler(&actor), date, &body.tube, pool_size)?;
+                Ok((201, json_text(&TubeView::of(tube, None))?))
             })
         })
         .await?;
@@ -185,150 +150,31 @@ pub async fn scan(
         .write(move |conn| {
             let key = db.personal_data_key(conn)?;
             request.once(conn, |conn| {
-                let tube = own_tube(conn, &actor, body.tube.trim())?;
-                let closed = || {
-                    conflict(
-                        "tube_closed",
-                        format!("tube {} is closed; open a new one", tube.code),
-                        "tube",
-                    )
-                    .with_param("tube", tube.code.as_str())
+                let who = match (
+                    body.ticket.as_deref(),
+                    body.resident
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty()),
+                    body.id_number.as_deref(),
+                ) {
+                    (Some(ticket), _, _) => rounds::Who::Ticket(ticket),
+                    (None, Some(code), _) => rounds::Who::Code(code),
+                    (None, None, Some(id_number)) => rounds::Who::IdNumber(id_number),
+                    (None, None, None) => {
+                        return Err(ApiError::invalid(
+                            "resident",
+                            "send the resident's code or ID number",
+                        ))
+                    }
                 };
-                if tube.status != "open" {
-                    return Err(closed());
-                }
-                let resident_id = match body.ticket.as_deref() {
-                    Some(ticket) => key.resident_of_ticket(ticket).ok_or_else(|| {
-                        ApiError::new(
-                            StatusCode::NOT_FOUND,
-                            "unknown_ticket",
-                            "this is not one of our tickets",
-                        )
-                        .with_field("ticket")
-                    })?,
-                    None => find_resident(
-                        conn,
-                        &key,
-                        body.resident.as_deref(),
-                        body.id_number.as_deref(),
-                    )?,
-                };
-                let earlier = tubes::latest_sample(conn, tube.round_id, resident_id)?;
-                if let Some(earlier) = &earlier {
-                    may_sample_again(earlier, tube.pool_size, timezone)?;
-                }
-                let attempt = earlier.map_or(1, |e| e.attempt + 1);
-                let now = Utc::now().naive_utc();
-                // The tube's row first: concurrent scans into this tube wait here, and a
-                // full tube refuses the swab.
-                if !tubes::take_place(conn, tube.id, now)? {
-                    return Err(closed());
-                }
-                // A scan of the same resident at the same moment (another tube, another
-                // site) took this attempt: the database keeps one, this one is refused and
-                // its place in the tube given back with the transaction.
-                if !tubes::add_sample(
-                    conn,
-                    tube.round_id,
-                    resident_id,
-                    tube.id,
-                    attempt,
-                    &actor.name,
-                    now,
-                )? {
-                    let earlier = tubes::latest_sample(conn, tube.round_id, resident_id)?
-                        .ok_or_else(|| {
-                            ApiError::internal("a sample that took the attempt is gone")
-                        })?;
-                    may_sample_again(&earlier, tube.pool_size, timezone)?;
-                    return Err(ApiError::internal("a sample was refused that may be taken"));
-                }
-                stored_access::audit(
-                    conn,
-                    &actor.name,
-                    "scan",
-                    &format!("tube {}", tube.code),
-                    now,
-                )?;
-                let (resident, name) = crate::store::residents::code_and_name(conn, resident_id)?;
-                let added = Added {
-                    resident,
-                    name: crate::domain::masked_name(&name),
-                };
-                Ok((201, view(conn, &tube.code, Some(added))?))
+                let (tube, added) =
+                    rounds::scan(conn, &key, sampler(&actor), &body.tube, who, timezone)?;
+                Ok((201, json_text(&TubeView::of(tube, Some(added)))?))
             })
         })
         .await?;
     Ok(answer(stored.counted_as("scan")))
-}
-
-/// Whether a resident sampled before in this round may be sampled again into a tube of
-/// `pool_size`: only after a positive pool (into a single tube) or an invalid one.
-fn may_sample_again(
-    earlier: &tubes::LatestSample,
-    pool_size: i32,
-    timezone: chrono_tz::Tz,
-) -> Result<(), ApiError> {
-    match earlier.tube_status.as_str() {
-        "positive" if pool_size != 1 => Err(conflict(
-            "needs_single_tube",
-            format!(
-                "this resident's pool {} was positive: the retest goes into a single tube",
-                earlier.tube
-            ),
-            "tube",
-        )
-        .with_param("tube", earlier.tube.as_str())),
-        "positive" | "invalid" => Ok(()),
-        _ => {
-            let at = earlier.taken_at.and_utc().with_timezone(&timezone);
-            Err(conflict(
-                "already_sampled",
-                format!(
-                    "already sampled this round, in tube {} at {}",
-                    earlier.tube,
-                    at.format("%H:%M")
-                ),
-                "resident",
-            )
-            .with_param("tube", earlier.tube.as_str())
-            .with_param("at", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)))
-        }
-    }
-}
-
-fn find_resident(
-    conn: &mut DbConnection,
-    key: &PersonalDataKey,
-    code: Option<&str>,
-    id_number: Option<&str>,
-) -> Result<i64, ApiError> {
-    use diesel::prelude::*;
-    let unknown = |field| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_resident",
-            "no resident matches",
-        )
-        .with_field(field)
-    };
-    match (code.map(str::trim).filter(|c| !c.is_empty()), id_number) {
-        (Some(code), _) => super::resident_by_code(conn, code, "resident"),
-        (None, Some(text)) => {
-            let id = IdNumber::parse(text)
-                .map_err(|e| ApiError::invalid("id_number", format!("id_number {e}")))?;
-            let hash = key.id_hash(&id);
-            let query = residents::table
-                .filter(residents::id_hash.eq(hash.as_bytes()))
-                .select(residents::id);
-            crate::on_backend!(conn, |c| query.get_result(c).optional())?
-                .ok_or_else(|| unknown("id_number"))
-        }
-        (None, None) => Err(ApiError::invalid(
-            "resident",
-            "send the resident's code or ID number",
-        )),
-    }
 }
 
 /// `POST /api/v1/site/tubes/{code}/close` — closes a tube before it is full.
@@ -359,24 +205,8 @@ pub async fn close_tube(
     let stored = writer
         .write(move |conn| {
             request.once(conn, |conn| {
-                let tube = own_tube(conn, &actor, &code)?;
-                let now = Utc::now().naive_utc();
-                // Checked by the update itself, so that a scan at the same moment is
-                // either in the tube or refused.
-                if !tubes::close_tube(conn, tube.id, now)? {
-                    let tube = own_tube(conn, &actor, &code)?;
-                    return Err(if tube.status != "open" {
-                        conflict(
-                            "tube_closed",
-                            format!("tube {code} is already closed"),
-                            "tube",
-                        )
-                    } else {
-                        conflict("tube_empty", format!("tube {code} holds no swab"), "tube")
-                    });
-                }
-                stored_access::audit(conn, &actor.name, "close tube", &code, now)?;
-                Ok((200, view(conn, &code, None)?))
+                let tube = rounds::close_tube(conn, sampler(&actor), &code)?;
+                Ok((200, json_text(&TubeView::of(tube, None))?))
             })
         })
         .await?;

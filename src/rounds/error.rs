@@ -35,6 +35,39 @@ pub enum RoundError {
     SlotFull { site: String, start: TimeOfDay },
     #[error("site {site} has {lanes} lanes: close 0 to {lanes}")]
     LanesOutOfRange { site: String, lanes: i32 },
+    #[error("{message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("tube {0} was opened before")]
+    TubeExists(String),
+    #[error("no tube {0}")]
+    UnknownTube(String),
+    #[error("tube {0} was opened by other samplers")]
+    NotYourTube(String),
+    #[error("tube {0} is closed; open a new one")]
+    TubeClosed(String),
+    #[error("tube {0} is already closed")]
+    TubeAlreadyClosed(String),
+    #[error("tube {0} holds no swab")]
+    TubeEmpty(String),
+    #[error("tube {0} is still open")]
+    TubeStillOpen(String),
+    #[error("tube {tube} already has a result: {result}")]
+    ResultExists { tube: String, result: String },
+    #[error("this is not one of our tickets")]
+    UnknownTicket,
+    #[error("no resident has this ID number")]
+    UnknownIdNumber,
+    #[error("already sampled this round, in tube {tube} at {}", .at.format("%H:%M"))]
+    AlreadySampled {
+        tube: String,
+        /// On the district's clock.
+        at: chrono::DateTime<chrono_tz::Tz>,
+    },
+    #[error("this resident's pool {0} was positive: the retest goes into a single tube")]
+    NeedsSingleTube(String),
     /// Stored rows that contradict each other: a defect, not the asker's mistake.
     #[error("the stored round is inconsistent: {0}")]
     Inconsistent(&'static str),

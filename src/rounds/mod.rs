@@ -6,6 +6,7 @@ mod error;
 mod export;
 mod moves;
 mod plan;
+mod sampling;
 mod visits;
 
 pub use error::RoundError;
@@ -15,4 +16,5 @@ pub use plan::{
     parse_window, plan_round, plan_round_while, planning, publish_round, within_window,
     PlanOptions, Planning, RoundSummary, Shortfall, SlotSummary,
 };
+pub use sampling::{close_tube, open_tube, record_result, scan, Added, LabResult, Sampler, Who};
 pub use visits::{plan_routes, RouteOptions, RouteSummary};

@@ -1,4 +1,4 @@
-//! A resident's own slot, as the resident's lookup reads it.
+//! A resident's own slot, as the resident's lookup reads it; residents by ID hash and code.
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -67,4 +67,15 @@ pub fn code_and_name(conn: &mut DbConnection, resident_id: i64) -> QueryResult<(
         .filter(residents::id.eq(resident_id))
         .select((residents::code, residents::name));
     crate::on_backend!(conn, |c| query.get_result(c))
+}
+
+/// The resident whose ID number has this hash.
+pub fn with_id_hash(
+    conn: &mut DbConnection,
+    hash: &crate::domain::IdHash,
+) -> QueryResult<Option<i64>> {
+    let query = residents::table
+        .filter(residents::id_hash.eq(hash.as_bytes()))
+        .select(residents::id);
+    crate::on_backend!(conn, |c| query.get_result(c).optional())
 }

@@ -1,0 +1,272 @@
+//! Sampling at a site and the lab's answer: a team opens a tube, scans residents' swabs
+//! into it and closes it; the lab records its result.
+//!
+//! The rules: only the team that opened a tube puts swabs in it or closes it; an open tube
+//! takes swabs up to its pool size and then closes itself; a resident is sampled once a
+//! round — again only after their pool was positive (then into a tube of pool size 1, the
+//! single-tube retest) or invalid; a tube takes one result, once closed. Every rule that
+//! two writers at once could break is checked by the statement that writes (see
+//! `store::tubes`), so it holds on PostgreSQL as on SQLite.
+
+use chrono::{NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use super::RoundError;
+use crate::domain::{masked_name, IdNumber, PersonalDataKey};
+use crate::store::tubes::{self, LatestSample, TubeRow};
+use crate::store::{access, residents, rounds, routes, DbConnection};
+
+/// Pool sizes a tube may have: 1 (single-tube retests) to 50.
+const POOL_SIZES: std::ops::RangeInclusive<i32> = 1..=50;
+/// Characters a tube's code may have.
+const TUBE_CODE_CHARS: std::ops::RangeInclusive<usize> = 1..=64;
+
+/// A team's sampler at a site.
+#[derive(Debug, Clone, Copy)]
+pub struct Sampler<'a> {
+    pub team_id: i64,
+    /// The login's name, for the audit and the sample's record.
+    pub name: &'a str,
+}
+
+/// Who is being sampled, as the sampler identified them.
+#[derive(Debug, Clone, Copy)]
+pub enum Who<'a> {
+    /// The QR ticket as scanned.
+    Ticket(&'a str),
+    /// The resident's code.
+    Code(&'a str),
+    /// The ID number as typed from the card.
+    IdNumber(&'a str),
+}
+
+/// A resident's swab just put in a tube: whom, for the sampler to check against the person.
+#[derive(Debug, Clone)]
+pub struct Added {
+    pub resident: String,
+    /// All but the first and last characters hidden (张*明).
+    pub name: String,
+}
+
+/// A tube's result as the lab reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabResult {
+    Negative,
+    Positive,
+    Invalid,
+}
+
+impl LabResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabResult::Negative => "negative",
+            LabResult::Positive => "positive",
+            LabResult::Invalid => "invalid",
+        }
+    }
+}
+
+/// Opens a tube of `pool_size` for the round on `date`.
+pub fn open_tube(
+    conn: &mut DbConnection,
+    sampler: Sampler,
+    date: NaiveDate,
+    code: &str,
+    pool_size: i32,
+) -> Result<TubeRow, RoundError> {
+    if !POOL_SIZES.contains(&pool_size) {
+        return Err(RoundError::Invalid {
+            field: "pool_size",
+            message: "pool_size is 1 to 50".into(),
+        });
+    }
+    let code = code.trim();
+    if !TUBE_CODE_CHARS.contains(&code.chars().count()) {
+        return Err(RoundError::Invalid {
+            field: "tube",
+            message: "tube is 1 to 64 characters".into(),
+        });
+    }
+    let round = rounds::round_on(conn, date)?.ok_or(RoundError::NoRound(date))?;
+    let now = Utc::now().naive_utc();
+    if tubes::open_tube(conn, round.id, code, sampler.team_id, pool_size, now)?.is_none() {
+        return Err(RoundError::TubeExists(code.to_string()));
+    }
+    access::audit(conn, sampler.name, "open tube", code, now)?;
+    tube_now(conn, code)
+}
+
+/// Puts a resident's swab into the sampler's open tube.
+/// `timezone` is the district's: a resident sampled already is told when, on its clock.
+pub fn scan(
+    conn: &mut DbConnection,
+    key: &PersonalDataKey,
+    sampler: Sampler,
+    tube: &str,
+    who: Who,
+    timezone: Tz,
+) -> Result<(TubeRow, Added), RoundError> {
+    let tube = own_tube(conn, sampler, tube.trim())?;
+    let closed = || RoundError::TubeClosed(tube.code.clone());
+    if tube.status != "open" {
+        return Err(closed());
+    }
+    let resident_id = find(conn, key, who)?;
+    let earlier = tubes::latest_sample(conn, tube.round_id, resident_id)?;
+    if let Some(earlier) = &earlier {
+        may_sample_again(earlier, tube.pool_size, timezone)?;
+    }
+    let attempt = earlier.map_or(1, |e| e.attempt + 1);
+    let now = Utc::now().naive_utc();
+    // The tube's row first: concurrent scans into this tube wait here, and a full tube
+    // refuses the swab.
+    if !tubes::take_place(conn, tube.id, now)? {
+        return Err(closed());
+    }
+    // A scan of the same resident at the same moment (another tube, another site) took
+    // this attempt: the database keeps one, this one is refused and its place in the tube
+    // given back with the transaction.
+    if !tubes::add_sample(
+        conn,
+        tube.round_id,
+        resident_id,
+        tube.id,
+        attempt,
+        sampler.name,
+        now,
+    )? {
+        let earlier = tubes::latest_sample(conn, tube.round_id, resident_id)?.ok_or(
+            RoundError::Inconsistent("a sample that took the attempt is gone"),
+        )?;
+        may_sample_again(&earlier, tube.pool_size, timezone)?;
+        return Err(RoundError::Inconsistent(
+            "a sample was refused that may be taken",
+        ));
+    }
+    access::audit(
+        conn,
+        sampler.name,
+        "scan",
+        &format!("tube {}", tube.code),
+        now,
+    )?;
+    let (resident, name) = residents::code_and_name(conn, resident_id)?;
+    let added = Added {
+        resident,
+        name: masked_name(&name),
+    };
+    Ok((tube_now(conn, &tube.code)?, added))
+}
+
+/// Closes the sampler's tube before it is full.
+pub fn close_tube(
+    conn: &mut DbConnection,
+    sampler: Sampler,
+    code: &str,
+) -> Result<TubeRow, RoundError> {
+    let tube = own_tube(conn, sampler, code)?;
+    let now = Utc::now().naive_utc();
+    // Checked by the update itself, so that a scan at the same moment is either in the
+    // tube or refused.
+    if !tubes::close_tube(conn, tube.id, now)? {
+        let tube = own_tube(conn, sampler, code)?;
+        return Err(if tube.status != "open" {
+            RoundError::TubeAlreadyClosed(code.to_string())
+        } else {
+            RoundError::TubeEmpty(code.to_string())
+        });
+    }
+    access::audit(conn, sampler.name, "close tube", code, now)?;
+    tube_now(conn, code)
+}
+
+/// Records a closed tube's result, by `by`; returns how many residents are now to be
+/// sampled again (none after a negative pool).
+pub fn record_result(
+    conn: &mut DbConnection,
+    by: &str,
+    code: &str,
+    result: LabResult,
+) -> Result<i32, RoundError> {
+    let code = code.trim();
+    let find = |conn: &mut DbConnection| {
+        tubes::tube(conn, code)?.ok_or_else(|| RoundError::UnknownTube(code.to_string()))
+    };
+    let tube = find(conn)?;
+    let now = Utc::now().naive_utc();
+    // Only a closed tube takes a result, checked by the update itself: of two results sent
+    // at once, one is recorded and the other refused, never lost.
+    if tubes::set_result(conn, tube.id, result.as_str(), now)? {
+        access::audit(
+            conn,
+            by,
+            &format!("result {}", result.as_str()),
+            &format!("tube {code}"),
+            now,
+        )?;
+        return Ok(if result == LabResult::Negative {
+            0
+        } else {
+            // Read again: the tube may have filled since it was read above.
+            find(conn)?.swabs
+        });
+    }
+    let status = find(conn)?.status;
+    Err(if status == "open" {
+        RoundError::TubeStillOpen(code.to_string())
+    } else {
+        RoundError::ResultExists {
+            tube: code.to_string(),
+            result: status,
+        }
+    })
+}
+
+/// The sampler's own tube by code.
+fn own_tube(conn: &mut DbConnection, sampler: Sampler, code: &str) -> Result<TubeRow, RoundError> {
+    let tube = tubes::tube(conn, code)?.ok_or_else(|| RoundError::UnknownTube(code.to_string()))?;
+    if tube.team_id != sampler.team_id {
+        return Err(RoundError::NotYourTube(code.to_string()));
+    }
+    Ok(tube)
+}
+
+fn tube_now(conn: &mut DbConnection, code: &str) -> Result<TubeRow, RoundError> {
+    tubes::tube(conn, code)?.ok_or(RoundError::Inconsistent("the tube just used is gone"))
+}
+
+/// Whether a resident sampled before in this round may be sampled again into a tube of
+/// `pool_size`: only after a positive pool (into a single tube) or an invalid one.
+fn may_sample_again(
+    earlier: &LatestSample,
+    pool_size: i32,
+    timezone: Tz,
+) -> Result<(), RoundError> {
+    match earlier.tube_status.as_str() {
+        "positive" if pool_size != 1 => Err(RoundError::NeedsSingleTube(earlier.tube.clone())),
+        "positive" | "invalid" => Ok(()),
+        _ => Err(RoundError::AlreadySampled {
+            tube: earlier.tube.clone(),
+            at: earlier.taken_at.and_utc().with_timezone(&timezone),
+        }),
+    }
+}
+
+/// The resident the sampler identified.
+fn find(conn: &mut DbConnection, key: &PersonalDataKey, who: Who) -> Result<i64, RoundError> {
+    match who {
+        Who::Ticket(ticket) => key
+            .resident_of_ticket(ticket)
+            .ok_or(RoundError::UnknownTicket),
+        Who::Code(code) => {
+            routes::resident_id(conn, code.trim())?.ok_or(RoundError::UnknownResident)
+        }
+        Who::IdNumber(text) => {
+            let id = IdNumber::parse(text).map_err(|e| RoundError::Invalid {
+                field: "id_number",
+                message: format!("id_number {e}"),
+            })?;
+            residents::with_id_hash(conn, &key.id_hash(&id))?.ok_or(RoundError::UnknownIdNumber)
+        }
+    }
+}
