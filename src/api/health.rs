@@ -1,5 +1,6 @@
+//! The service's own health for operators and load balancers: up, ready, figures.
+
 use actix_web::{web, ResponseError};
-use diesel::connection::SimpleConnection;
 use serde::Serialize;
 
 use super::{blocking, ApiError};
@@ -22,16 +23,9 @@ pub struct Health {
     responses((status = 200, description = "The service and its database answer", body = Health))
 )]
 pub async fn healthz(db: web::Data<Db>) -> Result<web::Json<Health>, ApiError> {
-    let backend = match db.target() {
-        crate::store::Target::Sqlite(_) => "sqlite",
-        crate::store::Target::Postgres(_) => "postgres",
-    };
+    let backend = db.backend();
     let db = db.into_inner();
-    blocking(move || {
-        db.conn()?.batch_execute("SELECT 1")?;
-        Ok(())
-    })
-    .await?;
+    blocking(move || Ok(db.ping()?)).await?;
     Ok(web::Json(Health {
         status: "ok",
         database: backend,
@@ -58,7 +52,7 @@ pub struct Ready {
 pub async fn readyz(db: web::Data<Db>) -> Result<web::Json<Ready>, ApiError> {
     let db = db.into_inner();
     blocking(move || {
-        db.conn()?.batch_execute("SELECT 1")?;
+        db.ping()?;
         match db.schema_mismatch()? {
             None => Ok(()),
             Some(why) => Err(ApiError::unavailable(why)),

@@ -452,37 +452,9 @@ pub async fn missing(
     actor.require(Role::Office)?;
     let date = path.into_inner();
     let csv = blocking(move || {
-        let mut conn = db.conn()?;
-        let round = super::team::round_on(&mut conn, date)?;
-        let people = crate::store::completion::standings(&mut conn, round.id, None)?;
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        let failed = |e: csv::Error| ApiError::internal(e.to_string());
-        writer
-            .write_record([
-                "resident", "name", "building", "unit", "floor", "room", "standing",
-            ])
-            .map_err(failed)?;
-        for p in people
-            .iter()
-            .filter(|p| p.standing != crate::store::completion::Standing::Sampled)
-        {
-            let standing =
-                serde_json::to_value(p.standing).map_err(|e| ApiError::internal(e.to_string()))?;
-            writer
-                .write_record([
-                    p.code.as_str(),
-                    p.name.as_str(),
-                    p.building.as_str(),
-                    p.unit.as_str(),
-                    &p.floor.to_string(),
-                    p.room.as_str(),
-                    standing.as_str().unwrap_or(""),
-                ])
-                .map_err(failed)?;
-        }
-        writer
-            .into_inner()
-            .map_err(|e| ApiError::internal(e.to_string()))
+        let mut out = Vec::new();
+        rounds::export_missing(&db, date, &mut out)?;
+        Ok(out)
     })
     .await?;
     Ok(HttpResponse::Ok()

@@ -1,5 +1,5 @@
-//! The office's CSV exports of a round: slots, routes, team days and residents no team can
-//! visit. Times are the district's local times.
+//! The office's CSV exports of a round: slots, routes, team days, residents no team can
+//! visit and everyone still missing a sample. Times are the district's local times.
 
 use std::io::Write;
 
@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use super::RoundError;
 use crate::domain::TimeOfDay;
+use crate::store::completion::{self, Standing};
 use crate::store::rounds::{self, RoundRow};
 use crate::store::routes;
 use crate::store::{Db, DbConnection};
@@ -117,4 +118,31 @@ pub fn export_unvisited(db: &Db, date: NaiveDate, out: impl Write) -> Result<usi
     }
     writer.flush()?;
     Ok(rows.len())
+}
+
+/// Writes `resident,name,building,unit,floor,room,standing` for everyone without a valid
+/// sample (for health-code status at the deadline), by place.
+pub fn export_missing(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
+    let mut conn = db.conn()?;
+    let round = round_or_error(&mut conn, date)?;
+    let people = completion::standings(&mut conn, round.id, None)?;
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "resident", "name", "building", "unit", "floor", "room", "standing",
+    ])?;
+    let mut rows = 0;
+    for p in people.iter().filter(|p| p.standing != Standing::Sampled) {
+        writer.write_record([
+            p.code.as_str(),
+            p.name.as_str(),
+            p.building.as_str(),
+            p.unit.as_str(),
+            &p.floor.to_string(),
+            p.room.as_str(),
+            p.standing.as_str(),
+        ])?;
+        rows += 1;
+    }
+    writer.flush()?;
+    Ok(rows)
 }

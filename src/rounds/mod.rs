@@ -10,7 +10,7 @@ mod sampling;
 mod visits;
 
 pub use error::RoundError;
-pub use export::{export_routes, export_slots, export_team_days, export_unvisited};
+pub use export::{export_missing, export_routes, export_slots, export_team_days, export_unvisited};
 pub use moves::{close_lanes, move_resident, MoveRequest, Moved};
 pub use plan::{
     parse_window, plan_round, plan_round_while, planning, publish_round, within_window,

@@ -21,6 +21,19 @@ pub enum Standing {
     Pending,
 }
 
+impl Standing {
+    /// The name the API and the exports use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Standing::Sampled => "sampled",
+            Standing::Recalled => "recalled",
+            Standing::NotHome => "not_home",
+            Standing::Refused => "refused",
+            Standing::Pending => "pending",
+        }
+    }
+}
+
 /// A resident's place and standing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResidentStanding {
@@ -150,4 +163,22 @@ pub fn first_samples(
             .or_insert(at);
     }
     Ok(first.into_values().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Standing;
+
+    #[test]
+    fn a_standing_is_named_the_same_in_json_and_in_exports() {
+        for standing in [
+            Standing::Sampled,
+            Standing::Recalled,
+            Standing::NotHome,
+            Standing::Refused,
+            Standing::Pending,
+        ] {
+            assert_eq!(serde_json::to_value(standing).unwrap(), standing.as_str());
+        }
+    }
 }

@@ -296,6 +296,20 @@ impl Db {
         self.manager.connect()
     }
 
+    /// Whether the database answers: one round trip.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.conn()?.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+
+    /// The backend's name: `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self.target() {
+            Target::Sqlite(_) => "sqlite",
+            Target::Postgres(_) => "postgres",
+        }
+    }
+
     /// `None` when the database's schema is the one this build expects; otherwise why not.
     pub fn schema_mismatch(&self) -> Result<Option<String>, StoreError> {
         use diesel::migration::MigrationSource;

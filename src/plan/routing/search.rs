@@ -354,12 +354,8 @@ mod tests {
     use super::*;
     use crate::plan::routing::solomon;
 
-    fn instance(name: &str) -> Option<solomon::Instance> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(format!("../shared/vrptw/solomon/{name}.txt"));
-        std::fs::read_to_string(path)
-            .ok()
-            .map(|t| solomon::parse(&t).unwrap())
+    fn instance(name: &str) -> solomon::Instance {
+        solomon::parse(&solomon::shared_file(&format!("solomon/{name}.txt"))).unwrap()
     }
 
     /// The routes of the vehicles used, as the Solomon checker takes them.
@@ -374,9 +370,7 @@ mod tests {
 
     #[test]
     fn solves_c101_to_a_feasible_plan_close_to_the_best_known() {
-        let Some(instance) = instance("C101") else {
-            return;
-        };
+        let instance = instance("C101");
         let params = Params {
             iterations: Some(300),
             time_limit: Duration::from_secs(60),
@@ -485,9 +479,7 @@ mod tests {
 
     #[test]
     fn the_same_seed_and_budget_give_the_same_routes() {
-        let Some(instance) = instance("R101") else {
-            return;
-        };
+        let instance = instance("R101");
         let params = Params {
             iterations: Some(50),
             time_limit: Duration::from_secs(60),

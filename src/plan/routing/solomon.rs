@@ -200,25 +200,31 @@ impl Instance {
     }
 }
 
+/// A file of the Solomon instances and best-known solutions kept beside the project in
+/// `../shared/vrptw`. The tests that need one fail without it, saying so, rather than pass
+/// having checked nothing.
+#[cfg(test)]
+pub(crate) fn shared_file(path: &str) -> String {
+    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/vrptw")
+        .join(path);
+    std::fs::read_to_string(&full).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; the solver's tests need the Solomon instances in ../shared/vrptw (beside the project folder)",
+            full.display()
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn shared(path: &str) -> Option<String> {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vrptw");
-        std::fs::read_to_string(root.join(path)).ok()
-    }
-
     /// The best-known DIMACS solution of C101 passes the check with its published cost.
     #[test]
     fn the_best_known_c101_solution_checks_out() {
-        let (Some(text), Some(solution)) = (
-            shared("solomon/C101.txt"),
-            shared("solomon_bks/dimacs/C101.sol"),
-        ) else {
-            eprintln!("../shared/vrptw is not here; skipped");
-            return;
-        };
+        let text = shared_file("solomon/C101.txt");
+        let solution = shared_file("solomon_bks/dimacs/C101.sol");
         let instance = parse(&text).unwrap();
         assert_eq!(
             (instance.vehicles, instance.capacity, instance.nodes.len()),
