@@ -49,6 +49,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "on_backend",
         ],
     ),
+    (
+        "cli",
+        &[
+            "domain", "config", "access", "metrics", "plan", "store", "import", "rounds", "demo",
+            "api",
+        ],
+    ),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
