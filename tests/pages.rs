@@ -274,22 +274,19 @@ where
     F: FnOnce(Client, String) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    actix_web::rt::System::new().block_on(async {
-        let app = sweep::api::Application::build(&db.config, db.db.clone()).expect("bind port 0");
-        let base = format!("http://127.0.0.1:{}", app.port());
-        let handle = app.handle();
-        actix_web::rt::spawn(app.run_until_stopped());
+    let checked = common::api::spawn_app(db, &db.config, |base| async move {
         let client = browser(driver, screen).await;
-        // A failed check still closes the browser, which would otherwise outlive the test.
+        // A failed check still closes the browser, which would otherwise outlive the test,
+        // and stops the server.
         let checked = std::panic::AssertUnwindSafe(check(client.clone(), base))
             .catch_unwind()
             .await;
         let _ = client.close().await;
-        handle.stop(true).await;
-        if let Err(panic) = checked {
-            std::panic::resume_unwind(panic);
-        }
+        checked
     });
+    if let Err(panic) = checked {
+        std::panic::resume_unwind(panic);
+    }
 }
 
 #[test]

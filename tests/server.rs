@@ -3,22 +3,14 @@
 mod common;
 
 use common::TestDb;
-use sweep::api::Application;
 
-/// Starts the application on port 0 and runs `check` against its base URL.
+/// Runs `check` against a server on a free port.
 fn with_server<F, Fut>(db: &TestDb, check: F)
 where
     F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    actix_web::rt::System::new().block_on(async {
-        let app = Application::build(&db.config, db.db.clone()).expect("bind port 0");
-        let base = format!("http://127.0.0.1:{}", app.port());
-        let handle = app.handle();
-        actix_web::rt::spawn(app.run_until_stopped());
-        check(base).await;
-        handle.stop(true).await;
-    });
+    common::api::spawn_app(db, &db.config, check)
 }
 
 fn health_reports_the_database(db: &TestDb) {

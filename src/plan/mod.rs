@@ -7,3 +7,6 @@ pub mod slots;
 pub mod transport;
 pub mod travel;
 pub mod visits;
+
+/// The caller's id for a resident (the store's row id), in every plan.
+pub type ResidentId = i64;

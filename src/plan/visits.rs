@@ -19,8 +19,7 @@ use super::routing::{self, Node, Params, Problem, Streets, Travel, Vehicle};
 use super::travel::visit_minutes;
 use crate::domain::Coordinates;
 
-/// The caller's id for a resident (the store's row id).
-pub type ResidentId = i64;
+pub use super::ResidentId;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct VisitTeam {

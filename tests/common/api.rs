@@ -144,18 +144,30 @@ where
     F: FnOnce(Api) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
+    spawn_app(db, config, |base| {
+        check(Api {
+            base,
+            client: awc::Client::default(),
+        })
+    });
+}
+
+/// Starts the application with `config` on a free port, runs `check` against its base URL
+/// (`http://127.0.0.1:PORT`) and stops it: the one way the tests run a server.
+pub fn spawn_app<T, F, Fut>(db: &TestDb, config: &sweep::config::Config, check: F) -> T
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
     actix_web::rt::System::new().block_on(async {
         let app = Application::build(config, db.db.clone()).expect("bind port 0");
         let base = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
         actix_web::rt::spawn(app.run_until_stopped());
-        check(Api {
-            base,
-            client: awc::Client::default(),
-        })
-        .await;
+        let out = check(base).await;
         handle.stop(true).await;
-    });
+        out
+    })
 }
 
 /// Runs `work` against the API and returns what it returns.

@@ -22,8 +22,7 @@ use super::transport::{self, Transport};
 use super::travel::street_metres;
 use crate::domain::{Coordinates, TimeOfDay};
 
-/// The caller's id for a resident (the store's row id).
-pub type ResidentId = i64;
+pub use super::ResidentId;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlotSite {
