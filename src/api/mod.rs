@@ -11,6 +11,7 @@ mod openapi;
 mod resident;
 mod roster;
 mod rounds;
+mod schemas;
 mod site;
 mod team;
 

@@ -321,7 +321,7 @@ pub struct SweepEntry {
     room: String,
     resident: String,
     name: String,
-    #[schema(value_type = super::openapi::Standing)]
+    #[schema(value_type = super::schemas::Standing)]
     standing: Standing,
 }
 

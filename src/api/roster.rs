@@ -29,7 +29,7 @@ pub struct InvalidRoster<'a> {
     bad_rows: u64,
     /// Problems in all; more than `errors` lists when the list was cut.
     problems: u64,
-    #[schema(value_type = Vec<super::openapi::RowError>)]
+    #[schema(value_type = Vec<super::schemas::RowError>)]
     errors: &'a [RowError],
 }
 
@@ -83,7 +83,7 @@ pub struct RosterRefused {
     /// With `invalid_roster`: problems in all.
     problems: Option<u64>,
     /// With `invalid_roster`: the first problems.
-    #[schema(value_type = Option<Vec<super::openapi::RowError>>)]
+    #[schema(value_type = Option<Vec<super::schemas::RowError>>)]
     errors: Option<()>,
 }
 
@@ -99,7 +99,7 @@ pub struct RosterRefused {
     security(("bearer" = ["office"])),
     request_body(content = RosterForm, content_type = "multipart/form-data"),
     responses(
-        (status = 200, description = "Imported (or imported before under this `request_id`): the totals the district now holds", body = super::openapi::Totals),
+        (status = 200, description = "Imported (or imported before under this `request_id`): the totals the district now holds", body = super::schemas::Totals),
         (status = 400, description = "`malformed_form`: not a readable multipart/form-data body", body = ApiError),
         (status = 413, description = "`payload_too_large`: the files together exceed `server.upload_limit_mb`", body = ApiError),
         (status = 422, description = "`invalid_roster`: bad rows, every one listed in `errors`, and nothing was imported; `invalid_field`: a missing or malformed `request_id`, no roster file, a part that is not a roster file, or one sent twice (`field` names it); `request_id_reused`: this `request_id` was used before for another request", body = RosterRefused),

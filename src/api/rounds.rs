@@ -205,7 +205,7 @@ async fn once_outside(
     params(("date" = NaiveDate, Path, description = DATE)),
     security(("bearer" = ["office"])),
     responses(
-        (status = 200, description = "Planned (or planned before under this `request_id`)", body = super::openapi::RoundSummary),
+        (status = 200, description = "Planned (or planned before under this `request_id`)", body = super::schemas::RoundSummary),
         (status = 409, description = "`no_sites`: no sampling site is stored; `plan_in_progress`: the round is being planned by another request", body = ApiError),
         (status = 422, description = "`invalid_field`: a bad `window`, `at`, `slot_minutes` or `route_seconds`, or outcomes kept arriving while the routes were planned (try again); `request_id_reused`: this `request_id` was used before for another request", body = ApiError),
     )
@@ -483,7 +483,7 @@ pub struct Lanes {
     ),
     security(("bearer" = ["office"])),
     responses(
-        (status = 200, description = "Closed and re-planned (or so before under this `request_id`): the re-plan's summary", body = super::openapi::RoundSummary),
+        (status = 200, description = "Closed and re-planned (or so before under this `request_id`): the re-plan's summary", body = super::schemas::RoundSummary),
         (status = 404, description = "`no_round`: no round on that date; `unknown_site`: no site has this code", body = ApiError),
         (status = 409, description = "`plan_in_progress`: the round is being planned by another request", body = ApiError),
         (status = 422, description = "`invalid_field`: `closed` outside 0 to the site's lanes; or the re-plan's options were bad (outcomes kept arriving: try again); `request_id_reused`: this `request_id` was used before for another request", body = ApiError),
