@@ -171,7 +171,7 @@ fn prepare(dir: &Path, db: &Db, config: &Config, residents: u32) {
     let mut conn = db.conn().expect("a connection");
     if sweep::store::rounds::round_on(&mut conn, date)
         .expect("read rounds")
-        .is_none_or(|round| round.status != "published")
+        .is_none_or(|round| !round.is_published())
     {
         eprintln!("importing, planning and publishing the round of {DATE} (once)");
         let files = RosterFiles::from_dir(dir, &ProgressBar::hidden()).expect("roster files");

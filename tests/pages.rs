@@ -575,7 +575,7 @@ fn samplers_scan_residents_into_a_tube_and_see_duplicates_named() {
     let tube = sweep::store::tubes::tube(&mut db.db.conn().unwrap(), "SITE-TUBE-1")
         .unwrap()
         .unwrap();
-    assert_eq!(tube.status, "closed");
+    assert_eq!(tube.status, sweep::domain::TubeStatus::Closed);
     assert_eq!(tube.swabs, 2);
 }
 

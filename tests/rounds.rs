@@ -144,7 +144,7 @@ fn a_demo_round_is_planned_and_stored_whole(db: &TestDb) {
     .unwrap();
     import_dir(db, &dir);
     let summary = plan(db);
-    assert_eq!(summary.status, "draft");
+    assert_eq!(summary.status, sweep::domain::RoundStatus::Draft);
     assert_eq!(summary.slots.placed, summary.slots.walkers);
     assert!(summary.slots.walkers > 1_900);
     check_stored_plan(db);
@@ -187,7 +187,7 @@ fn a_published_round_keeps_slots_that_still_fit_after_a_lane_closes(db: &TestDb)
     close_lanes(db, &dir, 0, 1);
 
     let summary = plan(db);
-    assert_eq!(summary.status, "published");
+    assert_eq!(summary.status, sweep::domain::RoundStatus::Published);
     assert!(summary.slots.moved > 0, "the closed lane's slots were full");
     let after = check_stored_plan(db);
     let moved = moved_residents(db);

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 
 use common::api::{district, walkers, DATE};
 use common::TestDb;
+use sweep::domain::TubeStatus;
 use sweep::rounds::{self, LabResult, RoundError, Sampler, Who};
 use sweep::store::DbConnection;
 
@@ -106,7 +107,7 @@ fn the_sampling_rules_hold(db: &TestDb) {
     ));
     assert_eq!(
         rounds::close_tube(conn, t1, "A-1").unwrap().status,
-        "closed"
+        TubeStatus::Closed
     );
     assert!(matches!(
         rounds::close_tube(conn, t1, "A-1"),
@@ -122,7 +123,7 @@ fn the_sampling_rules_hold(db: &TestDb) {
     );
     assert!(matches!(
         rounds::record_result(conn, "lab", "A-1", LabResult::Negative),
-        Err(RoundError::ResultExists { result, .. }) if result == "positive"
+        Err(RoundError::ResultExists { result, .. }) if result == TubeStatus::Positive
     ));
 
     // After a positive pool: a retest only into a single tube, which is then full.
@@ -133,7 +134,7 @@ fn the_sampling_rules_hold(db: &TestDb) {
     ));
     rounds::open_tube(conn, t1, date, "SINGLE-1", 1).unwrap();
     let (single, _) = rounds::scan(conn, &key, t1, "SINGLE-1", Who::Code(r1), zone).unwrap();
-    assert_eq!((single.swabs, single.status.as_str()), (1, "closed"));
+    assert_eq!((single.swabs, single.status), (1, TubeStatus::Closed));
     assert!(matches!(
         rounds::scan(conn, &key, t1, "POOL-2", Who::Code(r1), zone),
         Err(RoundError::AlreadySampled { tube, .. }) if tube == "SINGLE-1"

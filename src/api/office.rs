@@ -111,7 +111,7 @@ pub async fn recalls(
         Ok(crate::store::tubes::recall_rows(&mut conn, &ids)?
             .into_iter()
             .map(|r| Recall {
-                reason: if needed[&r.resident_id] == "positive" {
+                reason: if needed[&r.resident_id] == crate::domain::TubeStatus::Positive {
                     "positive_pool"
                 } else {
                     "invalid_tube"

@@ -175,7 +175,7 @@ pub async fn lookup(
                 not_published()
             });
         };
-        if found.round_status != "published" {
+        if found.round_status != crate::domain::RoundStatus::Published {
             return Err(not_published());
         }
         let name_matches = body

@@ -643,7 +643,8 @@ pub struct Rounds {
 pub struct RoundListed {
     date: NaiveDate,
     /// `draft` or `published`.
-    status: String,
+    #[schema(value_type = String, example = "published")]
+    status: crate::domain::RoundStatus,
     /// Walking of everyone the slot plan places, home to site, in km (as the office's
     /// moves left it); none before the round is planned.
     walking_km: Option<f64>,

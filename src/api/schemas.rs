@@ -197,7 +197,7 @@ mod tests {
         same_keys::<RouteSummary>(&visits);
         same_keys::<RoundSummary>(crate::rounds::RoundSummary {
             date: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
-            status: "planned".into(),
+            status: crate::domain::RoundStatus::Draft,
             slots,
             home_visits: visits,
         });

@@ -34,7 +34,8 @@ pub struct TubeView {
     /// Swabs in the tube so far.
     swabs: i32,
     /// `open` or `closed` (later the lab's result: `negative`, `positive`, `invalid`).
-    status: String,
+    #[schema(value_type = String, example = "open")]
+    status: crate::domain::TubeStatus,
     /// After a scan: whose swab went in, for the sampler to check against the person.
     #[serde(skip_serializing_if = "Option::is_none")]
     added: Option<Added>,

@@ -6,6 +6,7 @@ mod personal;
 mod phone;
 pub mod problem;
 mod roster;
+mod states;
 mod time_of_day;
 
 pub use id_number::IdNumber;
@@ -13,4 +14,5 @@ pub use personal::{masked_name, IdHash, PersonalDataKey};
 pub use phone::Phone;
 pub use problem::Problem;
 pub use roster::{Building, Code, Coordinates, Mobility, Resident, Site, Team};
+pub use states::{RoundStatus, TubeStatus};
 pub use time_of_day::TimeOfDay;

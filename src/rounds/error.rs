@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use crate::domain::TimeOfDay;
+use crate::domain::{TimeOfDay, TubeStatus};
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +55,7 @@ pub enum RoundError {
     #[error("tube {0} is still open")]
     TubeStillOpen(String),
     #[error("tube {tube} already has a result: {result}")]
-    ResultExists { tube: String, result: String },
+    ResultExists { tube: String, result: TubeStatus },
     #[error("this is not one of our tickets")]
     UnknownTicket,
     #[error("no resident has this ID number")]

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::visits::{self, RouteOptions, RouteSummary};
 use super::RoundError;
 use crate::config::Config;
-use crate::domain::{Coordinates, TimeOfDay};
+use crate::domain::{Coordinates, RoundStatus, TimeOfDay};
 use crate::plan::queue::QueueModel;
 use crate::plan::slots::{self, SlotBuilding, SlotProblem, SlotRules, SlotSite};
 use crate::store::rounds::{
@@ -53,7 +53,7 @@ pub struct Shortfall {
 #[derive(Debug, Clone, Serialize)]
 pub struct RoundSummary {
     pub date: NaiveDate,
-    pub status: String,
+    pub status: RoundStatus,
     pub slots: SlotSummary,
     pub home_visits: RouteSummary,
 }
@@ -299,7 +299,7 @@ fn ensure_round(
                     starts_at: start,
                     ends_at: end,
                     slot_minutes: slot_minutes as i32,
-                    status: "draft",
+                    status: RoundStatus::Draft,
                     created_at: chrono::Utc::now().naive_utc(),
                 },
             )?)

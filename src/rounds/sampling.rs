@@ -12,7 +12,7 @@ use chrono::{NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::RoundError;
-use crate::domain::{masked_name, IdNumber, PersonalDataKey};
+use crate::domain::{masked_name, IdNumber, PersonalDataKey, TubeStatus};
 use crate::store::tubes::{self, LatestSample, TubeRow};
 use crate::store::{access, residents, rounds, routes, DbConnection};
 
@@ -57,11 +57,12 @@ pub enum LabResult {
 }
 
 impl LabResult {
-    pub fn as_str(self) -> &'static str {
+    /// The tube's status once it has this result.
+    pub fn status(self) -> TubeStatus {
         match self {
-            LabResult::Negative => "negative",
-            LabResult::Positive => "positive",
-            LabResult::Invalid => "invalid",
+            LabResult::Negative => TubeStatus::Negative,
+            LabResult::Positive => TubeStatus::Positive,
+            LabResult::Invalid => TubeStatus::Invalid,
         }
     }
 }
@@ -108,7 +109,7 @@ pub fn scan(
 ) -> Result<(TubeRow, Added), RoundError> {
     let tube = own_tube(conn, sampler, tube.trim())?;
     let closed = || RoundError::TubeClosed(tube.code.clone());
-    if tube.status != "open" {
+    if tube.status != TubeStatus::Open {
         return Err(closed());
     }
     let resident_id = find(conn, key, who)?;
@@ -170,7 +171,7 @@ pub fn close_tube(
     // tube or refused.
     if !tubes::close_tube(conn, tube.id, now)? {
         let tube = own_tube(conn, sampler, code)?;
-        return Err(if tube.status != "open" {
+        return Err(if tube.status != TubeStatus::Open {
             RoundError::TubeAlreadyClosed(code.to_string())
         } else {
             RoundError::TubeEmpty(code.to_string())
@@ -196,11 +197,11 @@ pub fn record_result(
     let now = Utc::now().naive_utc();
     // Only a closed tube takes a result, checked by the update itself: of two results sent
     // at once, one is recorded and the other refused, never lost.
-    if tubes::set_result(conn, tube.id, result.as_str(), now)? {
+    if tubes::set_result(conn, tube.id, result.status(), now)? {
         access::audit(
             conn,
             by,
-            &format!("result {}", result.as_str()),
+            &format!("result {}", result.status()),
             &format!("tube {code}"),
             now,
         )?;
@@ -212,7 +213,7 @@ pub fn record_result(
         });
     }
     let status = find(conn)?.status;
-    Err(if status == "open" {
+    Err(if status == TubeStatus::Open {
         RoundError::TubeStillOpen(code.to_string())
     } else {
         RoundError::ResultExists {
@@ -242,9 +243,11 @@ fn may_sample_again(
     pool_size: i32,
     timezone: Tz,
 ) -> Result<(), RoundError> {
-    match earlier.tube_status.as_str() {
-        "positive" if pool_size != 1 => Err(RoundError::NeedsSingleTube(earlier.tube.clone())),
-        "positive" | "invalid" => Ok(()),
+    match earlier.tube_status {
+        TubeStatus::Positive if pool_size != 1 => {
+            Err(RoundError::NeedsSingleTube(earlier.tube.clone()))
+        }
+        TubeStatus::Positive | TubeStatus::Invalid => Ok(()),
         _ => Err(RoundError::AlreadySampled {
             tube: earlier.tube.clone(),
             at: earlier.taken_at.and_utc().with_timezone(&timezone),

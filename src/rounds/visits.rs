@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::RoundError;
 use crate::config::Config;
-use crate::domain::{Coordinates, TimeOfDay};
+use crate::domain::{Coordinates, TimeOfDay, TubeStatus};
 use crate::plan::routing::Params;
 use crate::plan::visits::{
     self, HomeVisit, TeamNow, VisitPlan, VisitProblem, VisitRules, VisitTeam,
@@ -194,7 +194,7 @@ fn load_day(
             floor: v.floor,
             has_elevator: v.has_elevator,
             window,
-            urgent: retests.get(&v.id).is_some_and(|s| s == "positive"),
+            urgent: retests.get(&v.id) == Some(&TubeStatus::Positive),
             not_before: not_home_at.map(|t| t + knock_again),
             // A knock that found nobody voids the time the resident was told.
             promised: promised

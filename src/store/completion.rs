@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::{buildings, communities, residents, samples, tubes, visit_outcomes};
 use super::DbConnection;
+use crate::domain::TubeStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -92,7 +93,7 @@ pub fn standings(
     let people: Vec<Place> = query.load(conn)?;
 
     // The latest swab of each resident decides, then the latest door.
-    let swabs: Vec<(i64, String)> = samples::table
+    let swabs: Vec<(i64, TubeStatus)> = samples::table
         .inner_join(tubes::table)
         .filter(samples::round_id.eq(round_id))
         .select((samples::resident_id, tubes::status))
@@ -116,10 +117,10 @@ pub fn standings(
         .map(|p| {
             let id = p.id;
             let standing = match (
-                latest_swab.get(&id).map(String::as_str),
+                latest_swab.get(&id),
                 latest_door.get(&id).map(String::as_str),
             ) {
-                (Some("positive" | "invalid"), _) => Standing::Recalled,
+                (Some(swab), _) if swab.recalls() => Standing::Recalled,
                 (Some(_), _) | (None, Some("sampled")) => Standing::Sampled,
                 (None, Some("not_home")) => Standing::NotHome,
                 (None, Some(_)) => Standing::Refused,

@@ -14,7 +14,7 @@ pub struct ResidentSlot {
     pub phone_masked: Option<String>,
     /// The resident's building.
     pub home: (f64, f64),
-    pub round_status: String,
+    pub round_status: crate::domain::RoundStatus,
     /// At a site: its name, the slot (minutes after midnight) and where it is.
     pub site: Option<String>,
     pub slot: Option<(i32, i32)>,

@@ -10,6 +10,7 @@ use super::schema::{
     slot_unplaced,
 };
 use super::DbConnection;
+use crate::domain::RoundStatus;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = rounds)]
@@ -19,7 +20,7 @@ pub struct RoundRow {
     pub starts_at: i32,
     pub ends_at: i32,
     pub slot_minutes: i32,
-    pub status: String,
+    pub status: RoundStatus,
     pub created_at: chrono::NaiveDateTime,
     pub published_at: Option<chrono::NaiveDateTime>,
     /// The slot plan's walkers placed, their walking and its transportation bound (see
@@ -32,7 +33,7 @@ pub struct RoundRow {
 
 impl RoundRow {
     pub fn is_published(&self) -> bool {
-        self.status == "published"
+        self.status == RoundStatus::Published
     }
 
     /// `walking / bound − 1`, when the plan places as many walkers as the bound (otherwise
@@ -50,7 +51,7 @@ pub struct NewRound {
     pub starts_at: i32,
     pub ends_at: i32,
     pub slot_minutes: i32,
-    pub status: &'static str,
+    pub status: RoundStatus,
     pub created_at: chrono::NaiveDateTime,
 }
 
@@ -67,7 +68,7 @@ pub fn next_published(conn: &mut DbConnection, from: NaiveDate) -> QueryResult<O
     // All of them (a round a day), not `LIMIT ?`: see the note on single-row reads.
     let rounds: Vec<RoundRow> = rounds::table
         .filter(rounds::date.ge(from))
-        .filter(rounds::status.eq("published"))
+        .filter(rounds::status.eq(RoundStatus::Published))
         .order(rounds::date)
         .select(RoundRow::as_select())
         .load(conn)?;
@@ -113,7 +114,10 @@ pub fn publish_round(
     now: chrono::NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(rounds::table.find(id))
-        .set((rounds::status.eq("published"), rounds::published_at.eq(now)))
+        .set((
+            rounds::status.eq(RoundStatus::Published),
+            rounds::published_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(())
 }

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::{buildings, residents, samples, tubes};
 use super::DbConnection;
+use crate::domain::TubeStatus;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = tubes)]
@@ -18,7 +19,7 @@ pub struct TubeRow {
     pub pool_size: i32,
     /// Swabs in it so far; never more than `pool_size` (a check in the table).
     pub swabs: i32,
-    pub status: String,
+    pub status: TubeStatus,
 }
 
 pub fn tube(conn: &mut DbConnection, code: &str) -> QueryResult<Option<TubeRow>> {
@@ -45,7 +46,7 @@ pub fn open_tube(
             tubes::code.eq(code),
             tubes::team_id.eq(team_id),
             tubes::pool_size.eq(pool_size),
-            tubes::status.eq("open"),
+            tubes::status.eq(TubeStatus::Open),
             tubes::opened_at.eq(now),
         ))
         .on_conflict_do_nothing()
@@ -66,12 +67,13 @@ pub fn take_place(conn: &mut DbConnection, tube_id: i64, now: NaiveDateTime) -> 
     let query = diesel::update(
         tubes::table
             .find(tube_id)
-            .filter(tubes::status.eq("open"))
+            .filter(tubes::status.eq(TubeStatus::Open))
             .filter(tubes::swabs.lt(tubes::pool_size)),
     )
     .set((
         tubes::swabs.eq(tubes::swabs + 1),
-        tubes::status.eq(case_when::<_, _, Text>(fills, "closed").otherwise(tubes::status)),
+        tubes::status
+            .eq(case_when::<_, _, Text>(fills, TubeStatus::Closed).otherwise(tubes::status)),
         tubes::closed_at
             .eq(case_when::<_, _, Nullable<Timestamp>>(fills, Some(now))
                 .otherwise(tubes::closed_at)),
@@ -83,7 +85,7 @@ pub fn take_place(conn: &mut DbConnection, tube_id: i64, now: NaiveDateTime) -> 
 #[derive(Debug, Clone, PartialEq, Queryable)]
 pub struct LatestSample {
     pub tube: String,
-    pub tube_status: String,
+    pub tube_status: TubeStatus,
     pub taken_at: NaiveDateTime,
     /// 1 for the first sample of the round, 2 for the retest after it, …
     pub attempt: i32,
@@ -140,10 +142,13 @@ pub fn close_tube(conn: &mut DbConnection, tube_id: i64, now: NaiveDateTime) -> 
     let query = diesel::update(
         tubes::table
             .find(tube_id)
-            .filter(tubes::status.eq("open"))
+            .filter(tubes::status.eq(TubeStatus::Open))
             .filter(tubes::swabs.gt(0)),
     )
-    .set((tubes::status.eq("closed"), tubes::closed_at.eq(now)));
+    .set((
+        tubes::status.eq(TubeStatus::Closed),
+        tubes::closed_at.eq(now),
+    ));
     Ok(crate::on_backend!(conn, |c| query.execute(c))? == 1)
 }
 
@@ -152,13 +157,13 @@ pub fn close_tube(conn: &mut DbConnection, tube_id: i64, now: NaiveDateTime) -> 
 pub fn set_result(
     conn: &mut DbConnection,
     tube_id: i64,
-    result: &str,
+    result: TubeStatus,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let query = diesel::update(
         tubes::table
             .find(tube_id)
-            .filter(tubes::status.eq("closed")),
+            .filter(tubes::status.eq(TubeStatus::Closed)),
     )
     .set((tubes::status.eq(result), tubes::result_at.eq(now)));
     Ok(crate::on_backend!(conn, |c| query.execute(c))? == 1)
@@ -166,14 +171,17 @@ pub fn set_result(
 
 /// Residents of a round whose latest sample is in a positive tube (a single-tube retest)
 /// or an invalid one (sampling again): resident id → that tube's status.
-pub fn retests_needed(conn: &mut DbConnection, round_id: i64) -> QueryResult<HashMap<i64, String>> {
+pub fn retests_needed(
+    conn: &mut DbConnection,
+    round_id: i64,
+) -> QueryResult<HashMap<i64, TubeStatus>> {
     let flagged: Vec<i64> = samples::table
         .inner_join(tubes::table)
         .filter(samples::round_id.eq(round_id))
-        .filter(tubes::status.eq_any(["positive", "invalid"]))
+        .filter(tubes::status.eq_any([TubeStatus::Positive, TubeStatus::Invalid]))
         .select(samples::resident_id)
         .load(conn)?;
-    let history: Vec<(i64, String)> = samples::table
+    let history: Vec<(i64, TubeStatus)> = samples::table
         .inner_join(tubes::table)
         .filter(samples::round_id.eq(round_id))
         .filter(samples::resident_id.eq_any(&flagged))
@@ -184,7 +192,7 @@ pub fn retests_needed(conn: &mut DbConnection, round_id: i64) -> QueryResult<Has
     for (resident, status) in history {
         latest.insert(resident, status);
     }
-    latest.retain(|_, status| status == "positive" || status == "invalid");
+    latest.retain(|_, status| status.recalls());
     Ok(latest)
 }
 

@@ -1,0 +1,128 @@
+//! The states a round and a tube go through, each named once: in the code as a type, in the
+//! database and the API as its text (`draft`, `open`, `positive` …).
+
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
+use serde::{Deserialize, Serialize};
+
+/// A state's text both ways, and its storage as text on either backend.
+macro_rules! stored_as_text {
+    ($name:ident { $($variant:ident => $text:literal),* $(,)? }) => {
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+
+            fn from_str(text: &str) -> Result<Self, String> {
+                match text {
+                    $($text => Ok($name::$variant),)*
+                    other => Err(format!("'{other}' is not a {}", stringify!($name))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl<DB: Backend> ToSql<Text, DB> for $name
+        where
+            str: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+
+        impl<DB: Backend> FromSql<Text, DB> for $name
+        where
+            String: FromSql<Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+                Ok(String::from_sql(bytes)?.parse()?)
+            }
+        }
+    };
+}
+
+/// A round is planned as a draft; once published, residents are told its slots and re-plans
+/// keep them.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow, Serialize, Deserialize,
+)]
+#[diesel(sql_type = Text)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundStatus {
+    Draft,
+    Published,
+}
+
+stored_as_text!(RoundStatus {
+    Draft => "draft",
+    Published => "published",
+});
+
+/// A tube is open while swabs go in, closed when full or closed by hand, then takes the
+/// lab's result.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow, Serialize, Deserialize,
+)]
+#[diesel(sql_type = Text)]
+#[serde(rename_all = "snake_case")]
+pub enum TubeStatus {
+    Open,
+    Closed,
+    Negative,
+    Positive,
+    Invalid,
+}
+
+stored_as_text!(TubeStatus {
+    Open => "open",
+    Closed => "closed",
+    Negative => "negative",
+    Positive => "positive",
+    Invalid => "invalid",
+});
+
+impl TubeStatus {
+    /// A result that sends the tube's residents to be sampled again.
+    pub fn recalls(self) -> bool {
+        matches!(self, TubeStatus::Positive | TubeStatus::Invalid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_state_reads_back_from_its_text_and_serialises_as_it() {
+        for status in [RoundStatus::Draft, RoundStatus::Published] {
+            assert_eq!(status.as_str().parse(), Ok(status));
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+        for status in [
+            TubeStatus::Open,
+            TubeStatus::Closed,
+            TubeStatus::Negative,
+            TubeStatus::Positive,
+            TubeStatus::Invalid,
+        ] {
+            assert_eq!(status.as_str().parse(), Ok(status));
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+        assert!("ajar".parse::<TubeStatus>().is_err());
+    }
+}
