@@ -11,6 +11,7 @@ use indicatif::ProgressBar;
 
 use common::TestDb;
 use sweep::demo::{self, DemoSpec};
+use sweep::domain::Outcome;
 use sweep::import::{self, RosterFiles};
 use sweep::rounds::{self, PlanOptions, RouteOptions};
 use sweep::store::rounds as stored_rounds;
@@ -144,7 +145,7 @@ fn a_replan_keeps_done_stops_and_told_times_and_knocks_again_later(db: &TestDb) 
     assert_eq!((first.team_id, second.team_id), (team, team));
     let round_id = first.round_id;
     let mut conn = db.db.conn().unwrap();
-    for (stop, outcome) in [(first, "sampled"), (second, "not_home")] {
+    for (stop, outcome) in [(first, Outcome::Sampled), (second, Outcome::NotHome)] {
         routes::record_outcome(
             &mut conn,
             &NewOutcome {

@@ -37,6 +37,10 @@ impl From<RoundError> for ApiError {
                 ApiError::new(StatusCode::NOT_FOUND, "unknown_resident", e.to_string())
                     .with_field("resident")
             }
+            RoundError::NotOnYourRoute => {
+                ApiError::new(StatusCode::FORBIDDEN, "not_on_your_route", e.to_string())
+                    .with_field("resident")
+            }
             RoundError::UnknownSite(ref code) => ApiError::new(
                 StatusCode::NOT_FOUND,
                 "unknown_site",

@@ -51,6 +51,20 @@ pub enum Standing {
     Pending,
 }
 
+/// What happened at a door.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // never built: it describes `domain::Outcome`
+pub enum Outcome {
+    Sampled,
+    /// Nobody opened: the team knocks again later.
+    NotHome,
+    Refused,
+    MovedAway,
+    /// Could not be sampled.
+    Unable,
+}
+
 /// A plan's summary, as `sweep plan --json` prints it.
 #[derive(ToSchema)]
 #[allow(dead_code)] // never built: it describes `rounds::RoundSummary`
@@ -236,6 +250,25 @@ mod tests {
                 .unwrap()
                 .to_string()
         })
+        .collect();
+        assert_eq!(named, real);
+
+        use crate::domain::Outcome as RealOutcome;
+        let named: BTreeSet<String> = serde_json::to_value(Outcome::schema()).unwrap()["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        let real: BTreeSet<String> = [
+            RealOutcome::Sampled,
+            RealOutcome::NotHome,
+            RealOutcome::Refused,
+            RealOutcome::MovedAway,
+            RealOutcome::Unable,
+        ]
+        .into_iter()
+        .map(|o| o.as_str().to_string())
         .collect();
         assert_eq!(named, real);
     }

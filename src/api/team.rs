@@ -2,18 +2,18 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Actor;
-use super::{answer, blocking, json_text, resident_by_code, ApiError, Idempotent};
+use super::{answer, blocking, json_text, ApiError, Idempotent};
 use crate::access::Role;
 use crate::config::Config;
-use crate::domain::TimeOfDay;
-use crate::store::access as stored_access;
+use crate::domain::{Outcome, TimeOfDay};
+use crate::rounds;
 use crate::store::rounds::{self as stored_rounds, RoundRow};
-use crate::store::routes::{self, NewOutcome};
+use crate::store::routes;
 use crate::store::{Db, DbConnection, Writer};
 
 #[derive(Deserialize, IntoParams)]
@@ -55,8 +55,8 @@ pub struct StopView {
     lat: f64,
     lon: f64,
     /// The last outcome recorded at this door today, if any.
-    #[schema(value_type = Option<Outcome>, required = true)]
-    outcome: Option<String>,
+    #[schema(value_type = Option<super::schemas::Outcome>, required = true)]
+    outcome: Option<Outcome>,
 }
 
 pub(super) fn round_on(conn: &mut DbConnection, date: NaiveDate) -> Result<RoundRow, ApiError> {
@@ -111,7 +111,7 @@ pub async fn my_route(
 pub(super) fn last_outcomes(
     conn: &mut DbConnection,
     round_id: i64,
-) -> Result<std::collections::HashMap<i64, String>, ApiError> {
+) -> Result<std::collections::HashMap<i64, Outcome>, ApiError> {
     Ok(routes::outcomes(conn, round_id)?
         .into_iter()
         .map(|o| (o.resident_id, o.outcome))
@@ -125,7 +125,7 @@ pub(super) fn route_view(
     round: &RoundRow,
     team_id: i64,
     team: String,
-    outcomes: &std::collections::HashMap<i64, String>,
+    outcomes: &std::collections::HashMap<i64, Outcome>,
     phones: Option<&crate::domain::PersonalDataKey>,
 ) -> Result<RouteView, ApiError> {
     let stops = routes::team_stops(conn, round.id, team_id)?;
@@ -145,7 +145,7 @@ pub(super) fn route_view(
             .into_iter()
             .map(|s| StopView {
                 seq: s.seq,
-                outcome: outcomes.get(&s.resident_id).cloned(),
+                outcome: outcomes.get(&s.resident_id).copied(),
                 resident: s.resident,
                 name: s.name,
                 phone: s.phone_masked,
@@ -168,28 +168,6 @@ pub(super) fn route_view(
     })
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Sampled,
-    NotHome,
-    Refused,
-    MovedAway,
-    Unable,
-}
-
-impl Outcome {
-    fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Sampled => "sampled",
-            Outcome::NotHome => "not_home",
-            Outcome::Refused => "refused",
-            Outcome::MovedAway => "moved_away",
-            Outcome::Unable => "unable",
-        }
-    }
-}
-
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutcomeRequest {
@@ -197,6 +175,7 @@ pub struct OutcomeRequest {
     request_id: uuid::Uuid,
     /// The resident's code.
     resident: String,
+    #[schema(value_type = super::schemas::Outcome)]
     outcome: Outcome,
     /// Needed when `outcome` is `sampled`; at most 64 characters.
     tube_code: Option<String>,
@@ -207,9 +186,22 @@ pub struct OutcomeRequest {
     date: Option<NaiveDate>,
 }
 
+impl OutcomeRequest {
+    fn door(&self, date: NaiveDate) -> rounds::DoorOutcome<'_> {
+        rounds::DoorOutcome {
+            date,
+            resident: &self.resident,
+            outcome: self.outcome,
+            tube_code: self.tube_code.as_deref(),
+            note: &self.note,
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct OutcomeRecorded {
     resident: String,
+    #[schema(value_type = super::schemas::Outcome)]
     outcome: Outcome,
     /// UTC, without an offset.
     #[schema(value_type = String, example = "2026-12-01T08:42:10.123456")]
@@ -239,82 +231,26 @@ pub async fn record_outcome(
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Team)?;
     let body = body.into_inner();
-    let tube_code = body
-        .tube_code
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
-    if body.outcome == Outcome::Sampled && tube_code.is_none() {
-        return Err(ApiError::invalid(
-            "tube_code",
-            "a sampled visit needs the tube code",
-        ));
-    }
-    if tube_code.is_some_and(|t| t.chars().count() > 64) || body.note.chars().count() > 500 {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
-            "tube_code is at most 64 characters, note at most 500",
-        )
-        .with_field(if body.note.chars().count() > 500 {
-            "note"
-        } else {
-            "tube_code"
-        }));
-    }
-    let tube_code = tube_code.map(str::to_string);
-    let request = Idempotent::new(&actor, &http, body.request_id, &body)?;
     let date = body.date.unwrap_or_else(|| config.district.today());
-    let team_id = actor.team_id.expect("a team session names its team");
+    // Refused before the request is remembered, as a body that does not parse is.
+    rounds::check_door_outcome(&body.door(date))?;
+    let request = Idempotent::new(&actor, &http, body.request_id, &body)?;
+    let team = actor.team_id.expect("a team session names its team");
     let stored = writer
         .write(move |conn| {
             request.once(conn, |conn| {
-                let round = round_on(conn, date)?;
-                let resident_id = resident_by_code(conn, &body.resident, "resident")?;
-                if routes::team_of_stop(conn, round.id, resident_id)? != Some(team_id) {
-                    return Err(ApiError::new(
-                        StatusCode::FORBIDDEN,
-                        "not_on_your_route",
-                        "this resident is not on your route today",
-                    )
-                    .with_field("resident"));
-                }
-                let now = Utc::now().naive_utc();
-                // A final outcome replaced by another is a correction, and the audit says so
-                // (not home, then sampled, is a second knock, not a correction).
-                let action = match routes::last_outcome(conn, round.id, resident_id)? {
-                    Some(before) if before != "not_home" && before != body.outcome.as_str() => {
-                        format!(
-                            "correct visit outcome {before} to {}",
-                            body.outcome.as_str()
-                        )
-                    }
-                    _ => format!("visit outcome {}", body.outcome.as_str()),
-                };
-                routes::record_outcome(
+                let recorded_at = rounds::record_outcome(
                     conn,
-                    &NewOutcome {
-                        round_id: round.id,
-                        resident_id,
-                        team_id,
-                        outcome: body.outcome.as_str(),
-                        tube_code: tube_code.as_deref(),
-                        note: body.note.trim(),
-                        recorded_by: &actor.name,
-                        recorded_at: now,
+                    rounds::Team {
+                        id: team,
+                        name: &actor.name,
                     },
-                )?;
-                stored_access::audit(
-                    conn,
-                    &actor.name,
-                    &action,
-                    &format!("resident {} on {date}", body.resident),
-                    now,
+                    body.door(date),
                 )?;
                 let answer = json_text(&OutcomeRecorded {
                     resident: body.resident.clone(),
                     outcome: body.outcome,
-                    recorded_at: now,
+                    recorded_at,
                 })?;
                 Ok((201, answer))
             })

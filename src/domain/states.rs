@@ -1,5 +1,6 @@
-//! The states a round and a tube go through, each named once: in the code as a type, in the
-//! database and the API as its text (`draft`, `open`, `positive` …).
+//! The states a round and a tube go through, and what happens at a door, each named once:
+//! in the code as a type, in the database and the API as its text (`draft`, `open`,
+//! `positive`, `not_home` …).
 
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, FromSqlRow};
@@ -103,6 +104,37 @@ impl TubeStatus {
     }
 }
 
+/// What happened at a door on a home visit.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow, Serialize, Deserialize,
+)]
+#[diesel(sql_type = Text)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Sampled,
+    /// Nobody opened: the team knocks again later.
+    NotHome,
+    Refused,
+    MovedAway,
+    /// Could not be sampled (too ill, no swab possible).
+    Unable,
+}
+
+stored_as_text!(Outcome {
+    Sampled => "sampled",
+    NotHome => "not_home",
+    Refused => "refused",
+    MovedAway => "moved_away",
+    Unable => "unable",
+});
+
+impl Outcome {
+    /// Every outcome but "not home" ends the resident's visits this round.
+    pub fn is_final(self) -> bool {
+        self != Outcome::NotHome
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +154,16 @@ mod tests {
         ] {
             assert_eq!(status.as_str().parse(), Ok(status));
             assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+        for outcome in [
+            Outcome::Sampled,
+            Outcome::NotHome,
+            Outcome::Refused,
+            Outcome::MovedAway,
+            Outcome::Unable,
+        ] {
+            assert_eq!(outcome.as_str().parse(), Ok(outcome));
+            assert_eq!(serde_json::to_value(outcome).unwrap(), outcome.as_str());
         }
         assert!("ajar".parse::<TubeStatus>().is_err());
     }

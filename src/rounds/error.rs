@@ -23,6 +23,8 @@ pub enum RoundError {
     BadOption(String),
     #[error("no resident has this code")]
     UnknownResident,
+    #[error("this resident is not on your route today")]
+    NotOnYourRoute,
     #[error("no site has the code {0}")]
     UnknownSite(String),
     #[error("this resident has no slot to move (a home visit, or unplaced)")]

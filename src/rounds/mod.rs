@@ -2,6 +2,7 @@
 //! done between the doors (`api/`, `web/`, `main.rs`) and the core (`plan/`) over the store.
 //! Nothing here imports a door.
 
+mod doors;
 mod error;
 mod export;
 mod moves;
@@ -9,6 +10,7 @@ mod plan;
 mod sampling;
 mod visits;
 
+pub use doors::{check_door_outcome, record_outcome, DoorOutcome, Team};
 pub use error::RoundError;
 pub use export::{export_missing, export_routes, export_slots, export_team_days, export_unvisited};
 pub use moves::{close_lanes, move_resident, MoveRequest, Moved};

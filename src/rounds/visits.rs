@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::RoundError;
 use crate::config::Config;
-use crate::domain::{Coordinates, TimeOfDay, TubeStatus};
+use crate::domain::{Coordinates, Outcome, TimeOfDay, TubeStatus};
 use crate::plan::routing::Params;
 use crate::plan::visits::{
     self, HomeVisit, TeamNow, VisitPlan, VisitProblem, VisitRules, VisitTeam,
@@ -20,9 +20,6 @@ use crate::store::rounds::RoundRow;
 use crate::store::routes::{self, RouteRows, StopRow, TeamRouteRow, UnvisitedRow};
 use crate::store::tubes;
 use crate::store::{Db, DbConnection};
-
-/// Outcomes after which a resident needs no more visits this round.
-const FINAL_OUTCOMES: [&str; 4] = ["sampled", "refused", "moved_away", "unable"];
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RouteOptions {
@@ -144,22 +141,22 @@ fn load_day(
         .iter()
         .map(|v| (v.id, coordinates(v.lat, v.lon)))
         .collect();
-    let mut last_outcome: HashMap<i64, (&str, i64)> = HashMap::new();
+    let mut last_outcome: HashMap<i64, (Outcome, i64)> = HashMap::new();
     // Per team: the door it was last at, when, and the kits it used.
     let mut last_door: HashMap<i64, (Option<Coordinates>, i64, u32)> = HashMap::new();
     for o in &outcomes {
         let t = local_seconds(o.recorded_at);
-        last_outcome.insert(o.resident_id, (o.outcome.as_str(), t));
+        last_outcome.insert(o.resident_id, (o.outcome, t));
         let door = last_door.entry(o.team_id).or_insert((None, t, 0));
         door.0 = location.get(&o.resident_id).copied().or(door.0);
         door.1 = door.1.max(t);
-        door.2 += u32::from(o.outcome == "sampled");
+        door.2 += u32::from(o.outcome == Outcome::Sampled);
     }
     let is_done = |resident: i64| {
         !retests.contains_key(&resident)
             && last_outcome
                 .get(&resident)
-                .is_some_and(|(o, _)| FINAL_OUTCOMES.contains(o))
+                .is_some_and(|(o, _)| o.is_final())
     };
 
     let promised: HashMap<i64, i64> = if round.is_published() {
@@ -177,7 +174,7 @@ fn load_day(
     for v in visitors.iter().filter(|v| !is_done(v.id)) {
         let not_home_at = last_outcome
             .get(&v.id)
-            .filter(|(o, _)| *o == "not_home")
+            .filter(|(o, _)| *o == Outcome::NotHome)
             .map(|(_, t)| *t);
         let window = match (v.available_from, v.available_to) {
             (None, None) => None,

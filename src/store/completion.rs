@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::{buildings, communities, residents, samples, tubes, visit_outcomes};
 use super::DbConnection;
-use crate::domain::TubeStatus;
+use crate::domain::{Outcome, TubeStatus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -103,7 +103,7 @@ pub fn standings(
     for (resident, status) in swabs {
         latest_swab.insert(resident, status);
     }
-    let doors: Vec<(i64, String)> = visit_outcomes::table
+    let doors: Vec<(i64, Outcome)> = visit_outcomes::table
         .filter(visit_outcomes::round_id.eq(round_id))
         .select((visit_outcomes::resident_id, visit_outcomes::outcome))
         .order((visit_outcomes::recorded_at, visit_outcomes::id))
@@ -116,13 +116,10 @@ pub fn standings(
         .into_iter()
         .map(|p| {
             let id = p.id;
-            let standing = match (
-                latest_swab.get(&id),
-                latest_door.get(&id).map(String::as_str),
-            ) {
+            let standing = match (latest_swab.get(&id), latest_door.get(&id)) {
                 (Some(swab), _) if swab.recalls() => Standing::Recalled,
-                (Some(_), _) | (None, Some("sampled")) => Standing::Sampled,
-                (None, Some("not_home")) => Standing::NotHome,
+                (Some(_), _) | (None, Some(Outcome::Sampled)) => Standing::Sampled,
+                (None, Some(Outcome::NotHome)) => Standing::NotHome,
                 (None, Some(_)) => Standing::Refused,
                 (None, None) => Standing::Pending,
             };
@@ -154,7 +151,7 @@ pub fn first_samples(
         .load(conn)?;
     let doors: Vec<(i64, chrono::NaiveDateTime)> = visit_outcomes::table
         .filter(visit_outcomes::round_id.eq(round_id))
-        .filter(visit_outcomes::outcome.eq("sampled"))
+        .filter(visit_outcomes::outcome.eq(Outcome::Sampled))
         .select((visit_outcomes::resident_id, visit_outcomes::recorded_at))
         .load(conn)?;
     for (resident, at) in swabs.into_iter().chain(doors) {

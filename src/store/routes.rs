@@ -7,6 +7,7 @@ use super::schema::{
     buildings, residents, route_stops, route_unvisited, team_routes, teams, visit_outcomes,
 };
 use super::DbConnection;
+use crate::domain::Outcome;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = teams)]
@@ -105,7 +106,7 @@ pub struct OutcomeRow {
     pub id: i64,
     pub resident_id: i64,
     pub team_id: i64,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub recorded_at: chrono::NaiveDateTime,
 }
 
@@ -123,7 +124,7 @@ pub fn last_outcome(
     conn: &mut DbConnection,
     round_id: i64,
     resident_id: i64,
-) -> QueryResult<Option<String>> {
+) -> QueryResult<Option<Outcome>> {
     let query = visit_outcomes::table
         .filter(visit_outcomes::round_id.eq(round_id))
         .filter(visit_outcomes::resident_id.eq(resident_id))
@@ -133,7 +134,7 @@ pub fn last_outcome(
             visit_outcomes::id.desc(),
         ));
     // A door has an outcome or two a round: all, then the latest (no `LIMIT ?`, see store/mod.rs).
-    crate::on_backend!(conn, |c| query.load::<String>(c)).map(|all| all.into_iter().next())
+    crate::on_backend!(conn, |c| query.load::<Outcome>(c)).map(|all| all.into_iter().next())
 }
 
 #[derive(Debug, Clone, PartialEq, Insertable)]
@@ -142,7 +143,7 @@ pub struct NewOutcome<'a> {
     pub round_id: i64,
     pub resident_id: i64,
     pub team_id: i64,
-    pub outcome: &'a str,
+    pub outcome: Outcome,
     pub tube_code: Option<&'a str>,
     pub note: &'a str,
     /// Who recorded it, as the audit names them (`team:T001`).
