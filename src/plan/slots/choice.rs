@@ -13,8 +13,11 @@ use super::seating::Seating;
 /// Sites an ejection chain looks at around a building, and links a chain may have.
 const CHAIN_SITES: usize = 8;
 const CHAIN_LINKS: usize = 4;
-/// Tries one building's chain may make: enough for any small district, bounded for a city.
+/// Tries one building's chains may make, and all buildings' together: enough for any small
+/// district, and bounded where sites cannot take everyone (there every building left over
+/// would search in vain).
 const CHAIN_TRIES: u32 = 20_000;
+const ALL_CHAIN_TRIES: u32 = 400_000;
 /// Sites a building may move to while the walk shrinks.
 const NEIGHBOUR_SITES: usize = 8;
 const MAX_PASSES: usize = 50;
@@ -63,9 +66,12 @@ pub(super) fn choose(seating: &mut Seating, walks: &Walks, order: &[usize], guid
 
     homeless.sort_by_key(|&b| (std::cmp::Reverse(seating.demand(b)), b));
     let mut in_chain = vec![false; walks.pinned.len()];
+    let mut all_tries = ALL_CHAIN_TRIES;
     for b in homeless {
-        let mut tries = CHAIN_TRIES;
-        if insert(seating, walks, b, CHAIN_LINKS, &mut tries, &mut in_chain) {
+        let mut tries = CHAIN_TRIES.min(all_tries);
+        let seated = insert(seating, walks, b, CHAIN_LINKS, &mut tries, &mut in_chain);
+        all_tries -= CHAIN_TRIES.min(all_tries) - tries;
+        if seated {
             seating.commit();
         }
     }
