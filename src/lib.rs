@@ -5,6 +5,7 @@
 //! through [`store`]; [`web`] serves the pages that call [`api`].
 
 pub mod access;
+pub mod accounts;
 pub mod api;
 pub mod cli;
 pub mod config;

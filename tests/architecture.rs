@@ -33,6 +33,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "on_backend",
         ],
     ),
+    ("accounts", &["domain", "config", "access", "store"]),
     ("demo", &["domain", "config", "access", "store", "import"]),
     ("web", &["domain"]),
     (
@@ -52,8 +53,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "domain", "config", "access", "metrics", "plan", "store", "import", "rounds", "demo",
-            "api",
+            "domain", "config", "access", "metrics", "plan", "store", "import", "rounds",
+            "accounts", "demo", "api",
         ],
     ),
 ];

@@ -224,6 +224,43 @@ fn assert_one_line_error(out: &Output, says: &str) {
 }
 
 #[test]
+fn accounts_and_pins_are_checked_and_said_by_their_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let add = |login: &str, role: &str, password: &str| {
+        sweep_in(
+            dir.path(),
+            &["user", "add", "--login", login, "--role", role],
+            &[("SWEEP_PASSWORD", password)],
+        )
+    };
+    assert_one_line_error(
+        &add("wang", "admin", "long enough"),
+        "--role: 'admin' is not office or lab",
+    );
+    assert_one_line_error(
+        &add("wang", "office", "short"),
+        "the password needs at least 8 characters",
+    );
+    let added = add("wang", "office", "long enough");
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    assert!(text(&added.stderr).contains("office account 'wang' added"));
+    assert_one_line_error(
+        &add(" wang ", "lab", "long enough"),
+        "--login: 'wang' already exists",
+    );
+
+    let pin = |args: &[&str]| sweep_in(dir.path(), args, &[]);
+    assert_one_line_error(
+        &pin(&["team", "pin", "T001", "--pin", "12"]),
+        "--pin: 6 to 12 digits",
+    );
+    assert_one_line_error(
+        &pin(&["team", "pin", "T001"]),
+        "no team 'T001' is stored; import teams.csv first",
+    );
+}
+
+#[test]
 fn commands_on_a_district_do_not_create_a_database() {
     let dir = tempfile::tempdir().unwrap();
     for args in [

@@ -1,20 +1,25 @@
-//! `sweep user add` and `sweep team pin`: office and lab accounts, and teams' PINs.
+//! `sweep user add` and `sweep team pin`: office and lab accounts, and teams' PINs (the
+//! rules are in `accounts`).
 
 use std::process::ExitCode;
 
 use super::database::{open, open_existing};
+use crate::accounts::{self, AccountError, NewAccount};
 use crate::config::Config;
+
+/// Who the audit names for changes made from the command line.
+const BY: &str = "command line";
+
+/// Says an account's mistake as the command line's flag: `--login: 'wang' already exists`.
+fn said(e: AccountError) -> anyhow::Error {
+    match e.field() {
+        Some(field) => anyhow::anyhow!("--{field}: {e}"),
+        None => e.into(),
+    }
+}
 
 /// Adds an office or lab account; the password from SWEEP_PASSWORD or standard input.
 pub fn add_user(config: &Config, login: &str, role: &str) -> anyhow::Result<ExitCode> {
-    let role = match role {
-        "office" | "lab" => role,
-        other => anyhow::bail!("--role: '{other}' is not office or lab"),
-    };
-    let login = login.trim();
-    if login.is_empty() || login.chars().count() > 64 {
-        anyhow::bail!("--login: 1 to 64 characters");
-    }
     let password = match std::env::var("SWEEP_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
@@ -23,30 +28,9 @@ pub fn add_user(config: &Config, login: &str, role: &str) -> anyhow::Result<Exit
             line.trim_end_matches(['\r', '\n']).to_string()
         }
     };
-    if password.chars().count() < 8 {
-        anyhow::bail!("the password needs at least 8 characters");
-    }
-    let db = open(config)?;
-    let mut conn = db.conn()?;
-    if crate::store::access::account(&mut conn, login)?.is_some() {
-        anyhow::bail!("--login: '{login}' already exists");
-    }
-    let now = chrono::Utc::now().naive_utc();
-    crate::store::access::add_account(
-        &mut conn,
-        login,
-        role,
-        &crate::access::hash_secret(&password),
-        now,
-    )?;
-    crate::store::access::audit(
-        &mut conn,
-        "command line",
-        &format!("add {role} account"),
-        login,
-        now,
-    )?;
-    eprintln!("{role} account '{login}' added");
+    let account = NewAccount::checked(login, role, &password).map_err(said)?;
+    accounts::add_account(&open(config)?, &account, BY).map_err(said)?;
+    eprintln!("{} account '{}' added", account.role, account.login);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -54,17 +38,8 @@ pub fn add_user(config: &Config, login: &str, role: &str) -> anyhow::Result<Exit
 pub fn set_team_pin(config: &Config, code: &str, pin: Option<String>) -> anyhow::Result<ExitCode> {
     let fewest = config.access.pin_min_digits as usize;
     let pin = pin.unwrap_or_else(|| crate::access::new_pin(fewest));
-    if !(fewest..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
-        anyhow::bail!("--pin: {fewest} to 12 digits (access.pin_min_digits = {fewest})");
-    }
-    let db = open_existing(config)?;
-    let mut conn = db.conn()?;
-    let Some((team_id, _, _)) = crate::store::access::team_pin(&mut conn, code)? else {
-        anyhow::bail!("no team '{code}' is stored; import teams.csv first");
-    };
-    crate::store::access::set_team_pin(&mut conn, team_id, &crate::access::hash_secret(&pin))?;
-    let now = chrono::Utc::now().naive_utc();
-    crate::store::access::audit(&mut conn, "command line", "set team PIN", code, now)?;
+    accounts::check_pin(&pin, fewest).map_err(said)?;
+    accounts::set_team_pin(&open_existing(config)?, code, &pin, BY).map_err(said)?;
     println!("{pin}");
     eprintln!("team {code}: the PIN above is shown once; only its hash is kept");
     Ok(ExitCode::SUCCESS)
