@@ -294,6 +294,88 @@ fn two_plans_of_one_round_at_once_one_is_refused(db: &TestDb) {
     });
 }
 
+/// A resident's code, and their slot's site code and start.
+type Assigned = (String, String, i32);
+/// A slot's site code and start, planned and capacity.
+type Load = (String, i32, i32, i32);
+
+/// Each resident's slot and each slot's planned count as stored.
+fn stored_slots(db: &TestDb) -> (Vec<Assigned>, Vec<Load>) {
+    use sweep::store::schema::{residents, sites, slot_assignments, slot_loads};
+    let mut conn = db.db.conn().unwrap();
+    let assigned = slot_assignments::table
+        .inner_join(residents::table)
+        .inner_join(sites::table)
+        .select((residents::code, sites::code, slot_assignments::starts_at))
+        .order(residents::code)
+        .load(&mut conn)
+        .unwrap();
+    let loads = slot_loads::table
+        .inner_join(sites::table)
+        .select((
+            sites::code,
+            slot_loads::starts_at,
+            slot_loads::planned,
+            slot_loads::capacity,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    (assigned, loads)
+}
+
+fn office_moves_at_once_never_overfill_a_slot_nor_miscount_it(db: &TestDb) {
+    district(db);
+    let (assigned, loads) = stored_slots(db);
+    // The slot with the fewest places left (at least one), and more residents from
+    // elsewhere than it has places for.
+    let (site, start, planned, capacity) = loads
+        .iter()
+        .filter(|(_, _, planned, capacity)| planned < capacity)
+        .min_by_key(|(_, _, planned, capacity)| capacity - planned)
+        .cloned()
+        .unwrap();
+    let room = (capacity - planned) as usize;
+    let movers: Vec<String> = assigned
+        .iter()
+        .filter(|(_, s, t)| (s, t) != (&site, &start))
+        .take(room + 4)
+        .map(|(code, _, _)| code.clone())
+        .collect();
+    let clock = format!("{:02}:{:02}", start / 60, start % 60);
+    with_api(db, |api| async move {
+        let office = api.login("wang", "office-password").await;
+        let moves = movers
+            .iter()
+            .map(|resident| {
+                (
+                    format!("/api/v1/office/rounds/{DATE}/moves"),
+                    json!({"request_id": new_id(), "resident": resident, "site": site, "start": clock}),
+                )
+            })
+            .collect();
+        let answers = all_at_once(&api, &office, moves).await;
+        let moved = answers.iter().filter(|(status, _)| *status == 200).count();
+        assert_eq!(moved, room, "{:?}", codes(&answers));
+        assert!(answers
+            .iter()
+            .filter(|(status, _)| *status != 200)
+            .all(|(status, body)| *status == 409 && body["error"] == "slot_full"));
+    });
+    // Every slot's count is its residents', and none holds more than its capacity.
+    let (assigned, loads) = stored_slots(db);
+    for (site, start, planned, capacity) in loads {
+        let held = assigned
+            .iter()
+            .filter(|(_, s, t)| (s, t) == (&site, &start))
+            .count() as i32;
+        assert_eq!(planned, held, "site {site} at {start}");
+        assert!(
+            planned <= capacity,
+            "site {site} at {start}: {planned} > {capacity}"
+        );
+    }
+}
+
 fn scans_go_on_while_the_roster_is_imported(db: &TestDb) {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
@@ -407,5 +489,6 @@ on_both_backends!(
     one_request_id_sent_many_times_at_once_is_done_once,
     one_tube_code_opened_twice_at_once_is_opened_once,
     two_plans_of_one_round_at_once_one_is_refused,
+    office_moves_at_once_never_overfill_a_slot_nor_miscount_it,
     scans_go_on_while_the_roster_is_imported,
 );

@@ -47,6 +47,8 @@ pub fn move_resident(
         date, start, by, ..
     } = request;
     let round = stored::round_on(conn, date)?.ok_or(RoundError::NoRound(date))?;
+    // Moves at the same moment would each read the slot's count before the other wrote it.
+    stored::lock_round(conn, round.id)?;
     let resident =
         routes::resident_id(conn, request.resident.trim())?.ok_or(RoundError::UnknownResident)?;
     let from = stored::assignment(conn, round.id, resident)?.ok_or(RoundError::NoSlotToMove)?;

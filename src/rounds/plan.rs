@@ -175,6 +175,9 @@ fn plan_slots(
             return Err(RoundError::NoSites);
         }
         let round = ensure_round(conn, config, options, &sites)?;
+        // The round first, as a move takes it: a move waits for the new plan, not the
+        // other way round, and the two never lock each other's rows in turn.
+        rounds::lock_round(conn, round.id)?;
         let (problem, building_codes) = load_problem(conn, config, &round, &sites)?;
         let plan = slots::plan(&problem);
         rounds::replace_slot_plan(conn, round.id, &plan_rows(&round, &problem, &plan, &sites))?;

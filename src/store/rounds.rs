@@ -388,7 +388,21 @@ pub fn load_of(
         .optional()
 }
 
-/// Moves one resident to another slot: the assignment, both slots' loads, and the record.
+/// Holds the round's row until the transaction ends, so that changes to one round's plan
+/// made at the same moment (an office's moves, a re-plan) go one after the other, each
+/// reading what the one before wrote. Take it before reading the plan. On SQLite the write
+/// transaction already holds the database's one write lock.
+pub fn lock_round(conn: &mut DbConnection, round_id: i64) -> QueryResult<()> {
+    if let DbConnection::Pg(c) = conn {
+        rounds::table
+            .find(round_id)
+            .select(rounds::id)
+            .for_update()
+            .get_result::<i64>(c)?;
+    }
+    Ok(())
+}
+
 /// Keeps a new slot plan's walkers placed, walking and bound with its round.
 pub fn record_walking(
     conn: &mut DbConnection,
@@ -409,8 +423,9 @@ pub fn record_walking(
     Ok(())
 }
 
-/// Moves a resident to another slot; `walking_change` is the metres the move adds to the
-/// round's walking (negative when the new site is nearer home).
+/// Moves one resident to another slot: the assignment, both slots' loads, the round's
+/// walking (`walking_change` metres, negative when the new site is nearer home) and the
+/// record. The caller holds the round (see [`lock_round`]).
 pub fn move_resident(
     conn: &mut DbConnection,
     to: &AssignmentRow,
