@@ -170,6 +170,28 @@ mod tests {
         );
     }
 
+    /// A mirrored enum's schema names the values its type serialises to.
+    fn same_values<S: PartialSchema>(real: impl IntoIterator<Item = impl serde::Serialize>) {
+        let schema = serde_json::to_value(S::schema()).unwrap();
+        let named: BTreeSet<String> = schema["enum"]
+            .as_array()
+            .expect("an enum")
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        let real: BTreeSet<String> = real
+            .into_iter()
+            .map(|v| {
+                serde_json::to_value(v)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(named, real, "{}", std::any::type_name::<S>());
+    }
+
     #[test]
     fn mirrored_schemas_name_the_fields_their_types_serialise() {
         let slots = crate::rounds::SlotSummary {
@@ -228,48 +250,9 @@ mod tests {
             problem: crate::domain::Problem::new("not_whole_number").with("text", "x"),
         });
 
-        use crate::store::completion::Standing as Real;
-        let named: BTreeSet<String> = serde_json::to_value(Standing::schema()).unwrap()["enum"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect();
-        let real: BTreeSet<String> = [
-            Real::Sampled,
-            Real::Recalled,
-            Real::NotHome,
-            Real::Refused,
-            Real::Pending,
-        ]
-        .into_iter()
-        .map(|s| {
-            serde_json::to_value(s)
-                .unwrap()
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-        assert_eq!(named, real);
-
-        use crate::domain::Outcome as RealOutcome;
-        let named: BTreeSet<String> = serde_json::to_value(Outcome::schema()).unwrap()["enum"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect();
-        let real: BTreeSet<String> = [
-            RealOutcome::Sampled,
-            RealOutcome::NotHome,
-            RealOutcome::Refused,
-            RealOutcome::MovedAway,
-            RealOutcome::Unable,
-        ]
-        .into_iter()
-        .map(|o| o.as_str().to_string())
-        .collect();
-        assert_eq!(named, real);
+        use crate::domain::Outcome as O;
+        use crate::store::completion::Standing as S;
+        same_values::<Standing>([S::Sampled, S::Recalled, S::NotHome, S::Refused, S::Pending]);
+        same_values::<Outcome>([O::Sampled, O::NotHome, O::Refused, O::MovedAway, O::Unable]);
     }
 }

@@ -4,13 +4,13 @@
 
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 
+use super::sampling::TUBE_CODE_MAX_CHARS;
 use super::RoundError;
 use crate::domain::Outcome;
 use crate::store::routes::{self, NewOutcome};
-use crate::store::{access, rounds, DbConnection};
+use crate::store::{access, DbConnection};
 
-/// Characters a tube code and a note may have.
-const TUBE_CODE_CHARS: usize = 64;
+/// Characters a note may have (a tube code: as at a site).
 const NOTE_CHARS: usize = 500;
 
 /// One door's outcome, as the team sends it.
@@ -43,14 +43,14 @@ pub fn check_door_outcome(door: &DoorOutcome) -> Result<(), RoundError> {
         });
     }
     let message =
-        format!("tube_code is at most {TUBE_CODE_CHARS} characters, note at most {NOTE_CHARS}");
+        format!("tube_code is at most {TUBE_CODE_MAX_CHARS} characters, note at most {NOTE_CHARS}");
     if door.note.chars().count() > NOTE_CHARS {
         return Err(RoundError::Invalid {
             field: "note",
             message,
         });
     }
-    if tube_code.is_some_and(|t| t.chars().count() > TUBE_CODE_CHARS) {
+    if tube_code.is_some_and(|t| t.chars().count() > TUBE_CODE_MAX_CHARS) {
         return Err(RoundError::Invalid {
             field: "tube_code",
             message,
@@ -66,7 +66,7 @@ pub fn record_outcome(
     door: DoorOutcome,
 ) -> Result<NaiveDateTime, RoundError> {
     check_door_outcome(&door)?;
-    let round = rounds::round_on(conn, door.date)?.ok_or(RoundError::NoRound(door.date))?;
+    let round = super::round_on(conn, door.date)?;
     let resident_id =
         routes::resident_id(conn, door.resident.trim())?.ok_or(RoundError::UnknownResident)?;
     if routes::team_of_stop(conn, round.id, resident_id)? != Some(team.id) {

@@ -8,15 +8,15 @@ use chrono::NaiveDate;
 use super::RoundError;
 use crate::domain::TimeOfDay;
 use crate::store::completion::{self, Standing};
-use crate::store::rounds::{self, RoundRow};
+use crate::store::rounds;
 use crate::store::routes;
-use crate::store::{Db, DbConnection};
+use crate::store::Db;
 
 /// Writes `resident,site,start,end` (local times, `YYYY-MM-DD HH:MM`), one row per resident
 /// with a slot, by site and time.
 pub fn export_slots(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
     let mut conn = db.conn()?;
-    let round = round_or_error(&mut conn, date)?;
+    let round = super::round_on(&mut conn, date)?;
     let rows = rounds::slot_export(&mut conn, round.id)?;
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(["resident", "site", "start", "end"])?;
@@ -36,10 +36,6 @@ pub fn export_slots(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, 
     Ok(rows.len())
 }
 
-fn round_or_error(conn: &mut DbConnection, date: NaiveDate) -> Result<RoundRow, RoundError> {
-    rounds::round_on(conn, date)?.ok_or(RoundError::NoRound(date))
-}
-
 /// A route time (seconds after the round day's midnight) as a local date and time.
 fn clock_seconds(date: NaiveDate, seconds: i32) -> String {
     let day = date.and_hms_opt(0, 0, 0).expect("midnight exists");
@@ -56,7 +52,7 @@ pub fn export_routes(
     out: impl Write,
 ) -> Result<(usize, usize), RoundError> {
     let mut conn = db.conn()?;
-    let round = round_or_error(&mut conn, date)?;
+    let round = super::round_on(&mut conn, date)?;
     let rows = routes::route_export(&mut conn, round.id)?;
     let unvisited = routes::unvisited_export(&mut conn, round.id)?.len();
     let mut writer = csv::Writer::from_writer(out);
@@ -79,7 +75,7 @@ pub fn export_routes(
 /// planned (after a re-plan: from where it goes on).
 pub fn export_team_days(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
     let mut conn = db.conn()?;
-    let round = round_or_error(&mut conn, date)?;
+    let round = super::round_on(&mut conn, date)?;
     let rows = routes::team_days(&mut conn, round.id)?;
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record([
@@ -109,7 +105,7 @@ pub fn export_team_days(db: &Db, date: NaiveDate, out: impl Write) -> Result<usi
 /// Writes `resident,reason` for every resident who needs a home visit no team can make.
 pub fn export_unvisited(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
     let mut conn = db.conn()?;
-    let round = round_or_error(&mut conn, date)?;
+    let round = super::round_on(&mut conn, date)?;
     let rows = routes::unvisited_export(&mut conn, round.id)?;
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(["resident", "reason"])?;
@@ -124,7 +120,7 @@ pub fn export_unvisited(db: &Db, date: NaiveDate, out: impl Write) -> Result<usi
 /// sample (for health-code status at the deadline), by place.
 pub fn export_missing(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
     let mut conn = db.conn()?;
-    let round = round_or_error(&mut conn, date)?;
+    let round = super::round_on(&mut conn, date)?;
     let people = completion::standings(&mut conn, round.id, None)?;
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record([

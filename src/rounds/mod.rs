@@ -20,3 +20,11 @@ pub use plan::{
 };
 pub use sampling::{close_tube, open_tube, record_result, scan, Added, LabResult, Sampler, Who};
 pub use visits::{plan_routes, RouteOptions, RouteSummary};
+
+/// The round on `date`, or the error that says to plan it first.
+fn round_on(
+    conn: &mut crate::store::DbConnection,
+    date: chrono::NaiveDate,
+) -> Result<crate::store::rounds::RoundRow, RoundError> {
+    crate::store::rounds::round_on(conn, date)?.ok_or(RoundError::NoRound(date))
+}

@@ -46,7 +46,7 @@ pub fn move_resident(
     let MoveRequest {
         date, start, by, ..
     } = request;
-    let round = stored::round_on(conn, date)?.ok_or(RoundError::NoRound(date))?;
+    let round = super::round_on(conn, date)?;
     // Moves at the same moment would each read the slot's count before the other wrote it.
     stored::lock_round(conn, round.id)?;
     let resident =
@@ -165,7 +165,7 @@ pub fn close_lanes(
     let planning = planning(db, date)?;
     {
         let mut conn = db.conn()?;
-        let round = stored::round_on(&mut conn, date)?.ok_or(RoundError::NoRound(date))?;
+        let round = super::round_on(&mut conn, date)?;
         let stored = stored::all_sites(&mut conn)?
             .into_iter()
             .find(|s| s.code == site)

@@ -251,7 +251,7 @@ fn plan_slots(
 /// Marks the round's plan as told to residents: from now on re-plans keep their slots.
 pub fn publish_round(db: &Db, date: NaiveDate) -> Result<(), RoundError> {
     let mut conn = db.conn()?;
-    let round = rounds::round_on(&mut conn, date)?.ok_or(RoundError::NoRound(date))?;
+    let round = super::round_on(&mut conn, date)?;
     rounds::publish_round(&mut conn, round.id, chrono::Utc::now().naive_utc())?;
     Ok(())
 }

@@ -14,12 +14,12 @@ use chrono_tz::Tz;
 use super::RoundError;
 use crate::domain::{masked_name, IdNumber, PersonalDataKey, TubeStatus};
 use crate::store::tubes::{self, LatestSample, TubeRow};
-use crate::store::{access, residents, rounds, routes, DbConnection};
+use crate::store::{access, residents, routes, DbConnection};
 
 /// Pool sizes a tube may have: 1 (single-tube retests) to 50.
 const POOL_SIZES: std::ops::RangeInclusive<i32> = 1..=50;
 /// Characters a tube's code may have.
-const TUBE_CODE_CHARS: std::ops::RangeInclusive<usize> = 1..=64;
+pub(super) const TUBE_CODE_MAX_CHARS: usize = 64;
 
 /// A team's sampler at a site.
 #[derive(Debug, Clone, Copy)]
@@ -82,13 +82,13 @@ pub fn open_tube(
         });
     }
     let code = code.trim();
-    if !TUBE_CODE_CHARS.contains(&code.chars().count()) {
+    if !(1..=TUBE_CODE_MAX_CHARS).contains(&code.chars().count()) {
         return Err(RoundError::Invalid {
             field: "tube",
-            message: "tube is 1 to 64 characters".into(),
+            message: format!("tube is 1 to {TUBE_CODE_MAX_CHARS} characters"),
         });
     }
-    let round = rounds::round_on(conn, date)?.ok_or(RoundError::NoRound(date))?;
+    let round = super::round_on(conn, date)?;
     let now = Utc::now().naive_utc();
     if tubes::open_tube(conn, round.id, code, sampler.team_id, pool_size, now)?.is_none() {
         return Err(RoundError::TubeExists(code.to_string()));

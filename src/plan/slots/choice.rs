@@ -68,9 +68,10 @@ pub(super) fn choose(seating: &mut Seating, walks: &Walks, order: &[usize], guid
     let mut in_chain = vec![false; walks.pinned.len()];
     let mut all_tries = ALL_CHAIN_TRIES;
     for b in homeless {
-        let mut tries = CHAIN_TRIES.min(all_tries);
+        let budget = CHAIN_TRIES.min(all_tries);
+        let mut tries = budget;
         let seated = insert(seating, walks, b, CHAIN_LINKS, &mut tries, &mut in_chain);
-        all_tries -= CHAIN_TRIES.min(all_tries) - tries;
+        all_tries -= budget - tries;
         if seated {
             seating.commit();
         }
