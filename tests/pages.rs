@@ -1091,4 +1091,10 @@ async fn every_page(
     )
     .await;
     check_page(client, &format!("office-{size}")).await;
+    // The top too: the round's status and how good its plan is.
+    client
+        .execute("window.scrollTo(0, 0);", vec![])
+        .await
+        .unwrap();
+    screenshot(client, &format!("office-top-{size}")).await;
 }
