@@ -1,10 +1,12 @@
-//! Accounts: office and lab logins and teams' PINs, with their rules, for whichever door
-//! asks (today the command line). Each change is audited; a secret is kept only hashed.
+//! Accounts: office and lab logins and teams' PINs, with their rules, and logging in with
+//! them, for whichever door asks (the command line adds accounts, the API logs in). Each
+//! change is audited; a secret is kept only hashed; repeated failures pause logins.
 
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
 
-use crate::access::hash_secret;
-use crate::store::{access, Db, StoreError};
+use crate::access::{self as secrets, hash_secret, Role};
+use crate::config::Config;
+use crate::store::{access, Db, DbConnection, StoreError};
 
 /// Characters a login may have, and a password at least.
 const LOGIN_CHARS: usize = 64;
@@ -26,6 +28,14 @@ pub enum AccountError {
     BadPin { fewest: usize },
     #[error("no team '{0}' is stored; import teams.csv first")]
     UnknownTeam(String),
+    /// Also the answer while logins are paused, so that a pause tells a guesser nothing.
+    #[error("wrong login or password (after repeated failures, wait a while before trying again)")]
+    WrongPassword,
+    #[error("wrong team or PIN (after repeated failures, wait a while before trying again)")]
+    WrongPin,
+    /// Stored rows that contradict each other: a defect, not the asker's mistake.
+    #[error("the stored accounts are inconsistent: {0}")]
+    Inconsistent(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("database error: {0}")]
@@ -115,6 +125,172 @@ pub fn set_team_pin(db: &Db, code: &str, pin: &str, by: &str) -> Result<(), Acco
     Ok(())
 }
 
+/// Who logs in, and with what.
+#[derive(Debug, Clone, Copy)]
+pub enum Credentials<'a> {
+    Account { login: &'a str, password: &'a str },
+    Team { code: &'a str, pin: &'a str },
+}
+
+/// A session just opened: the token is given once and kept only hashed.
+#[derive(Debug, Clone)]
+pub struct OpenedSession {
+    pub token: String,
+    pub role: Role,
+    pub expires_at: NaiveDateTime,
+}
+
+/// Who a session's token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub role: Role,
+    /// A team's session names its team.
+    pub team_id: Option<i64>,
+    /// `office:<login>`, `lab:<login>` or `team:<code>`, as the audit names them.
+    pub name: String,
+}
+
+/// Opens a session for these credentials, from the client `client` (its address): every
+/// attempt counts against the login and the client, and after `access.max_failures`
+/// failures both are paused for a while — with the same answer as a wrong secret.
+pub fn log_in(
+    db: &Db,
+    config: &Config,
+    credentials: Credentials,
+    client: std::net::IpAddr,
+) -> Result<OpenedSession, AccountError> {
+    let mut conn = db.conn()?;
+    let (keys, secret, owner, wrong) = match credentials {
+        Credentials::Account { login, password } => {
+            let account = access::account(&mut conn, login)?;
+            let owner = account
+                .map(|a| {
+                    let role = Role::parse(&a.role).map_err(AccountError::Inconsistent)?;
+                    Ok::<_, AccountError>((a.password_hash, role, Some(a.id), None))
+                })
+                .transpose()?;
+            (
+                [attempts_key("account", login), client_key(client)],
+                password,
+                owner,
+                AccountError::WrongPassword,
+            )
+        }
+        Credentials::Team { code, pin } => {
+            let team = access::team_pin(&mut conn, code)?;
+            let owner = team.and_then(|(id, _, hash)| Some((hash?, Role::Team, None, Some(id))));
+            (
+                [attempts_key("team", code), client_key(client)],
+                pin,
+                owner,
+                AccountError::WrongPin,
+            )
+        }
+    };
+    let now = Utc::now().naive_utc();
+    let throttle = config.access.throttle();
+    let admitted = crate::store::write_transaction(&mut conn, |conn| {
+        count_attempt(conn, &throttle, &keys, now)
+    })?;
+    // An unknown login is checked against a stand-in hash, to take as long as a known one.
+    let stored_hash = owner.as_ref().map_or(UNKNOWN_HASH, |o| o.0.as_str());
+    let matches = secrets::secret_matches(secret, stored_hash);
+    let Some((_, role, account_id, team_id)) = owner.filter(|_| admitted && matches) else {
+        return Err(wrong);
+    };
+    access::forget_login_attempts(&mut conn, &keys)?;
+    let (token, token_hash) = secrets::new_token();
+    let expires_at =
+        now + chrono::Duration::minutes((config.access.session_hours * 60.0).round() as i64);
+    access::open_session(
+        &mut conn,
+        &access::SessionRow {
+            token_hash,
+            role: role.as_str().to_string(),
+            account_id,
+            team_id,
+            expires_at,
+        },
+    )?;
+    Ok(OpenedSession {
+        token,
+        role,
+        expires_at,
+    })
+}
+
+/// Whose unexpired session `token` is; `None` for an unknown or expired token.
+pub fn caller(db: &Db, token: &str) -> Result<Option<Caller>, AccountError> {
+    let now = Utc::now().naive_utc();
+    let Some((session, team, login)) =
+        access::session(&mut *db.conn()?, &secrets::token_hash(token), now)?
+    else {
+        return Ok(None);
+    };
+    let role = Role::parse(&session.role).map_err(AccountError::Inconsistent)?;
+    let name = match (team, login) {
+        (Some(team), _) => format!("team:{team}"),
+        (None, Some(login)) => format!("{}:{login}", role.as_str()),
+        (None, None) => {
+            return Err(AccountError::Inconsistent(
+                "a session without an owner".into(),
+            ))
+        }
+    };
+    Ok(Some(Caller {
+        role,
+        team_id: session.team_id,
+        name,
+    }))
+}
+
+/// Counts one attempt for each key; false when one of them is paused (or another attempt
+/// at the same moment took this turn).
+fn count_attempt(
+    conn: &mut DbConnection,
+    throttle: &secrets::Throttle,
+    keys: &[String],
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    for key in keys {
+        let seen = access::login_attempts(conn, key)?;
+        if !throttle.admits(seen.as_ref(), now) {
+            return Ok(false);
+        }
+        let (next, locks) = throttle.count(seen.as_ref(), now);
+        if !access::count_login_attempt(conn, key, seen.as_ref(), &next)? {
+            return Ok(false);
+        }
+        if locks {
+            let until = next.locked_until.unwrap_or(now);
+            tracing::warn!(who = %key, "logins locked after repeated failures");
+            access::audit(
+                conn,
+                "access",
+                "login locked",
+                &format!("{key} until {until}"),
+                now,
+            )?;
+        }
+    }
+    Ok(true)
+}
+
+fn attempts_key(kind: &str, name: &str) -> String {
+    format!(
+        "{kind} {}",
+        name.chars().take(LOGIN_CHARS).collect::<String>()
+    )
+}
+
+fn client_key(address: std::net::IpAddr) -> String {
+    format!("client {address}")
+}
+
+/// A valid argon2 hash of no password anyone has, checked against for unknown logins.
+const UNKNOWN_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c3dlZXAtbm8tc3VjaC11c2Vy$wD1TnGTnAo5cQbrqfP7gWUE27yTEcTQRt9OzgI2rqBA";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +318,14 @@ mod tests {
         assert!(check_pin("12345", 6).is_err());
         assert!(check_pin("1234567890123", 6).is_err());
         assert!(check_pin("12345a", 6).is_err());
+    }
+
+    /// Unknown logins are checked against this hash so that they take as long as known
+    /// ones: it must parse, or the check would return at once.
+    #[test]
+    fn the_stand_in_hash_parses_and_matches_nothing() {
+        assert!(argon2::password_hash::PasswordHash::new(UNKNOWN_HASH).is_ok());
+        assert!(!secrets::secret_matches("", UNKNOWN_HASH));
+        assert!(!secrets::secret_matches("office-password", UNKNOWN_HASH));
     }
 }

@@ -46,6 +46,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "store",
             "import",
             "rounds",
+            "accounts",
             "web",
             "on_backend",
         ],
@@ -129,6 +130,83 @@ fn each_module_uses_only_the_modules_below_it() {
         crossings.is_empty(),
         "uses across the plan's lines (docs/architecture.md):\n{}",
         crossings.join("\n")
+    );
+}
+
+/// What the HTTP layer may take from the store: a connection, the writer, a transaction
+/// and the access family (sessions, the keys that make retries safe, the audit), which is
+/// the API's own bookkeeping. Every read or change of a round goes through a use case.
+const API_MAY_TAKE_FROM_STORE: &[&str] = &[
+    "Db",
+    "DbConnection",
+    "Writer",
+    "StoreError",
+    "write_transaction",
+    "access",
+];
+
+/// The items a file names under `crate::store::`, with their lines: `crate::store::x` and
+/// each item of `crate::store::{x, y as z, w::v}` (across lines, as rustfmt writes it).
+fn store_items(text: &str) -> Vec<(usize, String)> {
+    let line_of = |at: usize| text[..at].matches('\n').count() + 1;
+    let ident = |rest: &str| -> String {
+        rest.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut items = Vec::new();
+    for (at, _) in text.match_indices("crate::store::") {
+        let rest = &text[at + "crate::store::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let inner = &group[..group.find('}').unwrap_or(group.len())];
+            for item in inner.split(',') {
+                let name = ident(item.trim_start());
+                if !name.is_empty() && name != "self" {
+                    items.push((line_of(at), name));
+                }
+            }
+        } else {
+            items.push((line_of(at), ident(rest)));
+        }
+    }
+    items
+}
+
+#[test]
+fn handlers_take_no_query_from_the_store() {
+    let api = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
+    let mut files = Vec::new();
+    rust_files(&api, &mut files);
+    files.sort();
+    let mut taken = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (line, item) in store_items(&text) {
+            if !API_MAY_TAKE_FROM_STORE.contains(&item.as_str()) {
+                taken.push(format!("{}:{line}: store::{item}", file.display()));
+            }
+        }
+    }
+    assert!(
+        taken.is_empty(),
+        "handlers reading the store past the use cases (docs/architecture.md):\n{}",
+        taken.join("\n")
+    );
+}
+
+#[test]
+fn the_check_sees_store_items() {
+    let text =
+        "use crate::store::{access as a, Db,\n    schema::x};\nlet t = crate::store::tubes::f();";
+    let items: Vec<(usize, String)> = store_items(text);
+    assert_eq!(
+        items,
+        [
+            (1, "access".to_string()),
+            (1, "Db".to_string()),
+            (1, "schema".to_string()),
+            (3, "tubes".to_string())
+        ]
     );
 }
 

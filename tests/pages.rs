@@ -491,7 +491,7 @@ fn a_team_records_an_outcome_offline_and_it_counts_once_when_back_online() {
     let people = sweep::store::completion::standings(&mut conn, round.id, None).unwrap();
     let sampled = people
         .iter()
-        .filter(|p| p.standing == sweep::store::completion::Standing::Sampled)
+        .filter(|p| p.standing == sweep::domain::Standing::Sampled)
         .count();
     assert_eq!(sampled, 1);
 }

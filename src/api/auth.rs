@@ -8,14 +8,13 @@ use std::pin::Pin;
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest};
 use chrono::NaiveDateTime;
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{blocking, ApiError};
-use crate::access::{self, Role};
+use crate::access::Role;
+use crate::accounts;
 use crate::config::Config;
-use crate::store::access::{self as stored, SessionRow};
 use crate::store::Db;
 
 /// The caller of an endpoint, from its bearer token.
@@ -61,26 +60,14 @@ impl FromRequest for Actor {
             let token =
                 token.ok_or_else(|| unauthorized("log in first: Authorization: Bearer <token>"))?;
             let db = db.ok_or_else(|| ApiError::internal("no database"))?;
-            blocking(move || {
-                let mut conn = db.conn()?;
-                let now = Utc::now().naive_utc();
-                let (session, team, login) =
-                    stored::session(&mut conn, &access::token_hash(&token), now)?.ok_or_else(
-                        || unauthorized("the token is unknown or expired; log in again"),
-                    )?;
-                let role = Role::parse(&session.role).map_err(ApiError::internal)?;
-                let name = match (team, login) {
-                    (Some(team), _) => format!("team:{team}"),
-                    (None, Some(login)) => format!("{}:{login}", role.as_str()),
-                    (None, None) => return Err(ApiError::internal("a session without an owner")),
-                };
-                Ok(Actor {
-                    role,
-                    team_id: session.team_id,
-                    name,
-                })
+            let caller = blocking(move || Ok(accounts::caller(&db, &token)?)).await?;
+            let caller = caller
+                .ok_or_else(|| unauthorized("the token is unknown or expired; log in again"))?;
+            Ok(Actor {
+                role: caller.role,
+                team_id: caller.team_id,
+                name: caller.name,
             })
-            .await
         })
     }
 }
@@ -112,113 +99,14 @@ pub struct Session {
     expires_at: NaiveDateTime,
 }
 
-fn open(
-    db: &Db,
-    config: &Config,
-    role: Role,
-    account_id: Option<i64>,
-    team_id: Option<i64>,
-) -> Result<Session, ApiError> {
-    let (token, token_hash) = access::new_token();
-    let expires_at = Utc::now().naive_utc()
-        + chrono::Duration::minutes((config.access.session_hours * 60.0).round() as i64);
-    stored::open_session(
-        &mut *db.conn()?,
-        &SessionRow {
-            token_hash,
-            role: role.as_str().to_string(),
-            account_id,
-            team_id,
-            expires_at,
-        },
-    )?;
-    Ok(Session {
-        token,
-        role: role.as_str(),
-        expires_at,
-    })
-}
-
-/// The same answer whether the login or the password is wrong, or logins are paused.
-fn wrong_credentials() -> ApiError {
-    unauthorized(
-        "wrong login or password (after repeated failures, wait a while before trying again)",
-    )
-}
-
-fn wrong_pin() -> ApiError {
-    unauthorized("wrong team or PIN (after repeated failures, wait a while before trying again)")
-}
-
-/// Checks a secret against its hash (a stand-in hash when the login is unknown, so that
-/// timing does not tell which logins exist), with the attempt counted against the login and
-/// the client first: while either must wait or is locked, the secret is not checked (but the
-/// time is spent all the same) and the answer is the same as for a wrong secret.
-fn check_secret(
-    db: &Db,
-    config: &Config,
-    keys: [String; 2],
-    secret: &str,
-    stored_hash: Option<&str>,
-) -> Result<bool, ApiError> {
-    let now = Utc::now().naive_utc();
-    let throttle = config.access.throttle();
-    let mut conn = db.conn()?;
-    let admitted = crate::store::write_transaction(&mut conn, |conn| {
-        count_attempt(conn, &throttle, &keys, now)
-    })?;
-    let matches = access::secret_matches(secret, stored_hash.unwrap_or(UNKNOWN_HASH));
-    if admitted && matches && stored_hash.is_some() {
-        stored::forget_login_attempts(&mut conn, &keys)?;
-        return Ok(true);
-    }
-    Ok(false)
-}
-
-/// Counts an attempt for each key, or refuses it (false) while any of them must wait. Each
-/// lock this attempt makes is written in the audit record.
-fn count_attempt(
-    conn: &mut crate::store::DbConnection,
-    throttle: &access::Throttle,
-    keys: &[String],
-    now: NaiveDateTime,
-) -> Result<bool, ApiError> {
-    for key in keys {
-        let seen = stored::login_attempts(conn, key)?;
-        if !throttle.admits(seen.as_ref(), now) {
-            return Ok(false);
-        }
-        let (next, locks) = throttle.count(seen.as_ref(), now);
-        // Another attempt at the same moment took this turn.
-        if !stored::count_login_attempt(conn, key, seen.as_ref(), &next)? {
-            return Ok(false);
-        }
-        if locks {
-            let until = next.locked_until.unwrap_or(now);
-            tracing::warn!(who = %key, "logins locked after repeated failures");
-            stored::audit(
-                conn,
-                "access",
-                "login locked",
-                &format!("{key} until {until}"),
-                now,
-            )?;
+impl From<accounts::OpenedSession> for Session {
+    fn from(opened: accounts::OpenedSession) -> Self {
+        Session {
+            token: opened.token,
+            role: opened.role.as_str(),
+            expires_at: opened.expires_at,
         }
     }
-    Ok(true)
-}
-
-/// The throttle's key for an account or team login: the name as given, cut short (unknown
-/// names are counted too, so that they behave as known ones do).
-fn login_key(kind: &str, name: &str) -> String {
-    format!("{kind} {}", name.chars().take(64).collect::<String>())
-}
-
-fn client_key(request: &HttpRequest, config: &Config) -> String {
-    format!(
-        "client {}",
-        super::client::address(request, &config.server.trusted_proxies)
-    )
 }
 
 /// `POST /api/v1/sessions` — an office or lab account logs in.
@@ -237,21 +125,16 @@ pub async fn login(
     config: web::Data<Config>,
     body: web::Json<Login>,
 ) -> Result<(web::Json<Session>, StatusCode), ApiError> {
-    let body = body.into_inner();
-    let client = client_key(&request, &config);
-    let session = blocking(move || {
-        let account = stored::account(&mut *db.conn()?, &body.login)?;
-        let keys = [login_key("account", &body.login), client];
-        let stored_hash = account.as_ref().map(|a| a.password_hash.as_str());
-        if !check_secret(&db, &config, keys, &body.password, stored_hash)? {
-            return Err(wrong_credentials());
-        }
-        let account = account.ok_or_else(wrong_credentials)?;
-        let role = Role::parse(&account.role).map_err(ApiError::internal)?;
-        open(&db, &config, role, Some(account.id), None)
+    let client = super::client::address(&request, &config.server.trusted_proxies);
+    let opened = blocking(move || {
+        let credentials = accounts::Credentials::Account {
+            login: &body.login,
+            password: &body.password,
+        };
+        Ok(accounts::log_in(&db, &config, credentials, client)?)
     })
     .await?;
-    Ok((web::Json(session), StatusCode::CREATED))
+    Ok((web::Json(opened.into()), StatusCode::CREATED))
 }
 
 /// `POST /api/v1/team-sessions` — a mobile team (or a site's samplers) logs in with its
@@ -271,36 +154,14 @@ pub async fn team_login(
     config: web::Data<Config>,
     body: web::Json<TeamLogin>,
 ) -> Result<(web::Json<Session>, StatusCode), ApiError> {
-    let body = body.into_inner();
-    let client = client_key(&request, &config);
-    let session = blocking(move || {
-        let team = stored::team_pin(&mut *db.conn()?, &body.team)?;
-        let keys = [login_key("team", &body.team), client];
-        let stored_hash = team.as_ref().and_then(|t| t.2.as_deref());
-        if !check_secret(&db, &config, keys, &body.pin, stored_hash)? {
-            return Err(wrong_pin());
-        }
-        let team = team.ok_or_else(wrong_pin)?;
-        open(&db, &config, Role::Team, None, Some(team.0))
+    let client = super::client::address(&request, &config.server.trusted_proxies);
+    let opened = blocking(move || {
+        let credentials = accounts::Credentials::Team {
+            code: &body.team,
+            pin: &body.pin,
+        };
+        Ok(accounts::log_in(&db, &config, credentials, client)?)
     })
     .await?;
-    Ok((web::Json(session), StatusCode::CREATED))
-}
-
-/// A valid argon2 hash of no password anyone has, checked against for unknown logins.
-const UNKNOWN_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c3dlZXAtbm8tc3VjaC11c2Vy$wD1TnGTnAo5cQbrqfP7gWUE27yTEcTQRt9OzgI2rqBA";
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Unknown logins are checked against this hash so that they take as long as known
-    /// ones: it must parse, or the check would return at once.
-    #[test]
-    fn the_stand_in_hash_parses_and_matches_nothing() {
-        assert!(argon2::password_hash::PasswordHash::new(UNKNOWN_HASH).is_ok());
-        assert!(!access::secret_matches("", UNKNOWN_HASH));
-        assert!(!access::secret_matches("office-password", UNKNOWN_HASH));
-    }
+    Ok((web::Json(opened.into()), StatusCode::CREATED))
 }

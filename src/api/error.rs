@@ -2,6 +2,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::accounts::AccountError;
+use crate::rounds::RoundError;
+
 /// Every error the API returns: a stable code for programs, a message for people, and the
 /// field at fault when there is one.
 #[derive(Debug, Serialize, thiserror::Error, utoipa::ToSchema)]
@@ -92,6 +95,147 @@ impl ResponseError for ApiError {
             tracing::error!(code = self.error, message = %self.message, "request failed");
         }
         HttpResponse::build(self.status).json(self)
+    }
+}
+
+/// A use case's refusal, by its code; the message is the use case's own words unless they
+/// would echo a long value back.
+impl From<RoundError> for ApiError {
+    fn from(e: RoundError) -> Self {
+        match e {
+            RoundError::NoRound(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "no_round", e.to_string()).with_field("date")
+            }
+            RoundError::NoSites => ApiError::new(StatusCode::CONFLICT, "no_sites", e.to_string()),
+            RoundError::DateOutOfRange { .. } => ApiError::invalid("date", e.to_string()),
+            RoundError::PlanInProgress(_) => {
+                ApiError::new(StatusCode::CONFLICT, "plan_in_progress", e.to_string())
+                    .with_field("date")
+            }
+            RoundError::BadOption(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                e.to_string(),
+            ),
+            RoundError::UnknownResident => {
+                ApiError::new(StatusCode::NOT_FOUND, "unknown_resident", e.to_string())
+                    .with_field("resident")
+            }
+            RoundError::NotOnYourRoute => {
+                ApiError::new(StatusCode::FORBIDDEN, "not_on_your_route", e.to_string())
+                    .with_field("resident")
+            }
+            RoundError::UnknownBuilding(_) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_building",
+                "no building has this code",
+            )
+            .with_field("building"),
+            RoundError::UnknownSite(ref code) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_site",
+                format!("no site {}", shown(code)),
+            )
+            .with_field("site"),
+            RoundError::NoSlotToMove => {
+                ApiError::new(StatusCode::CONFLICT, "no_slot", e.to_string()).with_field("resident")
+            }
+            RoundError::NoSuchSlot { .. } => {
+                ApiError::new(StatusCode::NOT_FOUND, "no_such_slot", e.to_string())
+                    .with_field("start")
+            }
+            RoundError::AlreadyInSlot => ApiError::invalid("start", e.to_string()),
+            RoundError::SlotFull { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "slot_full", e.to_string()).with_field("start")
+            }
+            RoundError::LanesOutOfRange { .. } => ApiError::invalid("closed", e.to_string()),
+            RoundError::Invalid { field, ref message } => ApiError::invalid(field, message.clone()),
+            RoundError::TubeExists(ref tube) => {
+                ApiError::new(StatusCode::CONFLICT, "tube_exists", e.to_string())
+                    .with_field("tube")
+                    .with_param("tube", tube.as_str())
+            }
+            RoundError::UnknownTube(ref tube) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_tube",
+                format!("no tube {}", shown(tube)),
+            )
+            .with_field("tube"),
+            RoundError::NotYourTube(ref tube) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "not_your_tube",
+                format!("tube {} was opened by other samplers", shown(tube)),
+            )
+            .with_field("tube"),
+            RoundError::TubeClosed(ref tube) | RoundError::TubeAlreadyClosed(ref tube) => {
+                ApiError::new(StatusCode::CONFLICT, "tube_closed", e.to_string())
+                    .with_field("tube")
+                    .with_param("tube", tube.as_str())
+            }
+            RoundError::TubeEmpty(_) => {
+                ApiError::new(StatusCode::CONFLICT, "tube_empty", e.to_string()).with_field("tube")
+            }
+            RoundError::TubeStillOpen(ref tube) => ApiError::new(
+                StatusCode::CONFLICT,
+                "tube_open",
+                format!("tube {} is still open", shown(tube)),
+            )
+            .with_field("tube"),
+            RoundError::ResultExists {
+                ref tube,
+                ref result,
+            } => ApiError::new(
+                StatusCode::CONFLICT,
+                "result_exists",
+                format!("tube {} already has a result: {result}", shown(tube)),
+            )
+            .with_field("tube"),
+            RoundError::NotPublished => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_published", e.to_string())
+            }
+            RoundError::NoSlotFound => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+            }
+            RoundError::UnknownTicket => {
+                ApiError::new(StatusCode::NOT_FOUND, "unknown_ticket", e.to_string())
+                    .with_field("ticket")
+            }
+            RoundError::UnknownIdNumber => {
+                ApiError::new(StatusCode::NOT_FOUND, "unknown_resident", e.to_string())
+                    .with_field("id_number")
+            }
+            RoundError::AlreadySampled { ref tube, at } => {
+                ApiError::new(StatusCode::CONFLICT, "already_sampled", e.to_string())
+                    .with_field("resident")
+                    .with_param("tube", tube.as_str())
+                    .with_param("at", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
+            }
+            RoundError::NeedsSingleTube(ref tube) => {
+                ApiError::new(StatusCode::CONFLICT, "needs_single_tube", e.to_string())
+                    .with_field("tube")
+                    .with_param("tube", tube.as_str())
+            }
+            RoundError::Inconsistent(_) => ApiError::internal(e.to_string()),
+            RoundError::Store(e) => e.into(),
+            RoundError::Query(e) => e.into(),
+            RoundError::Io(e) => ApiError::internal(e.to_string()),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::WrongPassword | AccountError::WrongPin => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string())
+            }
+            AccountError::Store(e) => e.into(),
+            AccountError::Query(e) => e.into(),
+            other => match other.field() {
+                Some(field) => ApiError::invalid(field, other.to_string()),
+                None => ApiError::internal(other.to_string()),
+            },
+        }
     }
 }
 

@@ -343,22 +343,6 @@ pub fn check_bodies(bytes: &[u8]) {
     }
 }
 
-/// A resident's row id by code; 404 naming `field` when there is none.
-pub fn resident_by_code(
-    conn: &mut crate::store::DbConnection,
-    code: &str,
-    field: &str,
-) -> Result<i64, ApiError> {
-    crate::store::routes::resident_id(conn, code.trim())?.ok_or_else(|| {
-        ApiError::new(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "unknown_resident",
-            "no resident has this code",
-        )
-        .with_field(field)
-    })
-}
-
 /// An answer as the response; a replayed one says so in `Idempotent-Replayed: true`.
 pub fn answer(answer: Answer) -> actix_web::HttpResponse {
     let status = actix_web::http::StatusCode::from_u16(answer.status)

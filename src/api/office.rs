@@ -7,8 +7,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Actor;
 use super::{blocking, ApiError};
 use crate::access::Role;
+use crate::domain::Standing;
+use crate::rounds;
 use crate::store::access as stored;
-use crate::store::completion::{standings, ResidentStanding, Standing};
 use crate::store::Db;
 
 #[derive(Serialize, ToSchema)]
@@ -77,10 +78,26 @@ pub struct Recall {
     floor: i32,
     room: String,
     /// `positive_pool`: a single-tube retest; `invalid_tube`: sampled again.
-    #[schema(example = "positive_pool")]
-    reason: &'static str,
+    #[schema(value_type = String, example = "positive_pool")]
+    reason: rounds::RecallReason,
     /// Cannot walk to a site: the next route plan visits them first.
     home_visit: bool,
+}
+
+impl From<rounds::Recall> for Recall {
+    fn from(r: rounds::Recall) -> Self {
+        let who = r.who;
+        Recall {
+            reason: r.reason,
+            resident: who.resident,
+            name: who.name,
+            building: who.building,
+            unit: who.unit,
+            floor: who.floor,
+            room: who.room,
+            home_visit: who.home_visit,
+        }
+    }
 }
 
 /// `GET /api/v1/office/recalls?date=` — who must be sampled again, by building and door.
@@ -103,34 +120,11 @@ pub async fn recalls(
 ) -> Result<web::Json<Vec<Recall>>, ApiError> {
     actor.require(Role::Office)?;
     let date = query.date.unwrap_or_else(|| config.district.today());
-    let list = blocking(move || {
-        let mut conn = db.conn()?;
-        let round = super::team::round_on(&mut conn, date)?;
-        let needed = crate::store::tubes::retests_needed(&mut conn, round.id)?;
-        let ids: Vec<i64> = needed.keys().copied().collect();
-        Ok(crate::store::tubes::recall_rows(&mut conn, &ids)?
-            .into_iter()
-            .map(|r| Recall {
-                reason: if needed[&r.resident_id] == crate::domain::TubeStatus::Positive {
-                    "positive_pool"
-                } else {
-                    "invalid_tube"
-                },
-                resident: r.resident,
-                name: r.name,
-                building: r.building,
-                unit: r.unit,
-                floor: r.floor,
-                room: r.room,
-                home_visit: r.home_visit,
-            })
-            .collect())
-    })
-    .await?;
-    Ok(web::Json(list))
+    let list = blocking(move || Ok(rounds::recalls(&mut *db.conn()?, date)?)).await?;
+    Ok(web::Json(list.into_iter().map(Recall::from).collect()))
 }
 
-#[derive(Debug, Default, Clone, Copy, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct Counts {
     expected: u32,
     sampled: u32,
@@ -140,15 +134,15 @@ pub struct Counts {
     pending: u32,
 }
 
-impl Counts {
-    fn add(&mut self, standing: Standing) {
-        self.expected += 1;
-        match standing {
-            Standing::Sampled => self.sampled += 1,
-            Standing::Recalled => self.recalled += 1,
-            Standing::NotHome => self.not_home += 1,
-            Standing::Refused => self.refused += 1,
-            Standing::Pending => self.pending += 1,
+impl From<rounds::Counts> for Counts {
+    fn from(c: rounds::Counts) -> Self {
+        Counts {
+            expected: c.expected,
+            sampled: c.sampled,
+            recalled: c.recalled,
+            not_home: c.not_home,
+            refused: c.refused,
+            pending: c.pending,
         }
     }
 }
@@ -165,31 +159,14 @@ pub struct Group {
     parts: Vec<Group>,
 }
 
-/// Groups residents by the successive keys, counting at every level.
-fn tally(people: &[&ResidentStanding], keys: &[fn(&ResidentStanding) -> String]) -> Vec<Group> {
-    let Some((key, rest)) = keys.split_first() else {
-        return Vec::new();
-    };
-    let mut groups: Vec<(String, Vec<&ResidentStanding>)> = Vec::new();
-    for &person in people {
-        let name = key(person);
-        match groups.iter_mut().find(|g| g.0 == name) {
-            Some(group) => group.1.push(person),
-            None => groups.push((name, vec![person])),
+impl From<rounds::Group> for Group {
+    fn from(g: rounds::Group) -> Self {
+        Group {
+            name: g.name,
+            counts: g.counts.into(),
+            parts: g.parts.into_iter().map(Group::from).collect(),
         }
     }
-    groups
-        .into_iter()
-        .map(|(name, members)| {
-            let mut counts = Counts::default();
-            members.iter().for_each(|p| counts.add(p.standing));
-            Group {
-                name,
-                counts,
-                parts: tally(&members, rest),
-            }
-        })
-        .collect()
 }
 
 #[derive(serde::Deserialize, IntoParams)]
@@ -233,85 +210,18 @@ pub async fn completion(
     let query = query.into_inner();
     let date = query.date.unwrap_or_else(|| config.district.today());
     let completion = blocking(move || {
-        let mut conn = db.conn()?;
-        let round = super::team::round_on(&mut conn, date)?;
-        let people = standings(&mut conn, round.id, query.building.as_deref())?;
-        if query.building.is_some() && people.is_empty() {
-            return Err(unknown_building());
-        }
-        let people: Vec<&ResidentStanding> = people.iter().collect();
-        let mut counts = Counts::default();
-        people.iter().for_each(|p| counts.add(p.standing));
-        let keys: &[fn(&ResidentStanding) -> String] = if query.building.is_some() {
-            &[
-                |p| p.building.clone(),
-                |p| p.unit.clone(),
-                |p| p.floor.to_string(),
-            ]
-        } else {
-            &[|p| p.community.clone(), |p| p.building.clone()]
-        };
-        Ok(Completion {
+        Ok(rounds::completion(
+            &mut *db.conn()?,
             date,
-            counts,
-            parts: tally(&people, keys),
-        })
+            query.building.as_deref(),
+        )?)
     })
     .await?;
-    Ok(web::Json(completion))
-}
-
-/// Completion by building as CSV:
-/// `community,building,expected,sampled,recalled,not_home,refused,pending`.
-pub(super) fn completion_csv(
-    conn: &mut crate::store::DbConnection,
-    round_id: i64,
-) -> Result<Vec<u8>, ApiError> {
-    let people = standings(conn, round_id, None)?;
-    let people: Vec<&ResidentStanding> = people.iter().collect();
-    let failed = |e: csv::Error| ApiError::internal(e.to_string());
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer
-        .write_record([
-            "community",
-            "building",
-            "expected",
-            "sampled",
-            "recalled",
-            "not_home",
-            "refused",
-            "pending",
-        ])
-        .map_err(failed)?;
-    for community in tally(&people, &[|p| p.community.clone(), |p| p.building.clone()]) {
-        for building in &community.parts {
-            let c = building.counts;
-            writer
-                .write_record([
-                    community.name.clone(),
-                    building.name.clone(),
-                    c.expected.to_string(),
-                    c.sampled.to_string(),
-                    c.recalled.to_string(),
-                    c.not_home.to_string(),
-                    c.refused.to_string(),
-                    c.pending.to_string(),
-                ])
-                .map_err(failed)?;
-        }
-    }
-    writer
-        .into_inner()
-        .map_err(|e| ApiError::internal(e.to_string()))
-}
-
-fn unknown_building() -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::NOT_FOUND,
-        "unknown_building",
-        "no building has this code",
-    )
-    .with_field("building")
+    Ok(web::Json(Completion {
+        date: completion.date,
+        counts: completion.counts.into(),
+        parts: completion.parts.into_iter().map(Group::from).collect(),
+    }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -359,16 +269,10 @@ pub async fn sweep_list(
         )
         .with_field("building")
     })?;
-    let list = blocking(move || {
-        let mut conn = db.conn()?;
-        let round = super::team::round_on(&mut conn, date)?;
-        let people = standings(&mut conn, round.id, Some(&building))?;
-        if people.is_empty() {
-            return Err(unknown_building());
-        }
-        Ok(people
-            .into_iter()
-            .filter(|p| p.standing != Standing::Sampled)
+    let list =
+        blocking(move || Ok(rounds::still_to_sample(&mut *db.conn()?, date, &building)?)).await?;
+    Ok(web::Json(
+        list.into_iter()
             .map(|p| SweepEntry {
                 unit: p.unit,
                 floor: p.floor,
@@ -377,10 +281,8 @@ pub async fn sweep_list(
                 name: p.name,
                 standing: p.standing,
             })
-            .collect())
-    })
-    .await?;
-    Ok(web::Json(list))
+            .collect(),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -411,39 +313,25 @@ pub async fn progress(
     config: web::Data<crate::config::Config>,
     query: web::Query<DateQuery>,
 ) -> Result<web::Json<Vec<Progress>>, ApiError> {
-    use chrono::TimeZone;
     actor.require(Role::Office)?;
     let date = query.date.unwrap_or_else(|| config.district.today());
-    let step = i64::from(config.slots.minutes) * 60;
-    let zone = config.district.timezone;
+    let (step_min, zone) = (config.slots.minutes, config.district.timezone);
     let progress = blocking(move || {
-        let mut conn = db.conn()?;
-        let round = super::team::round_on(&mut conn, date)?;
-        let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-        let mut seconds: Vec<i64> = crate::store::completion::first_samples(&mut conn, round.id)?
-            .into_iter()
-            .map(|utc| (zone.from_utc_datetime(&utc).naive_local() - midnight).num_seconds())
-            .collect();
-        seconds.sort_unstable();
-        let (Some(&first), Some(&last)) = (seconds.first(), seconds.last()) else {
-            return Ok(Vec::new());
-        };
-        let mut out = Vec::new();
-        let mut until = (first.div_euclid(step) + 1) * step;
-        loop {
-            let sampled = seconds.partition_point(|&s| s < until);
-            let clock = midnight + chrono::Duration::seconds(until);
-            out.push(Progress {
-                until: clock.format("%H:%M").to_string(),
-                sampled,
-            });
-            if until > last {
-                break;
-            }
-            until += step;
-        }
-        Ok(out)
+        Ok(rounds::sampled_over_the_day(
+            &mut *db.conn()?,
+            date,
+            step_min,
+            zone,
+        )?)
     })
     .await?;
-    Ok(web::Json(progress))
+    Ok(web::Json(
+        progress
+            .into_iter()
+            .map(|p| Progress {
+                until: p.until.format("%H:%M").to_string(),
+                sampled: p.sampled,
+            })
+            .collect(),
+    ))
 }

@@ -14,11 +14,11 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::team::round_on;
 use super::{blocking, ApiError};
 use crate::config::Config;
 use crate::domain::{IdNumber, TimeOfDay};
-use crate::store::{self, Db};
+use crate::rounds;
+use crate::store::Db;
 
 /// Requests per client in the current minute, for one kind of request.
 #[derive(Default)]
@@ -100,22 +100,6 @@ pub struct Place {
     lon: f64,
 }
 
-fn not_published() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_published",
-        "the slots for this round are not published yet",
-    )
-}
-
-fn not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "no slot was found for these details; check the ID number and the name",
-    )
-}
-
 /// `POST /api/v1/resident/lookup` — my slot (site and time) or my home-visit window, once
 /// the round is published, and my ticket.
 #[utoipa::path(
@@ -150,74 +134,38 @@ pub async fn lookup(
     let body = body.into_inner();
     let id = body.check()?;
     let today = config.district.today();
-    let tolerance = (config.visits.eta_tolerance_minutes * 60.0).round() as i32;
-    let slot = blocking(move || {
-        let mut conn = db.conn()?;
-        // Without a date: the next round told to residents, today's or a later one (an
-        // office may publish tomorrow's slots tonight).
-        let date = match body.date {
-            Some(date) => date,
-            None => {
-                crate::store::rounds::next_published(&mut conn, today)?
-                    .ok_or_else(not_published)?
-                    .date
-            }
+    let tolerance_s = (config.visits.eta_tolerance_minutes * 60.0).round() as i32;
+    let found = blocking(move || {
+        let proof = rounds::Proof {
+            name: body.name.as_deref(),
+            phone_last4: body.phone_last4.as_deref(),
         };
-        let key = db.personal_data_key(&mut conn)?;
-        let found = store::residents::slot_of(&mut conn, key.id_hash(&id).as_bytes(), date)?;
-        let Some(found) = found else {
-            // Nobody with this ID number, or no round that day: the round's answer if it
-            // is missing or not told yet, so that both say the same to everyone.
-            let round = round_on(&mut conn, date)?;
-            return Err(if round.is_published() {
-                not_found()
-            } else {
-                not_published()
-            });
-        };
-        if found.round_status != crate::domain::RoundStatus::Published {
-            return Err(not_published());
-        }
-        let name_matches = body
-            .name
-            .as_deref()
-            .is_some_and(|n| n.trim() == found.name.trim());
-        let phone_matches = body
-            .phone_last4
-            .as_deref()
-            .zip(found.phone_masked.as_deref())
-            .is_some_and(|(given, masked)| {
-                given.trim().len() == 4 && masked.ends_with(given.trim())
-            });
-        if !(name_matches || phone_matches) {
-            return Err(not_found());
-        }
-        let place = |(lat, lon)| Place { lat, lon };
-        let minutes = |m: i32| TimeOfDay::from_minutes(m).map_or(String::new(), |t| t.to_string());
-        let (kind, (from, to)) = match (found.slot, found.visit_starts_at) {
-            (Some((from, to)), _) => ("site", (from, to)),
-            (None, Some(start)) => (
-                "home_visit",
-                (
-                    (start - tolerance).max(0) / 60,
-                    (start + tolerance).min(86_400) / 60,
-                ),
-            ),
-            (None, None) => return Err(not_found()),
-        };
-        Ok(MySlot {
-            date,
-            site: found.site,
-            from: minutes(from),
-            to: minutes(to),
-            kind,
-            ticket: key.ticket(found.resident_id),
-            home: place(found.home),
-            site_location: found.site_location.map(place),
-        })
+        Ok(rounds::look_up_slot(
+            &db,
+            &id,
+            proof,
+            body.date,
+            today,
+            tolerance_s,
+        )?)
     })
     .await?;
-    Ok(web::Json(slot))
+    let clock = |m: i32| TimeOfDay::from_minutes(m).map_or(String::new(), |t| t.to_string());
+    let place = |(lat, lon)| Place { lat, lon };
+    Ok(web::Json(MySlot {
+        date: found.date,
+        kind: if found.site.is_some() {
+            "site"
+        } else {
+            "home_visit"
+        },
+        site: found.site.as_ref().map(|(name, _)| name.clone()),
+        site_location: found.site.map(|(_, at)| place(at)),
+        from: clock(found.from_min),
+        to: clock(found.to_min),
+        ticket: found.ticket,
+        home: place(found.home),
+    }))
 }
 
 /// `GET /api/v1/resident/tickets/{ticket}` — the ticket as an SVG QR code.
@@ -251,11 +199,8 @@ pub async fn ticket_svg(
         ));
     }
     let ticket = path.into_inner();
-    let genuine = blocking(move || {
-        let key = db.personal_data_key(&mut *db.conn()?)?;
-        Ok(key.resident_of_ticket(&ticket).map(|_| ticket))
-    })
-    .await?;
+    let genuine =
+        blocking(move || Ok(rounds::is_our_ticket(&db, &ticket)?.then_some(ticket))).await?;
     let ticket = genuine
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such ticket"))?;
     let code =

@@ -13,119 +13,8 @@ use crate::access::Role;
 use crate::config::Config;
 use crate::domain::TimeOfDay;
 use crate::rounds::RouteOptions;
-use crate::rounds::{self, parse_window, PlanOptions, RoundError};
+use crate::rounds::{self, parse_window, PlanOptions};
 use crate::store::{access as stored_access, Db};
-
-impl From<RoundError> for ApiError {
-    fn from(e: RoundError) -> Self {
-        match e {
-            RoundError::NoRound(_) => {
-                ApiError::new(StatusCode::NOT_FOUND, "no_round", e.to_string()).with_field("date")
-            }
-            RoundError::NoSites => ApiError::new(StatusCode::CONFLICT, "no_sites", e.to_string()),
-            RoundError::DateOutOfRange { .. } => ApiError::invalid("date", e.to_string()),
-            RoundError::PlanInProgress(_) => {
-                ApiError::new(StatusCode::CONFLICT, "plan_in_progress", e.to_string())
-                    .with_field("date")
-            }
-            RoundError::BadOption(_) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_field",
-                e.to_string(),
-            ),
-            RoundError::UnknownResident => {
-                ApiError::new(StatusCode::NOT_FOUND, "unknown_resident", e.to_string())
-                    .with_field("resident")
-            }
-            RoundError::NotOnYourRoute => {
-                ApiError::new(StatusCode::FORBIDDEN, "not_on_your_route", e.to_string())
-                    .with_field("resident")
-            }
-            RoundError::UnknownSite(ref code) => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_site",
-                format!("no site {}", super::shown(code)),
-            )
-            .with_field("site"),
-            RoundError::NoSlotToMove => {
-                ApiError::new(StatusCode::CONFLICT, "no_slot", e.to_string()).with_field("resident")
-            }
-            RoundError::NoSuchSlot { .. } => {
-                ApiError::new(StatusCode::NOT_FOUND, "no_such_slot", e.to_string())
-                    .with_field("start")
-            }
-            RoundError::AlreadyInSlot => ApiError::invalid("start", e.to_string()),
-            RoundError::SlotFull { .. } => {
-                ApiError::new(StatusCode::CONFLICT, "slot_full", e.to_string()).with_field("start")
-            }
-            RoundError::LanesOutOfRange { .. } => ApiError::invalid("closed", e.to_string()),
-            RoundError::Invalid { field, ref message } => ApiError::invalid(field, message.clone()),
-            RoundError::TubeExists(ref tube) => {
-                ApiError::new(StatusCode::CONFLICT, "tube_exists", e.to_string())
-                    .with_field("tube")
-                    .with_param("tube", tube.as_str())
-            }
-            RoundError::UnknownTube(ref tube) => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_tube",
-                format!("no tube {}", super::shown(tube)),
-            )
-            .with_field("tube"),
-            RoundError::NotYourTube(ref tube) => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "not_your_tube",
-                format!("tube {} was opened by other samplers", super::shown(tube)),
-            )
-            .with_field("tube"),
-            RoundError::TubeClosed(ref tube) | RoundError::TubeAlreadyClosed(ref tube) => {
-                ApiError::new(StatusCode::CONFLICT, "tube_closed", e.to_string())
-                    .with_field("tube")
-                    .with_param("tube", tube.as_str())
-            }
-            RoundError::TubeEmpty(_) => {
-                ApiError::new(StatusCode::CONFLICT, "tube_empty", e.to_string()).with_field("tube")
-            }
-            RoundError::TubeStillOpen(ref tube) => ApiError::new(
-                StatusCode::CONFLICT,
-                "tube_open",
-                format!("tube {} is still open", super::shown(tube)),
-            )
-            .with_field("tube"),
-            RoundError::ResultExists {
-                ref tube,
-                ref result,
-            } => ApiError::new(
-                StatusCode::CONFLICT,
-                "result_exists",
-                format!("tube {} already has a result: {result}", super::shown(tube)),
-            )
-            .with_field("tube"),
-            RoundError::UnknownTicket => {
-                ApiError::new(StatusCode::NOT_FOUND, "unknown_ticket", e.to_string())
-                    .with_field("ticket")
-            }
-            RoundError::UnknownIdNumber => {
-                ApiError::new(StatusCode::NOT_FOUND, "unknown_resident", e.to_string())
-                    .with_field("id_number")
-            }
-            RoundError::AlreadySampled { ref tube, at } => {
-                ApiError::new(StatusCode::CONFLICT, "already_sampled", e.to_string())
-                    .with_field("resident")
-                    .with_param("tube", tube.as_str())
-                    .with_param("at", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
-            }
-            RoundError::NeedsSingleTube(ref tube) => {
-                ApiError::new(StatusCode::CONFLICT, "needs_single_tube", e.to_string())
-                    .with_field("tube")
-                    .with_param("tube", tube.as_str())
-            }
-            RoundError::Inconsistent(_) => ApiError::internal(e.to_string()),
-            RoundError::Store(e) => e.into(),
-            RoundError::Query(e) => e.into(),
-            RoundError::Io(e) => ApiError::internal(e.to_string()),
-        }
-    }
-}
 
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -336,9 +225,7 @@ pub async fn export(
                 rounds::export_unvisited(&db, date, &mut out)?;
             }
             "completion.csv" => {
-                let mut conn = db.conn()?;
-                let round = super::team::round_on(&mut conn, date)?;
-                out = super::office::completion_csv(&mut conn, round.id)?;
+                rounds::export_completion(&db, date, &mut out)?;
             }
             other => {
                 return Err(ApiError::new(
@@ -412,10 +299,8 @@ pub async fn slots(
     actor.require(Role::Office)?;
     let date = path.into_inner();
     let slots = blocking(move || {
-        let mut conn = db.conn()?;
-        let round = super::team::round_on(&mut conn, date)?;
         let clock = |m: i32| TimeOfDay::from_minutes(m).map_or(String::new(), |t| t.to_string());
-        Ok(crate::store::rounds::slot_loads(&mut conn, round.id)?
+        Ok(rounds::slot_loads(&mut *db.conn()?, date)?
             .into_iter()
             .map(|(site, l)| SlotView {
                 site,
@@ -614,22 +499,8 @@ pub async fn routes(
 ) -> Result<web::Json<Vec<super::team::RouteView>>, ApiError> {
     actor.require(Role::Office)?;
     let date = path.into_inner();
-    let views = blocking(move || {
-        let mut conn = db.conn()?;
-        let round = super::team::round_on(&mut conn, date)?;
-        let outcomes = super::team::last_outcomes(&mut conn, round.id)?;
-        let mut views = Vec::new();
-        for team in crate::store::routes::all_teams(&mut conn)? {
-            let view =
-                super::team::route_view(&mut conn, &round, team.id, team.code, &outcomes, None)?;
-            if !view.stops.is_empty() {
-                views.push(view);
-            }
-        }
-        Ok(views)
-    })
-    .await?;
-    Ok(web::Json(views))
+    let routes = blocking(move || Ok(rounds::all_routes(&db, date)?)).await?;
+    Ok(web::Json(routes.into_iter().map(Into::into).collect()))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -675,7 +546,7 @@ pub async fn list(
     actor.require(Role::Office)?;
     let today = config.district.today();
     let rounds = blocking(move || {
-        Ok(crate::store::rounds::all_rounds(&mut *db.conn()?)?
+        Ok(rounds::all_rounds(&mut *db.conn()?)?
             .into_iter()
             .map(|r| RoundListed {
                 date: r.date,

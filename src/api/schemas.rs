@@ -28,7 +28,7 @@ pub struct RowError {
 
 /// How many rows of each kind the district holds.
 #[derive(ToSchema)]
-#[allow(dead_code)] // never built: it describes `store::roster::Totals`
+#[allow(dead_code)] // never built: it describes `import::Totals`
 pub struct Totals {
     buildings: i64,
     residents: i64,
@@ -39,7 +39,7 @@ pub struct Totals {
 /// Where a resident stands in the round.
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]
-#[allow(dead_code)] // never built: it describes `store::completion::Standing`
+#[allow(dead_code)] // never built: it describes `domain::Standing`
 pub enum Standing {
     /// A swab in a tube that is not positive or invalid (or a door that said sampled).
     Sampled,
@@ -237,7 +237,7 @@ mod tests {
             slots,
             home_visits: visits,
         });
-        same_keys::<Totals>(crate::store::roster::Totals {
+        same_keys::<Totals>(crate::import::Totals {
             buildings: 1,
             residents: 2,
             sites: 3,
@@ -251,7 +251,7 @@ mod tests {
         });
 
         use crate::domain::Outcome as O;
-        use crate::store::completion::Standing as S;
+        use crate::domain::Standing as S;
         same_values::<Standing>([S::Sampled, S::Recalled, S::NotHome, S::Refused, S::Pending]);
         same_values::<Outcome>([O::Sampled, O::NotHome, O::Refused, O::MovedAway, O::Unable]);
     }

@@ -11,7 +11,6 @@ use super::{answer, json_text, ApiError, Idempotent};
 use crate::access::Role;
 use crate::config::Config;
 use crate::rounds;
-use crate::store::tubes::TubeRow;
 use crate::store::{Db, Writer};
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -50,7 +49,7 @@ pub struct Added {
 }
 
 impl TubeView {
-    fn of(tube: TubeRow, added: Option<rounds::Added>) -> Self {
+    fn of(tube: rounds::Tube, added: Option<rounds::Added>) -> Self {
         TubeView {
             swabs: tube.swabs,
             tube: tube.code,

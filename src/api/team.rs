@@ -1,6 +1,5 @@
 //! Endpoints for a mobile team on its phone: today's route, and what happened at a door.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -12,9 +11,7 @@ use crate::access::Role;
 use crate::config::Config;
 use crate::domain::{Outcome, TimeOfDay};
 use crate::rounds;
-use crate::store::rounds::{self as stored_rounds, RoundRow};
-use crate::store::routes;
-use crate::store::{Db, DbConnection, Writer};
+use crate::store::{Db, Writer};
 
 #[derive(Deserialize, IntoParams)]
 pub struct DateQuery {
@@ -26,7 +23,7 @@ pub struct DateQuery {
 pub struct RouteView {
     team: String,
     date: NaiveDate,
-    pub(super) stops: Vec<StopView>,
+    stops: Vec<StopView>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -59,17 +56,6 @@ pub struct StopView {
     outcome: Option<Outcome>,
 }
 
-pub(super) fn round_on(conn: &mut DbConnection, date: NaiveDate) -> Result<RoundRow, ApiError> {
-    stored_rounds::round_on(conn, date)?.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "no_round",
-            format!("no round is planned on {date}"),
-        )
-        .with_field("date")
-    })
-}
-
 fn clock(seconds: i32) -> String {
     format!("{:02}:{:02}", seconds / 3600, seconds / 60 % 60)
 }
@@ -96,76 +82,51 @@ pub async fn my_route(
     let date = query.date.unwrap_or_else(|| config.district.today());
     let team_id = actor.team_id.expect("a team session names its team");
     let team = actor.name.trim_start_matches("team:").to_string();
-    let view = blocking(move || {
-        let mut conn = db.conn()?;
-        let round = round_on(&mut conn, date)?;
-        let outcomes = last_outcomes(&mut conn, round.id)?;
-        let key = db.personal_data_key(&mut conn)?;
-        route_view(&mut conn, &round, team_id, team, &outcomes, Some(&key))
-    })
-    .await?;
-    Ok(web::Json(view))
+    let route = blocking(move || Ok(rounds::team_route(&db, date, team_id, team)?)).await?;
+    Ok(web::Json(route.into()))
 }
 
-/// Each resident's latest outcome at the door this round.
-pub(super) fn last_outcomes(
-    conn: &mut DbConnection,
-    round_id: i64,
-) -> Result<std::collections::HashMap<i64, Outcome>, ApiError> {
-    Ok(routes::outcomes(conn, round_id)?
-        .into_iter()
-        .map(|o| (o.resident_id, o.outcome))
-        .collect())
-}
-
-/// One team's stops in order, with what happened at each door so far; with the key, each
-/// resident's number to call (for the team itself).
-pub(super) fn route_view(
-    conn: &mut DbConnection,
-    round: &RoundRow,
-    team_id: i64,
-    team: String,
-    outcomes: &std::collections::HashMap<i64, Outcome>,
-    phones: Option<&crate::domain::PersonalDataKey>,
-) -> Result<RouteView, ApiError> {
-    let stops = routes::team_stops(conn, round.id, team_id)?;
-    let window = |from: Option<i32>, to: Option<i32>| {
-        (from.is_some() || to.is_some()).then(|| {
-            let show = |m: Option<i32>, default: i32| {
-                TimeOfDay::from_minutes(m.unwrap_or(default))
-                    .map_or(String::new(), |t| t.to_string())
-            };
-            format!("{}-{}", show(from, 0), show(to, 24 * 60))
-        })
-    };
-    Ok(RouteView {
-        team,
-        date: round.date,
-        stops: stops
-            .into_iter()
-            .map(|s| StopView {
-                seq: s.seq,
-                outcome: outcomes.get(&s.resident_id).copied(),
-                resident: s.resident,
-                name: s.name,
-                phone: s.phone_masked,
-                call: phones
-                    .zip(s.phone_sealed.as_deref())
-                    .and_then(|(key, sealed)| key.open_phone(sealed))
-                    .map(|number| format!("tel:{number}")),
-                address: s.address,
-                unit: s.unit,
-                floor: s.floor,
-                room: s.room,
-                elevator: s.has_elevator,
-                notes: s.notes,
-                available: window(s.available_from, s.available_to),
-                eta: clock(s.starts_at),
-                lat: s.lat,
-                lon: s.lon,
+impl From<rounds::TeamRoute> for RouteView {
+    fn from(route: rounds::TeamRoute) -> Self {
+        let window = |from: Option<i32>, to: Option<i32>| {
+            (from.is_some() || to.is_some()).then(|| {
+                let show = |m: Option<i32>, default: i32| {
+                    TimeOfDay::from_minutes(m.unwrap_or(default))
+                        .map_or(String::new(), |t| t.to_string())
+                };
+                format!("{}-{}", show(from, 0), show(to, 24 * 60))
             })
-            .collect(),
-    })
+        };
+        RouteView {
+            team: route.team,
+            date: route.date,
+            stops: route
+                .stops
+                .into_iter()
+                .map(|stop| {
+                    let s = stop.at;
+                    StopView {
+                        seq: s.seq,
+                        outcome: stop.outcome,
+                        resident: s.resident,
+                        name: s.name,
+                        phone: s.phone_masked,
+                        call: stop.phone.map(|number| format!("tel:{number}")),
+                        address: s.address,
+                        unit: s.unit,
+                        floor: s.floor,
+                        room: s.room,
+                        elevator: s.has_elevator,
+                        notes: s.notes,
+                        available: window(s.available_from, s.available_to),
+                        eta: clock(s.starts_at),
+                        lat: s.lat,
+                        lon: s.lon,
+                    }
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]

@@ -14,5 +14,5 @@ pub use personal::{masked_name, IdHash, PersonalDataKey};
 pub use phone::Phone;
 pub use problem::Problem;
 pub use roster::{Building, Code, Coordinates, Mobility, Resident, Site, Team};
-pub use states::{Outcome, RoundStatus, TubeStatus};
+pub use states::{Outcome, RoundStatus, Standing, TubeStatus};
 pub use time_of_day::TimeOfDay;

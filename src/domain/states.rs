@@ -1,6 +1,6 @@
-//! The states a round and a tube go through, and what happens at a door, each named once:
-//! in the code as a type, in the database and the API as its text (`draft`, `open`,
-//! `positive`, `not_home` …).
+//! The states a round and a tube go through, what happens at a door and where a resident
+//! stands, each named once: in the code as a type, in the database and the API as its text
+//! (`draft`, `open`, `positive`, `not_home` …).
 
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, FromSqlRow};
@@ -135,6 +135,32 @@ impl Outcome {
     }
 }
 
+/// Where a resident stands in a round, from the swabs scanned, the lab's results and the
+/// doors' outcomes. Not stored: read from those each time.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow, Serialize, Deserialize,
+)]
+#[diesel(sql_type = Text)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// A swab in a tube that is not positive or invalid (or a door that said sampled).
+    Sampled,
+    /// In a positive pool or an invalid tube, not yet sampled again.
+    Recalled,
+    NotHome,
+    /// Refused, moved away or unable.
+    Refused,
+    Pending,
+}
+
+stored_as_text!(Standing {
+    Sampled => "sampled",
+    Recalled => "recalled",
+    NotHome => "not_home",
+    Refused => "refused",
+    Pending => "pending",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +190,16 @@ mod tests {
         ] {
             assert_eq!(outcome.as_str().parse(), Ok(outcome));
             assert_eq!(serde_json::to_value(outcome).unwrap(), outcome.as_str());
+        }
+        for standing in [
+            Standing::Sampled,
+            Standing::Recalled,
+            Standing::NotHome,
+            Standing::Refused,
+            Standing::Pending,
+        ] {
+            assert_eq!(standing.as_str().parse(), Ok(standing));
+            assert_eq!(serde_json::to_value(standing).unwrap(), standing.as_str());
         }
         assert!("ajar".parse::<TubeStatus>().is_err());
     }

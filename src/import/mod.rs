@@ -27,7 +27,9 @@ pub use csv_file::{Problems, RowError};
 use first_seen::FirstSeen;
 
 use crate::domain::{PersonalDataKey, Problem};
-use crate::store::roster::{self, BuildingRow, SiteRow, StoredResidents, TeamRow, Totals};
+/// What the district holds after an import.
+pub use crate::store::roster::Totals;
+use crate::store::roster::{self, BuildingRow, SiteRow, StoredResidents, TeamRow};
 use crate::store::{self, DbConnection};
 
 #[derive(Debug, thiserror::Error)]

@@ -25,6 +25,8 @@ pub enum RoundError {
     UnknownResident,
     #[error("this resident is not on your route today")]
     NotOnYourRoute,
+    #[error("no building has the code {0}")]
+    UnknownBuilding(String),
     #[error("no site has the code {0}")]
     UnknownSite(String),
     #[error("this resident has no slot to move (a home visit, or unplaced)")]
@@ -58,6 +60,11 @@ pub enum RoundError {
     TubeStillOpen(String),
     #[error("tube {tube} already has a result: {result}")]
     ResultExists { tube: String, result: TubeStatus },
+    #[error("the slots for this round are not published yet")]
+    NotPublished,
+    /// An unknown ID number and a wrong name get this same answer.
+    #[error("no slot was found for these details; check the ID number and the name")]
+    NoSlotFound,
     #[error("this is not one of our tickets")]
     UnknownTicket,
     #[error("no resident has this ID number")]

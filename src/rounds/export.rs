@@ -1,13 +1,13 @@
 //! The office's CSV exports of a round: slots, routes, team days, residents no team can
-//! visit and everyone still missing a sample. Times are the district's local times.
+//! visit, everyone still missing a sample and completion by building. Times are the district's local times.
 
 use std::io::Write;
 
 use chrono::NaiveDate;
 
 use super::RoundError;
-use crate::domain::TimeOfDay;
-use crate::store::completion::{self, Standing};
+use crate::domain::{Standing, TimeOfDay};
+use crate::store::completion;
 use crate::store::rounds;
 use crate::store::routes;
 use crate::store::Db;
@@ -141,4 +141,37 @@ pub fn export_missing(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize
     }
     writer.flush()?;
     Ok(rows)
+}
+
+/// Writes `community,building,expected,sampled,recalled,not_home,refused,pending`, one row
+/// per building.
+pub fn export_completion(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
+    let mut conn = db.conn()?;
+    let round = super::round_on(&mut conn, date)?;
+    let rows = super::progress::by_building(&mut conn, round.id)?;
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "community",
+        "building",
+        "expected",
+        "sampled",
+        "recalled",
+        "not_home",
+        "refused",
+        "pending",
+    ])?;
+    for (community, building, c) in &rows {
+        writer.write_record([
+            community.clone(),
+            building.clone(),
+            c.expected.to_string(),
+            c.sampled.to_string(),
+            c.recalled.to_string(),
+            c.not_home.to_string(),
+            c.refused.to_string(),
+            c.pending.to_string(),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(rows.len())
 }

@@ -5,21 +5,35 @@
 mod doors;
 mod error;
 mod export;
+mod lookup;
 mod moves;
 mod plan;
+mod progress;
 mod sampling;
 mod visits;
 
+/// A tube as the samplers see it.
+pub use crate::store::tubes::TubeRow as Tube;
 pub use doors::{check_door_outcome, record_outcome, DoorOutcome, Team};
 pub use error::RoundError;
-pub use export::{export_missing, export_routes, export_slots, export_team_days, export_unvisited};
+pub use export::{
+    export_completion, export_missing, export_routes, export_slots, export_team_days,
+    export_unvisited,
+};
+pub use lookup::{is_our_ticket, look_up_slot, FoundSlot, Proof};
 pub use moves::{close_lanes, move_resident, MoveRequest, Moved};
 pub use plan::{
-    parse_window, plan_round, plan_round_while, planning, publish_round, within_window,
-    PlanOptions, Planning, RoundSummary, Shortfall, SlotSummary,
+    all_rounds, parse_window, plan_round, plan_round_while, planning, publish_round, slot_loads,
+    within_window, PlanOptions, Planning, RoundSummary, Shortfall, SlotSummary,
+};
+pub use progress::{
+    completion, recalls, sampled_over_the_day, still_to_sample, Completion, Counts, Group, Recall,
+    RecallReason, SampledBy,
 };
 pub use sampling::{close_tube, open_tube, record_result, scan, Added, LabResult, Sampler, Who};
-pub use visits::{plan_routes, RouteOptions, RouteSummary};
+pub use visits::{
+    all_routes, plan_routes, team_route, RouteOptions, RouteSummary, Stop, TeamRoute,
+};
 
 /// The round on `date`, or the error that says to plan it first.
 fn round_on(

@@ -492,3 +492,18 @@ fn plan_rows(
         moves,
     }
 }
+
+/// Every round by date.
+pub fn all_rounds(conn: &mut DbConnection) -> Result<Vec<RoundRow>, RoundError> {
+    Ok(rounds::all_rounds(conn)?)
+}
+
+/// The round's plan by site and slot: people planned against capacity, and the predicted
+/// queue and wait.
+pub fn slot_loads(
+    conn: &mut DbConnection,
+    date: NaiveDate,
+) -> Result<Vec<(String, LoadRow)>, RoundError> {
+    let round = super::round_on(conn, date)?;
+    Ok(rounds::slot_loads(conn, round.id)?)
+}

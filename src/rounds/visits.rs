@@ -329,3 +329,87 @@ fn route_rows(round_id: i64, day: &Day, plan: &VisitPlan) -> RouteRows {
         unvisited,
     }
 }
+
+/// One stop of a team's route, with what happened at the door so far.
+#[derive(Debug, Clone)]
+pub struct Stop {
+    pub at: routes::TeamStop,
+    /// The latest outcome at this door this round.
+    pub outcome: Option<Outcome>,
+    /// The resident's whole phone number: only in a team's own route.
+    pub phone: Option<String>,
+}
+
+/// A team's stops in visiting order.
+#[derive(Debug, Clone)]
+pub struct TeamRoute {
+    pub team: String,
+    pub date: NaiveDate,
+    pub stops: Vec<Stop>,
+}
+
+/// A team's own route on `date`, with each resident's number to call.
+pub fn team_route(
+    db: &Db,
+    date: NaiveDate,
+    team_id: i64,
+    team: String,
+) -> Result<TeamRoute, RoundError> {
+    let mut conn = db.conn()?;
+    let round = super::round_on(&mut conn, date)?;
+    let outcomes = last_outcomes(&mut conn, round.id)?;
+    let key = db.personal_data_key(&mut conn)?;
+    route_of(&mut conn, &round, team_id, team, &outcomes, Some(&key))
+}
+
+/// Every team's route on `date`, for the office (numbers masked); teams without stops
+/// are left out.
+pub fn all_routes(db: &Db, date: NaiveDate) -> Result<Vec<TeamRoute>, RoundError> {
+    let mut conn = db.conn()?;
+    let round = super::round_on(&mut conn, date)?;
+    let outcomes = last_outcomes(&mut conn, round.id)?;
+    let mut all = Vec::new();
+    for team in routes::all_teams(&mut conn)? {
+        let route = route_of(&mut conn, &round, team.id, team.code, &outcomes, None)?;
+        if !route.stops.is_empty() {
+            all.push(route);
+        }
+    }
+    Ok(all)
+}
+
+/// Each resident's latest outcome at the door this round.
+fn last_outcomes(
+    conn: &mut DbConnection,
+    round_id: i64,
+) -> Result<HashMap<i64, Outcome>, RoundError> {
+    Ok(routes::outcomes(conn, round_id)?
+        .into_iter()
+        .map(|o| (o.resident_id, o.outcome))
+        .collect())
+}
+
+fn route_of(
+    conn: &mut DbConnection,
+    round: &RoundRow,
+    team_id: i64,
+    team: String,
+    outcomes: &HashMap<i64, Outcome>,
+    phones: Option<&crate::domain::PersonalDataKey>,
+) -> Result<TeamRoute, RoundError> {
+    let stops = routes::team_stops(conn, round.id, team_id)?
+        .into_iter()
+        .map(|at| Stop {
+            outcome: outcomes.get(&at.resident_id).copied(),
+            phone: phones
+                .zip(at.phone_sealed.as_deref())
+                .and_then(|(key, sealed)| key.open_phone(sealed)),
+            at,
+        })
+        .collect();
+    Ok(TeamRoute {
+        team,
+        date: round.date,
+        stops,
+    })
+}

@@ -7,33 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::{buildings, communities, residents, samples, tubes, visit_outcomes};
 use super::DbConnection;
-use crate::domain::{Outcome, TubeStatus};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Standing {
-    /// A swab in a tube that is not positive or invalid (or a door that said sampled).
-    Sampled,
-    /// In a positive pool or an invalid tube, not yet sampled again.
-    Recalled,
-    NotHome,
-    /// Refused, moved away or unable.
-    Refused,
-    Pending,
-}
-
-impl Standing {
-    /// The name the API and the exports use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Standing::Sampled => "sampled",
-            Standing::Recalled => "recalled",
-            Standing::NotHome => "not_home",
-            Standing::Refused => "refused",
-            Standing::Pending => "pending",
-        }
-    }
-}
+use crate::domain::{Outcome, Standing, TubeStatus};
 
 /// A resident's place and standing.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,22 +135,4 @@ pub fn first_samples(
             .or_insert(at);
     }
     Ok(first.into_values().collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Standing;
-
-    #[test]
-    fn a_standing_is_named_the_same_in_json_and_in_exports() {
-        for standing in [
-            Standing::Sampled,
-            Standing::Recalled,
-            Standing::NotHome,
-            Standing::Refused,
-            Standing::Pending,
-        ] {
-            assert_eq!(serde_json::to_value(standing).unwrap(), standing.as_str());
-        }
-    }
 }
