@@ -458,7 +458,7 @@ async fn scan_load(
 
 /// Team tokens for the first `TEAMS` teams.
 async fn team_tokens(client: &awc::Client, api: &impl Fn(&str) -> String, db: &Db) -> Vec<String> {
-    let teams = sweep::store::routes::all_teams(&mut db.conn().unwrap()).unwrap();
+    let teams = sweep::store::teams::all_teams(&mut db.conn().unwrap()).unwrap();
     let mut tokens = Vec::new();
     for team in teams.iter().take(TEAMS) {
         let mut response = client

@@ -607,7 +607,7 @@ pub fn open_logins(conn: &mut crate::store::DbConnection) -> diesel::QueryResult
     }
     // One hash for all teams: the PIN is public anyway, and hashing is slow on purpose.
     let pin = crate::access::hash_secret(TEAM_PIN);
-    for team in crate::store::routes::all_teams(conn)? {
+    for team in crate::store::teams::all_teams(conn)? {
         access::set_team_pin(conn, team.id, &pin)?;
     }
     Ok(())

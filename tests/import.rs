@@ -10,7 +10,8 @@ use indicatif::ProgressBar;
 use common::TestDb;
 use sweep::demo::{self, DemoSpec};
 use sweep::import::{self, ImportError, RosterFiles, RowError};
-use sweep::store::roster::{self, ResidentRow, Totals};
+use sweep::store::residents::ResidentRow;
+use sweep::store::roster::{self, Totals};
 use sweep::store::schema::{buildings, residents};
 
 const BUILDINGS: &str = "code,community,address,lat,lon,floors,elevator

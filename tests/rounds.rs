@@ -14,8 +14,8 @@ use common::TestDb;
 use sweep::demo::{self, DemoSpec};
 use sweep::import::{self, RosterFiles};
 use sweep::rounds::{self, PlanOptions, RoundSummary};
-use sweep::store::rounds::{self as stored, AssignmentRow};
 use sweep::store::schema::{buildings, residents, slot_loads, slot_moves, slot_unplaced};
+use sweep::store::slots::{self as stored, AssignmentRow};
 
 const DATE: &str = "2026-12-01";
 
@@ -35,7 +35,9 @@ fn plan(db: &TestDb) -> RoundSummary {
 
 fn stored_plan(db: &TestDb) -> Vec<AssignmentRow> {
     let mut conn = db.db.conn().unwrap();
-    let round = stored::round_on(&mut conn, date()).unwrap().unwrap();
+    let round = sweep::store::rounds::round_on(&mut conn, date())
+        .unwrap()
+        .unwrap();
     stored::assignments(&mut conn, round.id).unwrap()
 }
 
@@ -307,7 +309,9 @@ fn random_districts_keep_the_rules_when_stored(db_for: fn() -> Option<TestDb>) {
                 prop_assert!(split_buildings_stored(&db).is_empty());
                 let window = if shorten {
                     let mut conn = db.db.conn().unwrap();
-                    let round = stored::round_on(&mut conn, date()).unwrap().unwrap();
+                    let round = sweep::store::rounds::round_on(&mut conn, date())
+                        .unwrap()
+                        .unwrap();
                     let end = sweep::domain::TimeOfDay::from_minutes(round.ends_at - 120).unwrap();
                     Some((
                         sweep::domain::TimeOfDay::from_minutes(round.starts_at).unwrap(),

@@ -43,7 +43,7 @@ fn demo_district(db: &TestDb, residents: u32) {
 fn check_routes(db: &TestDb) -> Vec<StopRow> {
     let mut conn = db.db.conn().unwrap();
     let round = stored_rounds::round_on(&mut conn, date()).unwrap().unwrap();
-    let visitors: HashSet<i64> = routes::home_visitors(&mut conn)
+    let visitors: HashSet<i64> = sweep::store::teams::home_visitors(&mut conn)
         .unwrap()
         .into_iter()
         .map(|v| v.id)

@@ -27,9 +27,13 @@ pub use csv_file::{Problems, RowError};
 use first_seen::FirstSeen;
 
 use crate::domain::{PersonalDataKey, Problem};
+use crate::store::buildings::BuildingRow;
+use crate::store::residents::StoredResidents;
+use crate::store::roster;
 /// What the district holds after an import.
 pub use crate::store::roster::Totals;
-use crate::store::roster::{self, BuildingRow, SiteRow, StoredResidents, TeamRow};
+use crate::store::sites::SiteRow;
+use crate::store::teams::TeamRow;
 use crate::store::{self, DbConnection};
 
 #[derive(Debug, thiserror::Error)]
@@ -290,11 +294,11 @@ impl Import {
             // The small files together, in one short transaction.
             store::write_transaction(conn, |conn| {
                 write_buildings(conn, buildings)?;
-                roster::upsert_sites(
+                crate::store::sites::upsert_sites(
                     conn,
                     &sites.into_iter().map(SiteRow::from).collect::<Vec<_>>(),
                 )?;
-                roster::upsert_teams(
+                crate::store::teams::upsert_teams(
                     conn,
                     &teams.into_iter().map(TeamRow::from).collect::<Vec<_>>(),
                 )
@@ -352,7 +356,7 @@ impl Import {
         let Some(file) = CsvFile::open(&rows::RESIDENTS, input, &mut self.errors) else {
             return Ok(());
         };
-        let stored_buildings = roster::buildings_by_code(conn)?;
+        let stored_buildings = crate::store::buildings::buildings_by_code(conn)?;
         let stored_residents = StoredResidents::load(conn)?;
         let checker = residents::Checker {
             expected_rows,
@@ -412,7 +416,7 @@ fn write_buildings(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let community_ids = roster::ensure_communities(conn, &names)?;
+    let community_ids = crate::store::buildings::ensure_communities(conn, &names)?;
     let rows: Vec<BuildingRow> = buildings
         .into_iter()
         .map(|b| BuildingRow {
@@ -425,5 +429,5 @@ fn write_buildings(
             has_elevator: b.has_elevator,
         })
         .collect();
-    roster::upsert_buildings(conn, &rows)
+    crate::store::buildings::upsert_buildings(conn, &rows)
 }

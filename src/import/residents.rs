@@ -9,7 +9,8 @@ use super::csv_file::{CsvFile, Problems};
 use super::first_seen::{FirstSeen, Names};
 use super::rows;
 use crate::domain::{Code, IdNumber, PersonalDataKey, Problem};
-use crate::store::roster::{ResidentRow, StoredBuilding, StoredResidents};
+use crate::store::buildings::StoredBuilding;
+use crate::store::residents::{ResidentRow, StoredResidents};
 
 /// Rows sent to the writer at a time; bounds memory whatever the file size.
 const BATCH: usize = 8_192;

@@ -67,8 +67,8 @@ pub fn record_outcome(
 ) -> Result<NaiveDateTime, RoundError> {
     check_door_outcome(&door)?;
     let round = super::round_on(conn, door.date)?;
-    let resident_id =
-        routes::resident_id(conn, door.resident.trim())?.ok_or(RoundError::UnknownResident)?;
+    let resident_id = crate::store::residents::resident_id(conn, door.resident.trim())?
+        .ok_or(RoundError::UnknownResident)?;
     if routes::team_of_stop(conn, round.id, resident_id)? != Some(team.id) {
         return Err(RoundError::NotOnYourRoute);
     }

@@ -8,7 +8,6 @@ use chrono::NaiveDate;
 use super::RoundError;
 use crate::domain::{Standing, TimeOfDay};
 use crate::store::completion;
-use crate::store::rounds;
 use crate::store::routes;
 use crate::store::Db;
 
@@ -17,7 +16,7 @@ use crate::store::Db;
 pub fn export_slots(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
     let mut conn = db.conn()?;
     let round = super::round_on(&mut conn, date)?;
-    let rows = rounds::slot_export(&mut conn, round.id)?;
+    let rows = crate::store::slots::slot_export(&mut conn, round.id)?;
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(["resident", "site", "start", "end"])?;
     let clock_minutes = |minutes: i32| {

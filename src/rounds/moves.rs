@@ -12,8 +12,9 @@ use crate::config::Config;
 use crate::domain::TimeOfDay;
 use crate::plan::queue::SlotLoad;
 use crate::plan::travel::street_metres;
-use crate::store::rounds::{self as stored, AssignmentRow, LoadRow, MoveRow};
-use crate::store::{access, routes, Db, DbConnection};
+use crate::store::rounds as stored;
+use crate::store::slots::{AssignmentRow, LoadRow, MoveRow};
+use crate::store::{access, Db, DbConnection};
 
 /// One resident to another slot, asked by `by`.
 pub struct MoveRequest<'a> {
@@ -49,20 +50,19 @@ pub fn move_resident(
     let round = super::round_on(conn, date)?;
     // Moves at the same moment would each read the slot's count before the other wrote it.
     stored::lock_round(conn, round.id)?;
-    let resident =
-        routes::resident_id(conn, request.resident.trim())?.ok_or(RoundError::UnknownResident)?;
-    let from = stored::assignment(conn, round.id, resident)?.ok_or(RoundError::NoSlotToMove)?;
-    let sites = stored::all_sites(conn)?;
+    let resident = crate::store::residents::resident_id(conn, request.resident.trim())?
+        .ok_or(RoundError::UnknownResident)?;
+    let from = crate::store::slots::assignment(conn, round.id, resident)?
+        .ok_or(RoundError::NoSlotToMove)?;
+    let sites = crate::store::sites::all_sites(conn)?;
     let site = sites
         .iter()
         .find(|s| s.code == request.site)
         .ok_or_else(|| RoundError::UnknownSite(request.site.to_string()))?;
-    let mut target =
-        stored::load_of(conn, round.id, site.id, start.minutes())?.ok_or_else(|| {
-            RoundError::NoSuchSlot {
-                site: site.code.clone(),
-                start,
-            }
+    let mut target = crate::store::slots::load_of(conn, round.id, site.id, start.minutes())?
+        .ok_or_else(|| RoundError::NoSuchSlot {
+            site: site.code.clone(),
+            start,
         })?;
     if (target.site_id, target.starts_at) == (from.site_id, from.starts_at) {
         return Err(RoundError::AlreadyInSlot);
@@ -73,11 +73,11 @@ pub fn move_resident(
             start,
         });
     }
-    let mut source = stored::load_of(conn, round.id, from.site_id, from.starts_at)?
+    let mut source = crate::store::slots::load_of(conn, round.id, from.site_id, from.starts_at)?
         .ok_or(RoundError::Inconsistent("a planned slot without its load"))?;
 
     // Both slots' queues predicted again, as the plan predicts them.
-    let closed = stored::lane_closures(conn, round.id)?;
+    let closed = crate::store::sites::lane_closures(conn, round.id)?;
     let model = queue_model(config);
     let site_of = |id: i64| {
         sites
@@ -105,7 +105,7 @@ pub fn move_resident(
     predict(&mut source, -1)?;
     predict(&mut target, 1)?;
 
-    let (lat, lon) = stored::home_of(conn, resident)?;
+    let (lat, lon) = crate::store::buildings::home_of(conn, resident)?;
     let home = coordinates(lat, lon);
     let walk = |site_id: i64| -> Result<f64, RoundError> {
         let s = site_of(site_id)?;
@@ -134,7 +134,7 @@ pub fn move_resident(
         reason: "moved by the office",
         moved_at: now,
     };
-    stored::move_resident(conn, &to, [&source, &target], &record, walking_change)?;
+    crate::store::slots::move_resident(conn, &to, [&source, &target], &record, walking_change)?;
     access::audit(
         conn,
         by,
@@ -166,7 +166,7 @@ pub fn close_lanes(
     {
         let mut conn = db.conn()?;
         let round = super::round_on(&mut conn, date)?;
-        let stored = stored::all_sites(&mut conn)?
+        let stored = crate::store::sites::all_sites(&mut conn)?
             .into_iter()
             .find(|s| s.code == site)
             .ok_or_else(|| RoundError::UnknownSite(site.to_string()))?;
@@ -176,7 +176,7 @@ pub fn close_lanes(
                 lanes: stored.lanes,
             });
         }
-        stored::close_lanes(&mut conn, round.id, stored.id, closed)?;
+        crate::store::sites::close_lanes(&mut conn, round.id, stored.id, closed)?;
         access::audit(
             &mut conn,
             by,

@@ -12,9 +12,8 @@ use crate::config::Config;
 use crate::domain::{Coordinates, RoundStatus, TimeOfDay};
 use crate::plan::queue::QueueModel;
 use crate::plan::slots::{self, SlotBuilding, SlotProblem, SlotRules, SlotSite};
-use crate::store::rounds::{
-    self, AssignmentRow, LoadRow, MoveRow, NewRound, RoundRow, SlotPlanRows, UnplacedRow,
-};
+use crate::store::rounds::{self, NewRound, RoundRow};
+use crate::store::slots::{AssignmentRow, LoadRow, MoveRow, SlotPlanRows, UnplacedRow};
 use crate::store::{Db, DbConnection};
 
 /// What `sweep plan` may set; the rest comes from the stored round or the configuration.
@@ -170,7 +169,7 @@ fn plan_slots(
 ) -> Result<(RoundRow, SlotSummary), RoundError> {
     let mut conn = db.conn()?;
     crate::store::write_transaction(&mut conn, |conn| {
-        let sites = rounds::all_sites(conn)?;
+        let sites = crate::store::sites::all_sites(conn)?;
         if sites.is_empty() {
             return Err(RoundError::NoSites);
         }
@@ -180,7 +179,11 @@ fn plan_slots(
         rounds::lock_round(conn, round.id)?;
         let (problem, building_codes) = load_problem(conn, config, &round, &sites)?;
         let plan = slots::plan(&problem);
-        rounds::replace_slot_plan(conn, round.id, &plan_rows(&round, &problem, &plan, &sites))?;
+        crate::store::slots::replace_slot_plan(
+            conn,
+            round.id,
+            &plan_rows(&round, &problem, &plan, &sites),
+        )?;
         rounds::record_walking(
             conn,
             round.id,
@@ -260,7 +263,7 @@ fn ensure_round(
     conn: &mut DbConnection,
     config: &Config,
     options: &PlanOptions,
-    sites: &[rounds::StoredSite],
+    sites: &[crate::store::sites::StoredSite],
 ) -> Result<RoundRow, RoundError> {
     let slot_minutes = options.slot_minutes.unwrap_or(config.slots.minutes);
     if !(5..=24 * 60).contains(&slot_minutes) {
@@ -324,7 +327,10 @@ pub(super) fn queue_model(config: &Config) -> QueueModel {
 }
 
 /// A site's lanes open in the round: its lanes less those the office closed.
-pub(super) fn open_lanes(site: &rounds::StoredSite, closed: &HashMap<i64, i32>) -> u32 {
+pub(super) fn open_lanes(
+    site: &crate::store::sites::StoredSite,
+    closed: &HashMap<i64, i32>,
+) -> u32 {
     (site.lanes - closed.get(&site.id).copied().unwrap_or(0)).max(0) as u32
 }
 
@@ -338,15 +344,15 @@ fn load_problem(
     conn: &mut DbConnection,
     config: &Config,
     round: &RoundRow,
-    sites: &[rounds::StoredSite],
+    sites: &[crate::store::sites::StoredSite],
 ) -> Result<(SlotProblem, Vec<String>), RoundError> {
     let site_index: HashMap<i64, usize> =
         sites.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
-    let closed = rounds::lane_closures(conn, round.id)?;
+    let closed = crate::store::sites::lane_closures(conn, round.id)?;
     let mut building_index = HashMap::new();
     let mut buildings = Vec::new();
     let mut codes = Vec::new();
-    for (id, code, lat, lon) in rounds::building_locations(conn)? {
+    for (id, code, lat, lon) in crate::store::buildings::building_locations(conn)? {
         building_index.insert(id, buildings.len());
         codes.push(code);
         buildings.push(SlotBuilding {
@@ -355,7 +361,7 @@ fn load_problem(
         });
     }
     let mut current: Option<(i64, String)> = None;
-    for (resident, building, household) in rounds::walkers(conn)? {
+    for (resident, building, household) in crate::store::residents::walkers(conn)? {
         let b = building_index[&building];
         let same = current
             .as_ref()
@@ -371,7 +377,7 @@ fn load_problem(
             .push(resident);
     }
     let published = if round.is_published() {
-        rounds::assignments(conn, round.id)?
+        crate::store::slots::assignments(conn, round.id)?
             .into_iter()
             .filter_map(|a| {
                 Some((
@@ -415,7 +421,7 @@ fn plan_rows(
     round: &RoundRow,
     problem: &SlotProblem,
     plan: &slots::SlotPlan,
-    sites: &[rounds::StoredSite],
+    sites: &[crate::store::sites::StoredSite],
 ) -> SlotPlanRows {
     let rules = &problem.rules;
     let bounds = |slot: usize| rules.slot_bounds(slot);
@@ -505,5 +511,5 @@ pub fn slot_loads(
     date: NaiveDate,
 ) -> Result<Vec<(String, LoadRow)>, RoundError> {
     let round = super::round_on(conn, date)?;
-    Ok(rounds::slot_loads(conn, round.id)?)
+    Ok(crate::store::slots::slot_loads(conn, round.id)?)
 }

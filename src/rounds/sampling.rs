@@ -14,7 +14,7 @@ use chrono_tz::Tz;
 use super::RoundError;
 use crate::domain::{masked_name, IdNumber, PersonalDataKey, TubeStatus};
 use crate::store::tubes::{self, LatestSample, TubeRow};
-use crate::store::{access, residents, routes, DbConnection};
+use crate::store::{access, residents, DbConnection};
 
 /// Pool sizes a tube may have: 1 (single-tube retests) to 50.
 const POOL_SIZES: std::ops::RangeInclusive<i32> = 1..=50;
@@ -261,9 +261,8 @@ fn find(conn: &mut DbConnection, key: &PersonalDataKey, who: Who) -> Result<i64,
         Who::Ticket(ticket) => key
             .resident_of_ticket(ticket)
             .ok_or(RoundError::UnknownTicket),
-        Who::Code(code) => {
-            routes::resident_id(conn, code.trim())?.ok_or(RoundError::UnknownResident)
-        }
+        Who::Code(code) => crate::store::residents::resident_id(conn, code.trim())?
+            .ok_or(RoundError::UnknownResident),
         Who::IdNumber(text) => {
             let id = IdNumber::parse(text).map_err(|e| RoundError::Invalid {
                 field: "id_number",

@@ -127,8 +127,8 @@ fn load_day(
     round: &RoundRow,
     at: Option<TimeOfDay>,
 ) -> Result<Day, RoundError> {
-    let teams = routes::all_teams(conn)?;
-    let visitors = routes::home_visitors(conn)?;
+    let teams = crate::store::teams::all_teams(conn)?;
+    let visitors = crate::store::teams::home_visitors(conn)?;
     let stored = routes::stops(conn, round.id)?;
     let outcomes = routes::outcomes(conn, round.id)?;
     // Residents whose pool was positive (or whose tube was invalid) are visited again,
@@ -369,7 +369,7 @@ pub fn all_routes(db: &Db, date: NaiveDate) -> Result<Vec<TeamRoute>, RoundError
     let round = super::round_on(&mut conn, date)?;
     let outcomes = last_outcomes(&mut conn, round.id)?;
     let mut all = Vec::new();
-    for team in routes::all_teams(&mut conn)? {
+    for team in crate::store::teams::all_teams(&mut conn)? {
         let route = route_of(&mut conn, &round, team.id, team.code, &outcomes, None)?;
         if !route.stops.is_empty() {
             all.push(route);

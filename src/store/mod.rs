@@ -13,6 +13,7 @@
 
 pub mod access;
 pub mod backup;
+pub mod buildings;
 pub mod completion;
 mod locks;
 pub mod residents;
@@ -21,6 +22,9 @@ pub mod rounds;
 pub mod routes;
 pub mod schema;
 mod settings;
+pub mod sites;
+pub mod slots;
+pub mod teams;
 pub mod tubes;
 mod writer;
 

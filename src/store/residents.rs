@@ -1,10 +1,230 @@
-//! A resident's own slot, as the resident's lookup reads it; residents by ID hash and code.
+//! Residents as stored: written from a roster by code (only the rows that changed), found by
+//! ID hash or code, and a resident's own slot as the resident's lookup reads it.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sqlite::Sqlite;
 
 use super::schema::{buildings, residents, rounds, route_stops, sites, slot_assignments};
 use super::DbConnection;
+use crate::domain::{self, IdHash, PersonalDataKey};
+use crate::on_backend;
+
+/// A resident as stored. `Hash` gives the fingerprint that tells a changed row from an
+/// unchanged one when a roster is imported again.
+#[derive(Debug, Clone, PartialEq, Hash, Insertable, Queryable, Selectable, AsChangeset)]
+#[diesel(table_name = residents)]
+#[diesel(treat_none_as_default_value = false, treat_none_as_null = true)]
+pub struct ResidentRow {
+    pub code: String,
+    pub name: String,
+    pub id_hash: Vec<u8>,
+    pub id_masked: String,
+    pub phone_masked: Option<String>,
+    pub building_id: i64,
+    pub unit: String,
+    pub floor: i32,
+    pub room: String,
+    pub household: String,
+    pub birth_year: Option<i32>,
+    pub mobility: String,
+    pub home_visit: bool,
+    pub available_from: Option<i32>,
+    pub available_to: Option<i32>,
+    pub notes: String,
+    /// The phone, sealed: opened only for the team whose route visits the resident.
+    pub phone_sealed: Option<Vec<u8>>,
+}
+
+impl ResidentRow {
+    /// The stored form: ID number reduced to a keyed hash and a mask, phone to a mask and a
+    /// sealed copy.
+    pub fn new(
+        resident: domain::Resident,
+        building_id: i64,
+        id_hash: IdHash,
+        key: &PersonalDataKey,
+    ) -> Self {
+        ResidentRow {
+            phone_sealed: resident
+                .phone
+                .as_ref()
+                .map(|p| key.seal_phone(resident.code.as_str(), p.as_str())),
+            id_hash: id_hash.as_bytes().to_vec(),
+            id_masked: resident.id_number.masked(),
+            phone_masked: resident.phone.as_ref().map(domain::Phone::masked),
+            code: resident.code.as_str().to_string(),
+            name: resident.name,
+            building_id,
+            unit: resident.unit,
+            floor: resident.floor,
+            room: resident.room,
+            household: resident.household,
+            birth_year: resident.birth_year,
+            mobility: resident.mobility.as_str().to_string(),
+            home_visit: resident.home_visit,
+            available_from: resident.available_from.map(domain::TimeOfDay::minutes),
+            available_to: resident.available_to.map(domain::TimeOfDay::minutes),
+            notes: resident.notes,
+        }
+    }
+}
+
+/// What is stored of each resident, for an import to compare against.
+#[derive(Default)]
+pub struct StoredResidents {
+    /// Code → (row id, fingerprint of the stored row).
+    by_code: HashMap<String, (i64, u64)>,
+    /// ID-number hash → code.
+    by_id_hash: HashMap<IdHash, String>,
+}
+
+fn fingerprint(row: &ResidentRow) -> u64 {
+    // The same hasher for stored and incoming rows within one run: that is all it needs.
+    let mut hasher = std::hash::DefaultHasher::new();
+    row.hash(&mut hasher);
+    hasher.finish()
+}
+
+impl StoredResidents {
+    /// Whether the district has no residents yet.
+    pub fn is_empty(&self) -> bool {
+        self.by_code.is_empty()
+    }
+
+    pub fn load(conn: &mut DbConnection) -> QueryResult<Self> {
+        let rows: Vec<(i64, ResidentRow)> = residents::table
+            .select((residents::id, ResidentRow::as_select()))
+            .load(conn)?;
+        let mut stored = StoredResidents {
+            by_code: HashMap::with_capacity(rows.len()),
+            by_id_hash: HashMap::with_capacity(rows.len()),
+        };
+        for (id, row) in rows {
+            let hash = IdHash::from_bytes(&row.id_hash).ok_or_else(|| {
+                diesel::result::Error::DeserializationError(
+                    format!("resident {} has a malformed id_hash", row.code).into(),
+                )
+            })?;
+            stored.by_id_hash.insert(hash, row.code.clone());
+            stored
+                .by_code
+                .insert(row.code.clone(), (id, fingerprint(&row)));
+        }
+        Ok(stored)
+    }
+
+    /// The resident whose ID number has this hash, if any.
+    pub fn owner_of(&self, id_hash: &IdHash) -> Option<&str> {
+        self.by_id_hash.get(id_hash).map(String::as_str)
+    }
+
+    /// Writes `rows`: new codes are inserted in bulk (batched multi-row `INSERT` on SQLite,
+    /// binary `COPY` on PostgreSQL), changed ones updated, unchanged ones left alone — so
+    /// importing the same roster twice writes nothing the second time.
+    pub fn write(&self, conn: &mut DbConnection, rows: &[ResidentRow]) -> QueryResult<()> {
+        let mut new = Vec::new();
+        for row in rows {
+            match self.by_code.get(&row.code) {
+                None => new.push(row),
+                Some((_, stored)) if *stored == fingerprint(row) => {}
+                Some((id, _)) => {
+                    let update = diesel::update(residents::table.find(*id)).set(row);
+                    on_backend!(conn, |c| update.execute(c))?;
+                }
+            }
+        }
+        match conn {
+            DbConnection::Pg(c) => {
+                diesel::copy_from(residents::table)
+                    .from_insertable(new)
+                    .execute(c)?;
+            }
+            DbConnection::Sqlite(c) => {
+                let mut chunks = new.chunks_exact(INSERT_CHUNK);
+                for chunk in &mut chunks {
+                    let chunk = chunk.try_into().expect("chunks_exact gives full chunks");
+                    InsertResidents::<INSERT_CHUNK>(chunk).execute(c)?;
+                }
+                for row in chunks.remainder() {
+                    InsertResidents::<1>(&[*row]).execute(c)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A `ROWS`-row `INSERT` of residents that diesel keeps prepared: every full chunk runs
+/// the same compiled statement. (SQLite compiles a multi-row insert into a program as
+/// long as its rows, so compiling one per chunk costs more than running it; a statement
+/// per row pays for opening every index's cursor once per row instead. diesel's own batch
+/// insert is never cached.) `OR ROLLBACK`: rows were checked before, so a failed
+/// constraint means the whole import is off, and no statement journal is needed.
+struct InsertResidents<'a, const ROWS: usize>(&'a [&'a ResidentRow; ROWS]);
+
+/// Rows per prepared statement.
+const INSERT_CHUNK: usize = 64;
+
+impl<const ROWS: usize> QueryId for InsertResidents<'_, ROWS> {
+    type QueryId = InsertResidents<'static, ROWS>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<const ROWS: usize> QueryFragment<Sqlite> for InsertResidents<'_, ROWS> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, Text};
+        out.push_sql(
+            "INSERT OR ROLLBACK INTO residents (code, name, id_hash, id_masked, phone_masked, building_id, \
+             unit, floor, room, household, birth_year, mobility, home_visit, available_from, \
+             available_to, notes, phone_sealed) VALUES ",
+        );
+        for (i, row) in self.0.iter().enumerate() {
+            out.push_sql(if i == 0 { "(" } else { ", (" });
+            out.push_bind_param::<Text, _>(&row.code)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&row.name)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Binary, _>(&row.id_hash)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&row.id_masked)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Text>, _>(&row.phone_masked)?;
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, _>(&row.building_id)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&row.unit)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Integer, _>(&row.floor)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&row.room)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&row.household)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Integer>, _>(&row.birth_year)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&row.mobility)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Bool, _>(&row.home_visit)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Integer>, _>(&row.available_from)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Integer>, _>(&row.available_to)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&row.notes)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Binary>, _>(&row.phone_sealed)?;
+            out.push_sql(")");
+        }
+        Ok(())
+    }
+}
+
+impl<const ROWS: usize> RunQueryDsl<SqliteConnection> for InsertResidents<'_, ROWS> {}
 
 /// One resident and what the round on one date planned for them.
 #[derive(Debug, Clone, PartialEq, Queryable)]
@@ -76,6 +296,24 @@ pub fn with_id_hash(
 ) -> QueryResult<Option<i64>> {
     let query = residents::table
         .filter(residents::id_hash.eq(hash.as_bytes()))
+        .select(residents::id);
+    crate::on_backend!(conn, |c| query.get_result(c).optional())
+}
+
+/// Residents who walk to a site (no home visit): id, building, household; grouped by
+/// building and household.
+pub fn walkers(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i64, String)>> {
+    residents::table
+        .filter(residents::home_visit.eq(false))
+        .select((residents::id, residents::building_id, residents::household))
+        .order((residents::building_id, residents::household, residents::id))
+        .load(conn)
+}
+
+/// A resident's id by code.
+pub fn resident_id(conn: &mut DbConnection, code: &str) -> QueryResult<Option<i64>> {
+    let query = residents::table
+        .filter(residents::code.eq(code))
         .select(residents::id);
     crate::on_backend!(conn, |c| query.get_result(c).optional())
 }

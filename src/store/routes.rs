@@ -9,55 +9,6 @@ use super::schema::{
 use super::DbConnection;
 use crate::domain::Outcome;
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
-#[diesel(table_name = teams)]
-pub struct StoredTeam {
-    pub id: i64,
-    pub code: String,
-    pub start_lat: f64,
-    pub start_lon: f64,
-    pub shift_start: i32,
-    pub shift_end: i32,
-    pub speed_kmh: f64,
-    pub max_visits: i32,
-}
-
-pub fn all_teams(conn: &mut DbConnection) -> QueryResult<Vec<StoredTeam>> {
-    teams::table
-        .select(StoredTeam::as_select())
-        .order(teams::id)
-        .load(conn)
-}
-
-/// A resident who needs a home visit, with where and when.
-#[derive(Debug, Clone, PartialEq, Queryable)]
-pub struct HomeVisitor {
-    pub id: i64,
-    pub floor: i32,
-    pub available_from: Option<i32>,
-    pub available_to: Option<i32>,
-    pub lat: f64,
-    pub lon: f64,
-    pub has_elevator: bool,
-}
-
-pub fn home_visitors(conn: &mut DbConnection) -> QueryResult<Vec<HomeVisitor>> {
-    residents::table
-        .inner_join(buildings::table)
-        .filter(residents::home_visit.eq(true))
-        .select((
-            residents::id,
-            residents::floor,
-            residents::available_from,
-            residents::available_to,
-            buildings::lat,
-            buildings::lon,
-            buildings::has_elevator,
-        ))
-        .order(residents::id)
-        .load(conn)
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Insertable, Queryable, Selectable)]
 #[diesel(table_name = route_stops)]
 pub struct StopRow {
@@ -308,12 +259,4 @@ pub fn team_of_stop(
         .select(route_stops::team_id)
         .get_result(conn)
         .optional()
-}
-
-/// A resident's id by code.
-pub fn resident_id(conn: &mut DbConnection, code: &str) -> QueryResult<Option<i64>> {
-    let query = residents::table
-        .filter(residents::code.eq(code))
-        .select(residents::id);
-    crate::on_backend!(conn, |c| query.get_result(c).optional())
 }

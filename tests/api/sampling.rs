@@ -245,7 +245,7 @@ fn pooled_tubes_go_from_scans_to_a_positive_result_to_recall_and_retest(db: &Tes
     let round = sweep::store::rounds::round_on(&mut conn, date)
         .unwrap()
         .unwrap();
-    let resident = sweep::store::routes::resident_id(&mut conn, &bedridden)
+    let resident = sweep::store::residents::resident_id(&mut conn, &bedridden)
         .unwrap()
         .unwrap();
     assert!(

@@ -1,0 +1,112 @@
+//! Mobile teams as stored, written by code, and the teams that make home visits.
+
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+use super::roster::SMALL_BATCH;
+use super::schema::{buildings, residents, teams};
+use super::DbConnection;
+use crate::domain;
+use crate::on_backend;
+
+#[derive(Insertable)]
+#[diesel(table_name = teams)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct TeamRow {
+    pub code: String,
+    pub name: String,
+    pub members: i32,
+    pub start_lat: f64,
+    pub start_lon: f64,
+    pub shift_start: i32,
+    pub shift_end: i32,
+    pub speed_kmh: f64,
+    pub max_visits: i32,
+}
+
+impl From<domain::Team> for TeamRow {
+    fn from(team: domain::Team) -> Self {
+        TeamRow {
+            code: team.code.as_str().to_string(),
+            name: team.name,
+            members: team.members,
+            start_lat: team.start.lat,
+            start_lon: team.start.lon,
+            shift_start: team.shift_start.minutes(),
+            shift_end: team.shift_end.minutes(),
+            speed_kmh: team.speed_kmh,
+            max_visits: team.max_visits,
+        }
+    }
+}
+
+pub fn upsert_teams(conn: &mut DbConnection, rows: &[TeamRow]) -> QueryResult<()> {
+    use teams::*;
+    for chunk in rows.chunks(SMALL_BATCH) {
+        on_backend!(conn, |c| diesel::insert_into(table)
+            .values(chunk)
+            .on_conflict(code)
+            .do_update()
+            .set((
+                name.eq(excluded(name)),
+                members.eq(excluded(members)),
+                start_lat.eq(excluded(start_lat)),
+                start_lon.eq(excluded(start_lon)),
+                shift_start.eq(excluded(shift_start)),
+                shift_end.eq(excluded(shift_end)),
+                speed_kmh.eq(excluded(speed_kmh)),
+                max_visits.eq(excluded(max_visits)),
+            ))
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = teams)]
+pub struct StoredTeam {
+    pub id: i64,
+    pub code: String,
+    pub start_lat: f64,
+    pub start_lon: f64,
+    pub shift_start: i32,
+    pub shift_end: i32,
+    pub speed_kmh: f64,
+    pub max_visits: i32,
+}
+
+pub fn all_teams(conn: &mut DbConnection) -> QueryResult<Vec<StoredTeam>> {
+    teams::table
+        .select(StoredTeam::as_select())
+        .order(teams::id)
+        .load(conn)
+}
+
+/// A resident who needs a home visit, with where and when.
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct HomeVisitor {
+    pub id: i64,
+    pub floor: i32,
+    pub available_from: Option<i32>,
+    pub available_to: Option<i32>,
+    pub lat: f64,
+    pub lon: f64,
+    pub has_elevator: bool,
+}
+
+pub fn home_visitors(conn: &mut DbConnection) -> QueryResult<Vec<HomeVisitor>> {
+    residents::table
+        .inner_join(buildings::table)
+        .filter(residents::home_visit.eq(true))
+        .select((
+            residents::id,
+            residents::floor,
+            residents::available_from,
+            residents::available_to,
+            buildings::lat,
+            buildings::lon,
+            buildings::has_elevator,
+        ))
+        .order(residents::id)
+        .load(conn)
+}
