@@ -4,12 +4,12 @@
 --   sqlite3 sweep.db < docs/slot-spans.sql
 WITH spans AS (
     SELECT r.building_id, a.site_id, count(*) AS people,
-           count(DISTINCT a.starts_at) AS slots,
-           max(a.starts_at) - min(a.starts_at) AS width
+           count(DISTINCT a.starts_min) AS slots,
+           max(a.starts_min) - min(a.starts_min) AS width
     FROM slot_assignments a JOIN residents r ON r.id = a.resident_id
     GROUP BY r.building_id, a.site_id
 ), capacity AS (
-    SELECT site_id, max(capacity) AS largest, min(ends_at - starts_at) AS minutes
+    SELECT site_id, max(capacity) AS largest, min(ends_min - starts_min) AS minutes
     FROM slot_loads GROUP BY site_id
 )
 SELECT sum(slots) AS slots_spanned,

@@ -306,7 +306,7 @@ fn stored_slots(db: &TestDb) -> (Vec<Assigned>, Vec<Load>) {
     let assigned = slot_assignments::table
         .inner_join(residents::table)
         .inner_join(sites::table)
-        .select((residents::code, sites::code, slot_assignments::starts_at))
+        .select((residents::code, sites::code, slot_assignments::starts_min))
         .order(residents::code)
         .load(&mut conn)
         .unwrap();
@@ -314,7 +314,7 @@ fn stored_slots(db: &TestDb) -> (Vec<Assigned>, Vec<Load>) {
         .inner_join(sites::table)
         .select((
             sites::code,
-            slot_loads::starts_at,
+            slot_loads::starts_min,
             slot_loads::planned,
             slot_loads::capacity,
         ))

@@ -58,7 +58,7 @@ fn check_stored_plan(db: &TestDb) -> HashMap<i64, (i64, i32)> {
         .collect();
     let placed: HashMap<i64, (i64, i32)> = stored_plan(db)
         .into_iter()
-        .map(|a| (a.resident_id, (a.site_id, a.starts_at)))
+        .map(|a| (a.resident_id, (a.site_id, a.starts_min)))
         .collect();
     assert_eq!(placed.len() + unplaced.len(), walkers.len());
     let mut household_slot: HashMap<&str, Option<(i64, i32)>> = HashMap::new();
@@ -77,7 +77,7 @@ fn check_stored_plan(db: &TestDb) -> HashMap<i64, (i64, i32)> {
     let loads: Vec<(i64, i32, i32, i32)> = slot_loads::table
         .select((
             slot_loads::site_id,
-            slot_loads::starts_at,
+            slot_loads::starts_min,
             slot_loads::planned,
             slot_loads::capacity,
         ))
@@ -312,9 +312,9 @@ fn random_districts_keep_the_rules_when_stored(db_for: fn() -> Option<TestDb>) {
                     let round = sweep::store::rounds::round_on(&mut conn, date())
                         .unwrap()
                         .unwrap();
-                    let end = sweep::domain::TimeOfDay::from_minutes(round.ends_at - 120).unwrap();
+                    let end = sweep::domain::TimeOfDay::from_minutes(round.ends_min - 120).unwrap();
                     Some((
-                        sweep::domain::TimeOfDay::from_minutes(round.starts_at).unwrap(),
+                        sweep::domain::TimeOfDay::from_minutes(round.starts_min).unwrap(),
                         end,
                     ))
                 } else {
@@ -340,7 +340,7 @@ fn random_districts_keep_the_rules_when_stored(db_for: fn() -> Option<TestDb>) {
                 let capacity: HashMap<(i64, i32), i32> = slot_loads::table
                     .select((
                         slot_loads::site_id,
-                        slot_loads::starts_at,
+                        slot_loads::starts_min,
                         slot_loads::capacity,
                     ))
                     .load::<(i64, i32, i32)>(&mut db.db.conn().unwrap())

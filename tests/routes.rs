@@ -61,9 +61,9 @@ fn check_routes(db: &TestDb) -> Vec<StopRow> {
     for team in by_team.values() {
         for (k, s) in team.iter().enumerate() {
             assert_eq!(s.seq, k as i32 + 1);
-            assert!(s.arrive_at <= s.starts_at && s.starts_at < s.ends_at);
+            assert!(s.arrives_s <= s.starts_s && s.starts_s < s.ends_s);
             if k > 0 {
-                assert!(team[k - 1].ends_at <= s.arrive_at);
+                assert!(team[k - 1].ends_s <= s.arrives_s);
             }
         }
     }
@@ -134,10 +134,7 @@ fn a_replan_keeps_done_stops_and_told_times_and_knocks_again_later(db: &TestDb) 
     rounds::plan_round(&db.db, &db.config, PlanOptions::on(date())).unwrap();
     rounds::publish_round(&db.db, date()).unwrap();
     let before = check_routes(db);
-    let told: HashMap<i64, i32> = before
-        .iter()
-        .map(|s| (s.resident_id, s.starts_at))
-        .collect();
+    let told: HashMap<i64, i32> = before.iter().map(|s| (s.resident_id, s.starts_s)).collect();
 
     // The first team's first stop is sampled on time; nobody opens at its second.
     let team = before[0].team_id;
@@ -156,13 +153,13 @@ fn a_replan_keeps_done_stops_and_told_times_and_knocks_again_later(db: &TestDb) 
                 tube_code: None,
                 note: "",
                 recorded_by: "test",
-                recorded_at: utc_at(db, stop.ends_at),
+                recorded_at: utc_at(db, stop.ends_s),
             },
         )
         .unwrap();
     }
     drop(conn);
-    let at = sweep::domain::TimeOfDay::from_minutes(second.ends_at / 60 + 1).unwrap();
+    let at = sweep::domain::TimeOfDay::from_minutes(second.ends_s / 60 + 1).unwrap();
     let options = PlanOptions {
         routes: RouteOptions {
             at: Some(at),
@@ -179,7 +176,7 @@ fn a_replan_keeps_done_stops_and_told_times_and_knocks_again_later(db: &TestDb) 
     // The resident nobody opened to is knocked again no earlier than 30 minutes later,
     // or reported.
     if let Some(again) = after.iter().find(|s| s.resident_id == second.resident_id) {
-        assert!(again.starts_at >= second.ends_at + 30 * 60, "{again:?}");
+        assert!(again.starts_s >= second.ends_s + 30 * 60, "{again:?}");
     }
     // Nothing else is planned before the re-plan's time, and told times hold within
     // 30 minutes unless the summary says they could not.
@@ -188,9 +185,9 @@ fn a_replan_keeps_done_stops_and_told_times_and_knocks_again_later(db: &TestDb) 
         .iter()
         .filter(|s| **s != first && s.resident_id != second.resident_id)
     {
-        assert!(s.starts_at >= at.minutes() * 60, "{s:?}");
+        assert!(s.starts_s >= at.minutes() * 60, "{s:?}");
         if let Some(&was) = told.get(&s.resident_id) {
-            moved += usize::from((s.starts_at - was).abs() > 30 * 60);
+            moved += usize::from((s.starts_s - was).abs() > 30 * 60);
         }
     }
     assert!(

@@ -304,8 +304,8 @@ pub async fn slots(
             .into_iter()
             .map(|(site, l)| SlotView {
                 site,
-                from: clock(l.starts_at),
-                to: clock(l.ends_at),
+                from: clock(l.starts_min),
+                to: clock(l.ends_min),
                 planned: l.planned,
                 capacity: l.capacity,
                 utilisation: l.utilisation,

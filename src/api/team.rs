@@ -118,8 +118,8 @@ impl From<rounds::TeamRoute> for RouteView {
                         room: s.room,
                         elevator: s.has_elevator,
                         notes: s.notes,
-                        available: window(s.available_from, s.available_to),
-                        eta: clock(s.starts_at),
+                        available: window(s.available_from_min, s.available_to_min),
+                        eta: clock(s.starts_s),
                         lat: s.lat,
                         lon: s.lon,
                     }

@@ -13,6 +13,6 @@ pub use id_number::IdNumber;
 pub use personal::{masked_name, IdHash, PersonalDataKey};
 pub use phone::Phone;
 pub use problem::Problem;
-pub use roster::{Building, Code, Coordinates, Mobility, Resident, Site, Team};
-pub use states::{Outcome, RoundStatus, Standing, TubeStatus};
+pub use roster::{Building, Code, Coordinates, Resident, Site, Team};
+pub use states::{Mobility, Outcome, RoundStatus, Standing, TubeStatus};
 pub use time_of_day::TimeOfDay;

@@ -1,6 +1,6 @@
 use std::fmt;
 
-use super::{IdNumber, Phone, Problem, TimeOfDay};
+use super::{IdNumber, Mobility, Phone, Problem, TimeOfDay};
 
 /// The office's own code for a building, resident, site or team: 1 to 64 characters with
 /// no surrounding spaces and no control characters.
@@ -8,6 +8,7 @@ use super::{IdNumber, Phone, Problem, TimeOfDay};
 pub struct Code(String);
 
 impl Code {
+    /// As a roster spells it: any case, spaces around.
     pub fn parse(text: &str) -> Result<Self, Problem> {
         let text = text.trim();
         if text.is_empty() {
@@ -62,17 +63,10 @@ impl Coordinates {
     }
 }
 
-/// How a resident can get to a sampling site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Mobility {
-    Ambulatory,
-    Limited,
-    Bedridden,
-}
-
 impl Mobility {
     pub const ALL: [Mobility; 3] = [Mobility::Ambulatory, Mobility::Limited, Mobility::Bedridden];
 
+    /// As a roster spells it: any case, spaces around.
     pub fn parse(text: &str) -> Result<Self, Problem> {
         Self::ALL
             .into_iter()
@@ -82,14 +76,6 @@ impl Mobility {
                     .with("text", text)
                     .with("expected", "ambulatory, limited, bedridden")
             })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mobility::Ambulatory => "ambulatory",
-            Mobility::Limited => "limited",
-            Mobility::Bedridden => "bedridden",
-        }
     }
 
     /// Whether a resident with this mobility is visited at home when the roster says nothing.

@@ -1,5 +1,5 @@
-//! The states a round and a tube go through, what happens at a door and where a resident
-//! stands, each named once: in the code as a type, in the database and the API as its text
+//! The states a round and a tube go through, what happens at a door, how a resident gets
+//! about and where they stand, each named once: in the code as a type, in the database and the API as its text
 //! (`draft`, `open`, `positive`, `not_home` …).
 
 use diesel::backend::Backend;
@@ -135,6 +135,24 @@ impl Outcome {
     }
 }
 
+/// How a resident can get to a sampling site.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow, Serialize, Deserialize,
+)]
+#[diesel(sql_type = Text)]
+#[serde(rename_all = "snake_case")]
+pub enum Mobility {
+    Ambulatory,
+    Limited,
+    Bedridden,
+}
+
+stored_as_text!(Mobility {
+    Ambulatory => "ambulatory",
+    Limited => "limited",
+    Bedridden => "bedridden",
+});
+
 /// Where a resident stands in a round, from the swabs scanned, the lab's results and the
 /// doors' outcomes. Not stored: read from those each time.
 #[derive(
@@ -190,6 +208,10 @@ mod tests {
         ] {
             assert_eq!(outcome.as_str().parse(), Ok(outcome));
             assert_eq!(serde_json::to_value(outcome).unwrap(), outcome.as_str());
+        }
+        for mobility in [Mobility::Ambulatory, Mobility::Limited, Mobility::Bedridden] {
+            assert_eq!(mobility.as_str().parse(), Ok(mobility));
+            assert_eq!(serde_json::to_value(mobility).unwrap(), mobility.as_str());
         }
         for standing in [
             Standing::Sampled,

@@ -90,9 +90,9 @@ pub fn export_team_days(db: &Db, date: NaiveDate, out: impl Write) -> Result<usi
         writer.write_record([
             team.clone(),
             day.visits.to_string(),
-            clock_seconds(date, day.leaves_at),
-            clock_seconds(date, day.returns_at),
-            format!("{:.2}", f64::from(day.returns_at - day.leaves_at) / 3600.0),
+            clock_seconds(date, day.leaves_s),
+            clock_seconds(date, day.returns_s),
+            format!("{:.2}", f64::from(day.returns_s - day.leaves_s) / 3600.0),
             format!("{:.2}", day.distance_metres as f64 / 1000.0),
             format!("{:.0}", day.travel_seconds as f64 / 60.0),
         ])?;

@@ -74,7 +74,7 @@ pub fn look_up_slot(
     if !(name_matches || phone_matches) {
         return Err(RoundError::NoSlotFound);
     }
-    let (site, (from_min, to_min)) = match (found.slot, found.visit_starts_at) {
+    let (site, (from_min, to_min)) = match (found.slot, found.visit_starts_s) {
         (Some(slot), _) => (found.site.zip(found.site_location), slot),
         (None, Some(start_s)) => (
             None,

@@ -64,7 +64,7 @@ pub fn move_resident(
             site: site.code.clone(),
             start,
         })?;
-    if (target.site_id, target.starts_at) == (from.site_id, from.starts_at) {
+    if (target.site_id, target.starts_min) == (from.site_id, from.starts_min) {
         return Err(RoundError::AlreadyInSlot);
     }
     if target.planned >= target.capacity {
@@ -73,7 +73,7 @@ pub fn move_resident(
             start,
         });
     }
-    let mut source = crate::store::slots::load_of(conn, round.id, from.site_id, from.starts_at)?
+    let mut source = crate::store::slots::load_of(conn, round.id, from.site_id, from.starts_min)?
         .ok_or(RoundError::Inconsistent("a planned slot without its load"))?;
 
     // Both slots' queues predicted again, as the plan predicts them.
@@ -88,7 +88,7 @@ pub fn move_resident(
     let predict = |load: &mut LoadRow, change: i32| -> Result<(), RoundError> {
         load.planned += change;
         let s = site_of(load.site_id)?;
-        let open = (load.ends_at.min(s.closes_at) - load.starts_at.max(s.opens_at)).max(0);
+        let open = (load.ends_min.min(s.closes_min) - load.starts_min.max(s.opens_min)).max(0);
         let p = model.predict(SlotLoad {
             planned: load.planned.max(0) as u32,
             lanes: open_lanes(s, &closed),
@@ -120,17 +120,17 @@ pub fn move_resident(
     let now = Utc::now().naive_utc();
     let to = AssignmentRow {
         site_id: target.site_id,
-        starts_at: target.starts_at,
-        ends_at: target.ends_at,
+        starts_min: target.starts_min,
+        ends_min: target.ends_min,
         ..from
     };
     let record = MoveRow {
         round_id: round.id,
         resident_id: resident,
         from_site_id: from.site_id,
-        from_starts_at: from.starts_at,
+        from_starts_min: from.starts_min,
         to_site_id: Some(target.site_id),
-        to_starts_at: Some(target.starts_at),
+        to_starts_min: Some(target.starts_min),
         reason: "moved by the office",
         moved_at: now,
     };

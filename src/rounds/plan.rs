@@ -276,7 +276,7 @@ fn ensure_round(
         Some(round) => {
             let (start, end) = options
                 .window
-                .map_or((round.starts_at, round.ends_at), |(a, b)| {
+                .map_or((round.starts_min, round.ends_min), |(a, b)| {
                     (a.minutes(), b.minutes())
                 });
             rounds::update_round_times(conn, round.id, start, end, slot_minutes as i32)?;
@@ -288,12 +288,12 @@ fn ensure_round(
                 None => (
                     sites
                         .iter()
-                        .map(|s| s.opens_at)
+                        .map(|s| s.opens_min)
                         .min()
                         .expect("sites are not empty"),
                     sites
                         .iter()
-                        .map(|s| s.closes_at)
+                        .map(|s| s.closes_min)
                         .max()
                         .expect("sites are not empty"),
                 ),
@@ -302,8 +302,8 @@ fn ensure_round(
                 conn,
                 NewRound {
                     date: options.date,
-                    starts_at: start,
-                    ends_at: end,
+                    starts_min: start,
+                    ends_min: end,
                     slot_minutes: slot_minutes as i32,
                     status: RoundStatus::Draft,
                     created_at: chrono::Utc::now().naive_utc(),
@@ -382,7 +382,7 @@ fn load_problem(
             .filter_map(|a| {
                 Some((
                     a.resident_id,
-                    (*site_index.get(&a.site_id)?, time(a.starts_at)),
+                    (*site_index.get(&a.site_id)?, time(a.starts_min)),
                 ))
             })
             .collect()
@@ -397,15 +397,15 @@ fn load_problem(
                     location: coordinates(s.lat, s.lon),
                     lanes: open_lanes(s, &closed),
                     per_lane_per_hour: s.per_lane_per_hour as u32,
-                    opens_at: time(s.opens_at),
-                    closes_at: time(s.closes_at),
+                    opens_at: time(s.opens_min),
+                    closes_at: time(s.closes_min),
                     queue_capacity: s.queue_capacity as u32,
                 })
                 .collect(),
             buildings,
             rules: SlotRules {
-                window_start: time(round.starts_at),
-                window_end: time(round.ends_at),
+                window_start: time(round.starts_min),
+                window_end: time(round.ends_min),
                 slot_minutes: round.slot_minutes as u32,
                 utilisation: config.slots.utilisation_target,
                 detour_factor: config.visits.detour_factor,
@@ -430,13 +430,13 @@ fn plan_rows(
         .placements
         .iter()
         .map(|(&resident_id, p)| {
-            let (starts_at, ends_at) = bounds(p.slot);
+            let (starts_min, ends_min) = bounds(p.slot);
             AssignmentRow {
                 round_id: round.id,
                 resident_id,
                 site_id: sites[p.site].id,
-                starts_at,
-                ends_at,
+                starts_min,
+                ends_min,
             }
         })
         .collect();
@@ -451,12 +451,12 @@ fn plan_rows(
                 .enumerate()
                 .filter(|(_, slot)| slot.capacity > 0)
                 .map(move |(k, slot)| {
-                    let (starts_at, ends_at) = bounds(k);
+                    let (starts_min, ends_min) = bounds(k);
                     LoadRow {
                         round_id: round.id,
                         site_id: sites[s].id,
-                        starts_at,
-                        ends_at,
+                        starts_min,
+                        ends_min,
                         planned: slot.planned as i32,
                         capacity: slot.capacity as i32,
                         utilisation: slot.prediction.utilisation,
@@ -484,9 +484,9 @@ fn plan_rows(
             round_id: round.id,
             resident_id: m.resident,
             from_site_id: sites[m.from_site].id,
-            from_starts_at: m.from_start.minutes(),
+            from_starts_min: m.from_start.minutes(),
             to_site_id: m.to.map(|p| sites[p.site].id),
-            to_starts_at: m.to.map(|p| bounds(p.slot).0),
+            to_starts_min: m.to.map(|p| bounds(p.slot).0),
             reason: m.reason.describe(),
             moved_at: now,
         })

@@ -162,7 +162,7 @@ fn load_day(
     let promised: HashMap<i64, i64> = if round.is_published() {
         stored
             .iter()
-            .map(|s| (s.resident_id, i64::from(s.starts_at)))
+            .map(|s| (s.resident_id, i64::from(s.starts_s)))
             .collect()
     } else {
         HashMap::new()
@@ -176,7 +176,7 @@ fn load_day(
             .get(&v.id)
             .filter(|(o, _)| *o == Outcome::NotHome)
             .map(|(_, t)| *t);
-        let window = match (v.available_from, v.available_to) {
+        let window = match (v.available_from_min, v.available_to_min) {
             (None, None) => None,
             (from, to) => Some((
                 i64::from(from.unwrap_or(0)) * 60,
@@ -236,8 +236,8 @@ fn load_day(
                 }
                 VisitTeam {
                     base,
-                    shift_start: i64::from(t.shift_start) * 60,
-                    shift_end: i64::from(t.shift_end) * 60,
+                    shift_start: i64::from(t.shift_start_min) * 60,
+                    shift_end: i64::from(t.shift_end_min) * 60,
                     speed_kmh: t.speed_kmh,
                     max_visits: t.max_visits.max(0) as u32,
                     now,
@@ -297,9 +297,9 @@ fn route_rows(round_id: i64, day: &Day, plan: &VisitPlan) -> RouteRows {
                 resident_id: day.residents[stop.visit],
                 team_id,
                 seq: made + k as i32 + 1,
-                arrive_at: clamp(stop.arrive),
-                starts_at: clamp(stop.start),
-                ends_at: clamp(stop.end),
+                arrives_s: clamp(stop.arrive),
+                starts_s: clamp(stop.start),
+                ends_s: clamp(stop.end),
             });
         }
         if !route.stops.is_empty() {
@@ -307,8 +307,8 @@ fn route_rows(round_id: i64, day: &Day, plan: &VisitPlan) -> RouteRows {
                 round_id,
                 team_id,
                 visits: route.stops.len() as i32,
-                leaves_at: clamp(route.leaves),
-                returns_at: clamp(route.returns),
+                leaves_s: clamp(route.leaves),
+                returns_s: clamp(route.returns),
                 distance_metres: route.distance_metres,
                 travel_seconds: route.travel_seconds,
             });

@@ -31,10 +31,10 @@ pub struct ResidentRow {
     pub room: String,
     pub household: String,
     pub birth_year: Option<i32>,
-    pub mobility: String,
+    pub mobility: domain::Mobility,
     pub home_visit: bool,
-    pub available_from: Option<i32>,
-    pub available_to: Option<i32>,
+    pub available_from_min: Option<i32>,
+    pub available_to_min: Option<i32>,
     pub notes: String,
     /// The phone, sealed: opened only for the team whose route visits the resident.
     pub phone_sealed: Option<Vec<u8>>,
@@ -65,10 +65,10 @@ impl ResidentRow {
             room: resident.room,
             household: resident.household,
             birth_year: resident.birth_year,
-            mobility: resident.mobility.as_str().to_string(),
+            mobility: resident.mobility,
             home_visit: resident.home_visit,
-            available_from: resident.available_from.map(domain::TimeOfDay::minutes),
-            available_to: resident.available_to.map(domain::TimeOfDay::minutes),
+            available_from_min: resident.available_from.map(domain::TimeOfDay::minutes),
+            available_to_min: resident.available_to.map(domain::TimeOfDay::minutes),
             notes: resident.notes,
         }
     }
@@ -180,8 +180,8 @@ impl<const ROWS: usize> QueryFragment<Sqlite> for InsertResidents<'_, ROWS> {
         use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, Text};
         out.push_sql(
             "INSERT OR ROLLBACK INTO residents (code, name, id_hash, id_masked, phone_masked, building_id, \
-             unit, floor, room, household, birth_year, mobility, home_visit, available_from, \
-             available_to, notes, phone_sealed) VALUES ",
+             unit, floor, room, household, birth_year, mobility, home_visit, available_from_min, \
+             available_to_min, notes, phone_sealed) VALUES ",
         );
         for (i, row) in self.0.iter().enumerate() {
             out.push_sql(if i == 0 { "(" } else { ", (" });
@@ -211,9 +211,9 @@ impl<const ROWS: usize> QueryFragment<Sqlite> for InsertResidents<'_, ROWS> {
             out.push_sql(", ");
             out.push_bind_param::<Bool, _>(&row.home_visit)?;
             out.push_sql(", ");
-            out.push_bind_param::<Nullable<Integer>, _>(&row.available_from)?;
+            out.push_bind_param::<Nullable<Integer>, _>(&row.available_from_min)?;
             out.push_sql(", ");
-            out.push_bind_param::<Nullable<Integer>, _>(&row.available_to)?;
+            out.push_bind_param::<Nullable<Integer>, _>(&row.available_to_min)?;
             out.push_sql(", ");
             out.push_bind_param::<Text, _>(&row.notes)?;
             out.push_sql(", ");
@@ -240,7 +240,7 @@ pub struct ResidentSlot {
     pub slot: Option<(i32, i32)>,
     pub site_location: Option<(f64, f64)>,
     /// A home visit: the planned start, seconds after midnight.
-    pub visit_starts_at: Option<i32>,
+    pub visit_starts_s: Option<i32>,
 }
 
 /// The resident with this ID hash and their slot or visit on `date`, in one statement (on
@@ -274,9 +274,9 @@ pub fn slot_of(
             (buildings::lat, buildings::lon),
             rounds::status,
             sites::name.nullable(),
-            (slot_assignments::starts_at, slot_assignments::ends_at).nullable(),
+            (slot_assignments::starts_min, slot_assignments::ends_min).nullable(),
             (sites::lat, sites::lon).nullable(),
-            route_stops::starts_at.nullable(),
+            route_stops::starts_s.nullable(),
         ));
     crate::on_backend!(conn, |c| query.get_result(c).optional())
 }

@@ -12,8 +12,8 @@ use crate::domain::RoundStatus;
 pub struct RoundRow {
     pub id: i64,
     pub date: NaiveDate,
-    pub starts_at: i32,
-    pub ends_at: i32,
+    pub starts_min: i32,
+    pub ends_min: i32,
     pub slot_minutes: i32,
     pub status: RoundStatus,
     pub created_at: chrono::NaiveDateTime,
@@ -43,8 +43,8 @@ impl RoundRow {
 #[diesel(table_name = rounds)]
 pub struct NewRound {
     pub date: NaiveDate,
-    pub starts_at: i32,
-    pub ends_at: i32,
+    pub starts_min: i32,
+    pub ends_min: i32,
     pub slot_minutes: i32,
     pub status: RoundStatus,
     pub created_at: chrono::NaiveDateTime,
@@ -89,14 +89,14 @@ pub fn create_round(conn: &mut DbConnection, round: NewRound) -> QueryResult<Rou
 pub fn update_round_times(
     conn: &mut DbConnection,
     id: i64,
-    starts_at: i32,
-    ends_at: i32,
+    starts_min: i32,
+    ends_min: i32,
     slot_minutes: i32,
 ) -> QueryResult<()> {
     diesel::update(rounds::table.find(id))
         .set((
-            rounds::starts_at.eq(starts_at),
-            rounds::ends_at.eq(ends_at),
+            rounds::starts_min.eq(starts_min),
+            rounds::ends_min.eq(ends_min),
             rounds::slot_minutes.eq(slot_minutes),
         ))
         .execute(conn)?;

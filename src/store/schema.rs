@@ -44,8 +44,8 @@ diesel::table! {
         birth_year -> Nullable<Integer>,
         mobility -> Text,
         home_visit -> Bool,
-        available_from -> Nullable<Integer>,
-        available_to -> Nullable<Integer>,
+        available_from_min -> Nullable<Integer>,
+        available_to_min -> Nullable<Integer>,
         notes -> Text,
         phone_sealed -> Nullable<Binary>,
     }
@@ -60,8 +60,8 @@ diesel::table! {
         lon -> Double,
         lanes -> Integer,
         per_lane_per_hour -> Integer,
-        opens_at -> Integer,
-        closes_at -> Integer,
+        opens_min -> Integer,
+        closes_min -> Integer,
         queue_capacity -> Integer,
     }
 }
@@ -74,8 +74,8 @@ diesel::table! {
         members -> Integer,
         start_lat -> Double,
         start_lon -> Double,
-        shift_start -> Integer,
-        shift_end -> Integer,
+        shift_start_min -> Integer,
+        shift_end_min -> Integer,
         speed_kmh -> Double,
         max_visits -> Integer,
         pin_hash -> Nullable<Text>,
@@ -86,8 +86,8 @@ diesel::table! {
     rounds (id) {
         id -> BigInt,
         date -> Date,
-        starts_at -> Integer,
-        ends_at -> Integer,
+        starts_min -> Integer,
+        ends_min -> Integer,
         slot_minutes -> Integer,
         status -> Text,
         created_at -> Timestamp,
@@ -104,17 +104,17 @@ diesel::table! {
         round_id -> BigInt,
         resident_id -> BigInt,
         site_id -> BigInt,
-        starts_at -> Integer,
-        ends_at -> Integer,
+        starts_min -> Integer,
+        ends_min -> Integer,
     }
 }
 
 diesel::table! {
-    slot_loads (round_id, site_id, starts_at) {
+    slot_loads (round_id, site_id, starts_min) {
         round_id -> BigInt,
         site_id -> BigInt,
-        starts_at -> Integer,
-        ends_at -> Integer,
+        starts_min -> Integer,
+        ends_min -> Integer,
         planned -> Integer,
         capacity -> Integer,
         utilisation -> Double,
@@ -139,9 +139,9 @@ diesel::table! {
         round_id -> BigInt,
         resident_id -> BigInt,
         from_site_id -> BigInt,
-        from_starts_at -> Integer,
+        from_starts_min -> Integer,
         to_site_id -> Nullable<BigInt>,
-        to_starts_at -> Nullable<Integer>,
+        to_starts_min -> Nullable<Integer>,
         reason -> Text,
         moved_at -> Timestamp,
     }
@@ -152,8 +152,8 @@ diesel::table! {
         round_id -> BigInt,
         team_id -> BigInt,
         visits -> Integer,
-        leaves_at -> Integer,
-        returns_at -> Integer,
+        leaves_s -> Integer,
+        returns_s -> Integer,
         distance_metres -> BigInt,
         travel_seconds -> BigInt,
     }
@@ -165,9 +165,9 @@ diesel::table! {
         resident_id -> BigInt,
         team_id -> BigInt,
         seq -> Integer,
-        arrive_at -> Integer,
-        starts_at -> Integer,
-        ends_at -> Integer,
+        arrives_s -> Integer,
+        starts_s -> Integer,
+        ends_s -> Integer,
     }
 }
 

@@ -21,8 +21,8 @@ pub struct SiteRow {
     pub lon: f64,
     pub lanes: i32,
     pub per_lane_per_hour: i32,
-    pub opens_at: i32,
-    pub closes_at: i32,
+    pub opens_min: i32,
+    pub closes_min: i32,
     pub queue_capacity: i32,
 }
 
@@ -35,8 +35,8 @@ impl From<domain::Site> for SiteRow {
             lon: site.location.lon,
             lanes: site.lanes,
             per_lane_per_hour: site.per_lane_per_hour,
-            opens_at: site.opens_at.minutes(),
-            closes_at: site.closes_at.minutes(),
+            opens_min: site.opens_at.minutes(),
+            closes_min: site.closes_at.minutes(),
             queue_capacity: site.queue_capacity,
         }
     }
@@ -55,8 +55,8 @@ pub fn upsert_sites(conn: &mut DbConnection, rows: &[SiteRow]) -> QueryResult<()
                 lon.eq(excluded(lon)),
                 lanes.eq(excluded(lanes)),
                 per_lane_per_hour.eq(excluded(per_lane_per_hour)),
-                opens_at.eq(excluded(opens_at)),
-                closes_at.eq(excluded(closes_at)),
+                opens_min.eq(excluded(opens_min)),
+                closes_min.eq(excluded(closes_min)),
                 queue_capacity.eq(excluded(queue_capacity)),
             ))
             .execute(c))?;
@@ -74,8 +74,8 @@ pub struct StoredSite {
     pub lon: f64,
     pub lanes: i32,
     pub per_lane_per_hour: i32,
-    pub opens_at: i32,
-    pub closes_at: i32,
+    pub opens_min: i32,
+    pub closes_min: i32,
     pub queue_capacity: i32,
 }
 

@@ -15,8 +15,8 @@ pub struct AssignmentRow {
     pub round_id: i64,
     pub resident_id: i64,
     pub site_id: i64,
-    pub starts_at: i32,
-    pub ends_at: i32,
+    pub starts_min: i32,
+    pub ends_min: i32,
 }
 
 pub fn assignments(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<AssignmentRow>> {
@@ -26,8 +26,8 @@ pub fn assignments(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<As
             slot_assignments::round_id,
             slot_assignments::resident_id,
             slot_assignments::site_id,
-            slot_assignments::starts_at,
-            slot_assignments::ends_at,
+            slot_assignments::starts_min,
+            slot_assignments::ends_min,
         ))
         .load(conn)
 }
@@ -37,8 +37,8 @@ pub fn assignments(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<As
 pub struct LoadRow {
     pub round_id: i64,
     pub site_id: i64,
-    pub starts_at: i32,
-    pub ends_at: i32,
+    pub starts_min: i32,
+    pub ends_min: i32,
     pub planned: i32,
     pub capacity: i32,
     pub utilisation: f64,
@@ -63,9 +63,9 @@ pub struct MoveRow {
     pub round_id: i64,
     pub resident_id: i64,
     pub from_site_id: i64,
-    pub from_starts_at: i32,
+    pub from_starts_min: i32,
     pub to_site_id: Option<i64>,
-    pub to_starts_at: Option<i32>,
+    pub to_starts_min: Option<i32>,
     pub reason: &'static str,
     pub moved_at: chrono::NaiveDateTime,
 }
@@ -136,10 +136,10 @@ pub fn slot_export(
         .select((
             residents::code,
             sites::code,
-            slot_assignments::starts_at,
-            slot_assignments::ends_at,
+            slot_assignments::starts_min,
+            slot_assignments::ends_min,
         ))
-        .order((sites::code, slot_assignments::starts_at, residents::code))
+        .order((sites::code, slot_assignments::starts_min, residents::code))
         .load(conn)
 }
 
@@ -149,7 +149,7 @@ pub fn slot_loads(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<(St
         .inner_join(sites::table)
         .filter(slot_loads::round_id.eq(round_id))
         .select((sites::code, LoadRow::as_select()))
-        .order((sites::code, slot_loads::starts_at))
+        .order((sites::code, slot_loads::starts_min))
         .load(conn)
 }
 
@@ -165,8 +165,8 @@ pub fn assignment(
             slot_assignments::round_id,
             slot_assignments::resident_id,
             slot_assignments::site_id,
-            slot_assignments::starts_at,
-            slot_assignments::ends_at,
+            slot_assignments::starts_min,
+            slot_assignments::ends_min,
         ))
         .get_result(conn)
         .optional()
@@ -176,10 +176,10 @@ pub fn load_of(
     conn: &mut DbConnection,
     round_id: i64,
     site_id: i64,
-    starts_at: i32,
+    starts_min: i32,
 ) -> QueryResult<Option<LoadRow>> {
     slot_loads::table
-        .find((round_id, site_id, starts_at))
+        .find((round_id, site_id, starts_min))
         .select(LoadRow::as_select())
         .get_result(conn)
         .optional()
@@ -205,12 +205,12 @@ pub fn move_resident(
     )
     .set((
         slot_assignments::site_id.eq(to.site_id),
-        slot_assignments::starts_at.eq(to.starts_at),
-        slot_assignments::ends_at.eq(to.ends_at),
+        slot_assignments::starts_min.eq(to.starts_min),
+        slot_assignments::ends_min.eq(to.ends_min),
     ))
     .execute(conn)?;
     for load in loads {
-        diesel::update(slot_loads::table.find((load.round_id, load.site_id, load.starts_at)))
+        diesel::update(slot_loads::table.find((load.round_id, load.site_id, load.starts_min)))
             .set((
                 slot_loads::planned.eq(load.planned),
                 slot_loads::utilisation.eq(load.utilisation),
