@@ -9,6 +9,7 @@ pub mod search;
 pub mod segment;
 pub mod solomon;
 mod state;
+pub mod stop;
 
 pub use problem::{Node, Problem, Streets, Travel, Vehicle};
 pub use search::{solve, solve_from, Params, Solution};

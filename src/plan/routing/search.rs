@@ -1,11 +1,11 @@
-//! The search: the local search of `operators.rs` inside an iterated ruin-and-recreate
+//! The search: the local search of `operators/` inside an iterated ruin-and-recreate
 //! loop (strings of nearby visits removed, then reinserted at their cheapest places) with
 //! simulated-annealing acceptance. Capacity excess and time warp are allowed during the
 //! search at a price that adapts so that about half of the local optima are feasible; only
 //! feasible solutions are returned when one was found. The same seed and iteration budget
 //! give the same result.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -14,6 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use super::operators::{local_search, Context};
 use super::segment::Segment;
 use super::state::{Penalty, State, UNROUTED};
+use super::stop::{Criterion, MaxIterations, MaxRuntime, NoImprovement, Stop};
 use super::Problem;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,6 +28,22 @@ pub struct Params {
     pub patience: Option<u64>,
     /// Moves are tried between each visit and this many of its nearest.
     pub neighbours: usize,
+}
+
+impl Params {
+    /// The criteria: the iteration budget first (so that a budget gives the same result
+    /// run to run), then the time limit, then patience.
+    fn stop(&self) -> Stop {
+        let mut criteria: Vec<Box<dyn Criterion>> = Vec::new();
+        if let Some(n) = self.iterations {
+            criteria.push(Box::new(MaxIterations(n)));
+        }
+        criteria.push(Box::new(MaxRuntime(self.time_limit)));
+        if let Some(p) = self.patience {
+            criteria.push(Box::new(NoImprovement(p)));
+        }
+        Stop::new(criteria)
+    }
 }
 
 impl Default for Params {
@@ -81,7 +98,7 @@ pub fn solve(problem: &Problem, params: &Params) -> Solution {
 /// Starts from `routes` (per vehicle, its visits in order; a re-plan passes the plan it
 /// re-plans), inserts the visits missing from them, and improves.
 pub fn solve_from(problem: &Problem, params: &Params, routes: Vec<Vec<usize>>) -> Solution {
-    let started = Instant::now();
+    let stop = params.stop();
     let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
     let ctx = Context::new(problem, params.neighbours);
     let mut penalty = Penalty {
@@ -121,7 +138,6 @@ pub fn solve_from(problem: &Problem, params: &Params, routes: Vec<Vec<usize>>) -
     }
     let mut current_cost = current.cost(problem, &penalty);
 
-    let budget = params.iterations.unwrap_or(u64::MAX);
     // Temperatures in proportion to an average arc, so that the acceptance of a worse
     // solution means the same on any instance's scale.
     let routed = (problem.visit_count() - current.unrouted.len()).max(1);
@@ -134,18 +150,11 @@ pub fn solve_from(problem: &Problem, params: &Params, routes: Vec<Vec<usize>>) -
     let mut penalty_changed = false;
     let mut iteration = 0;
     let mut improved_at = 0;
-    while iteration < budget
-        && started.elapsed() < params.time_limit
-        && problem.visit_count() > 0
-        && params.patience.is_none_or(|p| iteration - improved_at < p)
-    {
+    while problem.visit_count() > 0 && !stop.met(&stop.progress(iteration, improved_at)) {
         iteration += 1;
-        let progress = match params.iterations {
-            Some(n) => iteration as f64 / n as f64,
-            None => started.elapsed().as_secs_f64() / params.time_limit.as_secs_f64(),
-        };
-        let temperature = start_temperature
-            * (end_temperature / start_temperature.max(1e-9)).powf(progress.min(1.0));
+        let progress = stop.fraction(&stop.progress(iteration, improved_at));
+        let temperature =
+            start_temperature * (end_temperature / start_temperature.max(1e-9)).powf(progress);
 
         let mut candidate = current.clone();
         let since = (!std::mem::take(&mut penalty_changed)).then_some(candidate.moves);
