@@ -42,6 +42,35 @@ pub fn district(db: &TestDb) {
     }
 }
 
+/// A resident's ID number as the roster spreadsheet has it.
+pub fn id_number_of(db: &TestDb, resident: &str) -> String {
+    csv::Reader::from_path(db.dir.path().join("demo/residents.csv"))
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .find(|r| &r[0] == resident)
+        .map(|r| r[2].to_string())
+        .unwrap()
+}
+
+/// A lab account `lab1` with the password `lab-password`.
+pub fn lab_account(db: &TestDb) {
+    let mut conn = db.db.conn().unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    let hash = sweep::access::hash_secret("lab-password");
+    sweep::store::access::add_account(&mut conn, "lab1", "lab", &hash, now).unwrap();
+}
+
+/// The first resident on a team's route on `DATE` (one who cannot walk to a site).
+pub fn first_stop(db: &TestDb, team: &'static str, pin: &'static str) -> String {
+    with_result(db, |api| async move {
+        let token = api.login_team(team, pin).await;
+        let path = format!("/api/v1/team/route?date={DATE}");
+        let (_, route) = api.send("GET", &path, Some(&token), None).await;
+        route["stops"][0]["resident"].as_str().unwrap().to_string()
+    })
+}
+
 /// Codes of residents who walk to a site (no home visit), as the demo roster lists them.
 pub fn walkers(db: &TestDb, how_many: usize) -> Vec<String> {
     csv::Reader::from_path(db.dir.path().join("demo/residents.csv"))
@@ -52,6 +81,11 @@ pub fn walkers(db: &TestDb, how_many: usize) -> Vec<String> {
         .take(how_many)
         .map(|r| r[0].to_string())
         .collect()
+}
+
+/// A fresh request id, as a phone makes one.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 pub struct Api {
@@ -115,6 +149,43 @@ impl Api {
             .await;
         assert_eq!(status, 201, "{body}");
         body["token"].as_str().unwrap().to_string()
+    }
+
+    /// Samplers open a tube for the round on `DATE` (`pool_size`: default 10).
+    pub async fn open_tube(&self, token: &str, tube: &str, pool_size: Option<u32>) -> (u16, Value) {
+        let mut body = json!({"request_id": new_id(), "tube": tube, "date": DATE});
+        if let Some(size) = pool_size {
+            body["pool_size"] = json!(size);
+        }
+        self.send("POST", "/api/v1/site/tubes", Some(token), Some(body))
+            .await
+    }
+
+    /// Samplers scan a resident, by code or `{"id_number": …}`, into a tube.
+    pub async fn scan(&self, token: &str, tube: &str, who: Value) -> (u16, Value) {
+        let mut body = json!({"request_id": new_id(), "tube": tube});
+        match who {
+            Value::String(code) => body["resident"] = json!(code),
+            other => body["id_number"] = other["id_number"].clone(),
+        }
+        self.send("POST", "/api/v1/site/scans", Some(token), Some(body))
+            .await
+    }
+
+    /// The lab records a tube's result.
+    pub async fn record_result(&self, token: &str, tube: &str, result: &str) -> (u16, Value) {
+        let body = json!({"request_id": new_id(), "tube": tube, "result": result});
+        self.send("POST", "/api/v1/lab/results", Some(token), Some(body))
+            .await
+    }
+
+    /// A team records what happened at a door on `DATE`.
+    pub async fn record_outcome(&self, token: &str, door: Value) -> (u16, Value) {
+        let mut body = door;
+        body["request_id"] = json!(new_id());
+        body["date"] = json!(DATE);
+        self.send("POST", "/api/v1/team/outcomes", Some(token), Some(body))
+            .await
     }
 
     pub async fn login_team(&self, team: &str, pin: &str) -> String {

@@ -28,10 +28,20 @@ mod tests {
         let state = testing::state(&problem);
         let u = problem.first_visit;
         // Required: never left out.
-        assert!(!try_move(&problem, &testing::PENALTY, &mut state.clone(), u));
+        assert!(!try_move(
+            &problem,
+            &testing::PENALTY,
+            &mut state.clone(),
+            u
+        ));
         // A prize above anything the route could save: kept.
         problem.nodes[u].prize = Some(i64::MAX / 4);
-        assert!(!try_move(&problem, &testing::PENALTY, &mut state.clone(), u));
+        assert!(!try_move(
+            &problem,
+            &testing::PENALTY,
+            &mut state.clone(),
+            u
+        ));
         // A prize of nothing, and the route is shorter without it: left out.
         problem.nodes[u].prize = Some(0);
         let mut left = state.clone();
