@@ -11,7 +11,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{blocking, ApiError};
+use super::{blocking, ApiError, ErrorCode};
 use crate::access::Role;
 use crate::accounts;
 use crate::config::Config;
@@ -33,7 +33,7 @@ impl Actor {
         } else {
             Err(ApiError::new(
                 StatusCode::FORBIDDEN,
-                "forbidden",
+                ErrorCode::Forbidden,
                 format!("this needs the {} role", role.as_str()),
             ))
         }
@@ -41,7 +41,7 @@ impl Actor {
 }
 
 fn unauthorized(message: &str) -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message)
 }
 
 impl FromRequest for Actor {

@@ -5,6 +5,105 @@ use serde::Serialize;
 use crate::accounts::AccountError;
 use crate::rounds::RoundError;
 
+/// The stable codes the API answers with, one per kind of refusal: what a program (and the
+/// pages, which say each in the reader's language) tests. Serialised in snake_case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The resident was sampled this round already (`params`: `tube`, `at`).
+    AlreadySampled,
+    /// Another change made at the same moment conflicts with this one.
+    Conflict,
+    /// The caller's role may not do this.
+    Forbidden,
+    /// Our fault: logged, not the caller's.
+    Internal,
+    /// A value sent is out of range or malformed (`field` names it).
+    InvalidField,
+    InvalidPath,
+    InvalidQuery,
+    /// A roster upload with bad rows: every problem is listed.
+    InvalidRoster,
+    MalformedForm,
+    MalformedJson,
+    NeedsSingleTube,
+    NoRound,
+    NoSites,
+    NoSlot,
+    NoSuchSlot,
+    NotFound,
+    NotOnYourRoute,
+    NotPublished,
+    NotYourTube,
+    PayloadTooLarge,
+    PlanInProgress,
+    /// This `request_id` was used before for another request.
+    RequestIdReused,
+    ResultExists,
+    SlotFull,
+    TooManyLookups,
+    TooManyRequests,
+    TubeClosed,
+    TubeEmpty,
+    TubeExists,
+    TubeOpen,
+    /// No token, an expired one, or wrong credentials.
+    Unauthorized,
+    /// The database is not reachable, or the change was not saved: send it again.
+    Unavailable,
+    UnknownBuilding,
+    UnknownResident,
+    UnknownSite,
+    UnknownTicket,
+    UnknownTube,
+    UnsupportedMediaType,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::AlreadySampled => "already_sampled",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::Internal => "internal",
+            ErrorCode::InvalidField => "invalid_field",
+            ErrorCode::InvalidPath => "invalid_path",
+            ErrorCode::InvalidQuery => "invalid_query",
+            ErrorCode::InvalidRoster => "invalid_roster",
+            ErrorCode::MalformedForm => "malformed_form",
+            ErrorCode::MalformedJson => "malformed_json",
+            ErrorCode::NeedsSingleTube => "needs_single_tube",
+            ErrorCode::NoRound => "no_round",
+            ErrorCode::NoSites => "no_sites",
+            ErrorCode::NoSlot => "no_slot",
+            ErrorCode::NoSuchSlot => "no_such_slot",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::NotOnYourRoute => "not_on_your_route",
+            ErrorCode::NotPublished => "not_published",
+            ErrorCode::NotYourTube => "not_your_tube",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::PlanInProgress => "plan_in_progress",
+            ErrorCode::RequestIdReused => "request_id_reused",
+            ErrorCode::ResultExists => "result_exists",
+            ErrorCode::SlotFull => "slot_full",
+            ErrorCode::TooManyLookups => "too_many_lookups",
+            ErrorCode::TooManyRequests => "too_many_requests",
+            ErrorCode::TubeClosed => "tube_closed",
+            ErrorCode::TubeEmpty => "tube_empty",
+            ErrorCode::TubeExists => "tube_exists",
+            ErrorCode::TubeOpen => "tube_open",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Unavailable => "unavailable",
+            ErrorCode::UnknownBuilding => "unknown_building",
+            ErrorCode::UnknownResident => "unknown_resident",
+            ErrorCode::UnknownSite => "unknown_site",
+            ErrorCode::UnknownTicket => "unknown_ticket",
+            ErrorCode::UnknownTube => "unknown_tube",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+        }
+    }
+}
+
 /// Every error the API returns: a stable code for programs, a message for people, and the
 /// field at fault when there is one.
 #[derive(Debug, Serialize, thiserror::Error, utoipa::ToSchema)]
@@ -13,8 +112,7 @@ pub struct ApiError {
     #[serde(skip)]
     status: StatusCode,
     /// Stable, snake_case: what a program should test.
-    #[schema(example = "invalid_field")]
-    error: &'static str,
+    error: ErrorCode,
     /// For people.
     message: String,
     /// The request field (or query parameter, or form part) at fault.
@@ -44,7 +142,7 @@ fn cut(text: &str, most: usize) -> String {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, error: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, error: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
             status,
             error,
@@ -60,11 +158,6 @@ impl ApiError {
         self
     }
 
-    /// The stable code.
-    pub fn code(&self) -> &'static str {
-        self.error
-    }
-
     /// Names the request field at fault.
     pub fn with_field(mut self, field: &str) -> Self {
         self.field = Some(shown(field));
@@ -73,15 +166,28 @@ impl ApiError {
 
     /// 422 for a value the client sent that is out of range or malformed, naming it.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message).with_field(field)
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidField,
+            message,
+        )
+        .with_field(field)
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            message,
+        )
     }
 
     pub fn unavailable(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unavailable,
+            message,
+        )
     }
 }
 
@@ -92,7 +198,7 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         if self.status.is_server_error() {
-            tracing::error!(code = self.error, message = %self.message, "request failed");
+            tracing::error!(code = self.error.as_str(), message = %self.message, "request failed");
         }
         HttpResponse::build(self.status).json(self)
     }
@@ -104,80 +210,92 @@ impl From<RoundError> for ApiError {
     fn from(e: RoundError) -> Self {
         match e {
             RoundError::NoRound(_) => {
-                ApiError::new(StatusCode::NOT_FOUND, "no_round", e.to_string()).with_field("date")
-            }
-            RoundError::NoSites => ApiError::new(StatusCode::CONFLICT, "no_sites", e.to_string()),
-            RoundError::DateOutOfRange { .. } => ApiError::invalid("date", e.to_string()),
-            RoundError::PlanInProgress(_) => {
-                ApiError::new(StatusCode::CONFLICT, "plan_in_progress", e.to_string())
+                ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NoRound, e.to_string())
                     .with_field("date")
             }
+            RoundError::NoSites => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::NoSites, e.to_string())
+            }
+            RoundError::DateOutOfRange { .. } => ApiError::invalid("date", e.to_string()),
+            RoundError::PlanInProgress(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::PlanInProgress,
+                e.to_string(),
+            )
+            .with_field("date"),
             RoundError::BadOption(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_field",
+                ErrorCode::InvalidField,
                 e.to_string(),
             ),
-            RoundError::UnknownResident => {
-                ApiError::new(StatusCode::NOT_FOUND, "unknown_resident", e.to_string())
-                    .with_field("resident")
-            }
-            RoundError::NotOnYourRoute => {
-                ApiError::new(StatusCode::FORBIDDEN, "not_on_your_route", e.to_string())
-                    .with_field("resident")
-            }
+            RoundError::UnknownResident => ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::UnknownResident,
+                e.to_string(),
+            )
+            .with_field("resident"),
+            RoundError::NotOnYourRoute => ApiError::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::NotOnYourRoute,
+                e.to_string(),
+            )
+            .with_field("resident"),
             RoundError::UnknownBuilding(_) => ApiError::new(
                 StatusCode::NOT_FOUND,
-                "unknown_building",
+                ErrorCode::UnknownBuilding,
                 "no building has this code",
             )
             .with_field("building"),
             RoundError::UnknownSite(ref code) => ApiError::new(
                 StatusCode::NOT_FOUND,
-                "unknown_site",
+                ErrorCode::UnknownSite,
                 format!("no site {}", shown(code)),
             )
             .with_field("site"),
             RoundError::NoSlotToMove => {
-                ApiError::new(StatusCode::CONFLICT, "no_slot", e.to_string()).with_field("resident")
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::NoSlot, e.to_string())
+                    .with_field("resident")
             }
             RoundError::NoSuchSlot { .. } => {
-                ApiError::new(StatusCode::NOT_FOUND, "no_such_slot", e.to_string())
+                ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NoSuchSlot, e.to_string())
                     .with_field("start")
             }
             RoundError::AlreadyInSlot => ApiError::invalid("start", e.to_string()),
             RoundError::SlotFull { .. } => {
-                ApiError::new(StatusCode::CONFLICT, "slot_full", e.to_string()).with_field("start")
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::SlotFull, e.to_string())
+                    .with_field("start")
             }
             RoundError::LanesOutOfRange { .. } => ApiError::invalid("closed", e.to_string()),
             RoundError::Invalid { field, ref message } => ApiError::invalid(field, message.clone()),
             RoundError::TubeExists(ref tube) => {
-                ApiError::new(StatusCode::CONFLICT, "tube_exists", e.to_string())
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::TubeExists, e.to_string())
                     .with_field("tube")
                     .with_param("tube", tube.as_str())
             }
             RoundError::UnknownTube(ref tube) => ApiError::new(
                 StatusCode::NOT_FOUND,
-                "unknown_tube",
+                ErrorCode::UnknownTube,
                 format!("no tube {}", shown(tube)),
             )
             .with_field("tube"),
             RoundError::NotYourTube(ref tube) => ApiError::new(
                 StatusCode::FORBIDDEN,
-                "not_your_tube",
+                ErrorCode::NotYourTube,
                 format!("tube {} was opened by other samplers", shown(tube)),
             )
             .with_field("tube"),
             RoundError::TubeClosed(ref tube) | RoundError::TubeAlreadyClosed(ref tube) => {
-                ApiError::new(StatusCode::CONFLICT, "tube_closed", e.to_string())
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::TubeClosed, e.to_string())
                     .with_field("tube")
                     .with_param("tube", tube.as_str())
             }
             RoundError::TubeEmpty(_) => {
-                ApiError::new(StatusCode::CONFLICT, "tube_empty", e.to_string()).with_field("tube")
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::TubeEmpty, e.to_string())
+                    .with_field("tube")
             }
             RoundError::TubeStillOpen(ref tube) => ApiError::new(
                 StatusCode::CONFLICT,
-                "tube_open",
+                ErrorCode::TubeOpen,
                 format!("tube {} is still open", shown(tube)),
             )
             .with_field("tube"),
@@ -186,35 +304,45 @@ impl From<RoundError> for ApiError {
                 ref result,
             } => ApiError::new(
                 StatusCode::CONFLICT,
-                "result_exists",
+                ErrorCode::ResultExists,
                 format!("tube {} already has a result: {result}", shown(tube)),
             )
             .with_field("tube"),
-            RoundError::NotPublished => {
-                ApiError::new(StatusCode::NOT_FOUND, "not_published", e.to_string())
-            }
+            RoundError::NotPublished => ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::NotPublished,
+                e.to_string(),
+            ),
             RoundError::NoSlotFound => {
-                ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+                ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, e.to_string())
             }
-            RoundError::UnknownTicket => {
-                ApiError::new(StatusCode::NOT_FOUND, "unknown_ticket", e.to_string())
-                    .with_field("ticket")
-            }
-            RoundError::UnknownIdNumber => {
-                ApiError::new(StatusCode::NOT_FOUND, "unknown_resident", e.to_string())
-                    .with_field("id_number")
-            }
-            RoundError::AlreadySampled { ref tube, at } => {
-                ApiError::new(StatusCode::CONFLICT, "already_sampled", e.to_string())
-                    .with_field("resident")
-                    .with_param("tube", tube.as_str())
-                    .with_param("at", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
-            }
-            RoundError::NeedsSingleTube(ref tube) => {
-                ApiError::new(StatusCode::CONFLICT, "needs_single_tube", e.to_string())
-                    .with_field("tube")
-                    .with_param("tube", tube.as_str())
-            }
+            RoundError::UnknownTicket => ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::UnknownTicket,
+                e.to_string(),
+            )
+            .with_field("ticket"),
+            RoundError::UnknownIdNumber => ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::UnknownResident,
+                e.to_string(),
+            )
+            .with_field("id_number"),
+            RoundError::AlreadySampled { ref tube, at } => ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::AlreadySampled,
+                e.to_string(),
+            )
+            .with_field("resident")
+            .with_param("tube", tube.as_str())
+            .with_param("at", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)),
+            RoundError::NeedsSingleTube(ref tube) => ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::NeedsSingleTube,
+                e.to_string(),
+            )
+            .with_field("tube")
+            .with_param("tube", tube.as_str()),
             RoundError::Inconsistent(_) => ApiError::internal(e.to_string()),
             RoundError::Store(e) => e.into(),
             RoundError::Query(e) => e.into(),
@@ -226,9 +354,11 @@ impl From<RoundError> for ApiError {
 impl From<AccountError> for ApiError {
     fn from(e: AccountError) -> Self {
         match e {
-            AccountError::WrongPassword | AccountError::WrongPin => {
-                ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string())
-            }
+            AccountError::WrongPassword | AccountError::WrongPin => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthorized,
+                e.to_string(),
+            ),
             AccountError::Store(e) => e.into(),
             AccountError::Query(e) => e.into(),
             other => match other.field() {
@@ -271,7 +401,7 @@ impl From<diesel::result::Error> for ApiError {
                 tracing::warn!(error = %e, "a change was refused by the database");
                 ApiError::new(
                     StatusCode::CONFLICT,
-                    "conflict",
+                    ErrorCode::Conflict,
                     "another change made at the same moment conflicts with this one; reload and try again",
                 )
             }
@@ -286,7 +416,7 @@ impl From<diesel::result::Error> for ApiError {
 pub async fn not_found(request: HttpRequest) -> HttpResponse {
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "not_found",
+        ErrorCode::NotFound,
         format!(
             "no such endpoint: {} {}",
             request.method(),
@@ -301,30 +431,39 @@ pub fn json_error(e: actix_web::error::JsonPayloadError, _: &HttpRequest) -> act
     let error = match &e {
         E::Deserialize(inner) if inner.is_data() => ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
+            ErrorCode::InvalidField,
             inner.to_string(),
         ),
         E::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "send the body as application/json",
         ),
         E::Overflow { .. } | E::OverflowKnownLength { .. } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             e.to_string(),
         ),
-        _ => ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", e.to_string()),
+        _ => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::MalformedJson,
+            e.to_string(),
+        ),
     };
     error.into()
 }
 
 pub fn query_error(e: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.to_string()).into()
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        ErrorCode::InvalidQuery,
+        e.to_string(),
+    )
+    .into()
 }
 
 pub fn path_error(e: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::new(StatusCode::NOT_FOUND, "invalid_path", e.to_string()).into()
+    ApiError::new(StatusCode::NOT_FOUND, ErrorCode::InvalidPath, e.to_string()).into()
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use std::time::Instant;
 use actix_web::dev::{Server, Service};
 use actix_web::{web, App, HttpServer};
 
-pub use error::{shown, ApiError};
+pub use error::{shown, ApiError, ErrorCode};
 pub use openapi::ApiDoc;
 
 use crate::config::Config;
@@ -218,7 +218,7 @@ impl Idempotent {
         if !same {
             return Err(ApiError::new(
                 actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "request_id_reused",
+                ErrorCode::RequestIdReused,
                 "this request_id was used for another request; make a new one for each request",
             )
             .with_field("request_id"));

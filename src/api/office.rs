@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Actor;
-use super::{blocking, ApiError};
+use super::{blocking, ApiError, ErrorCode};
 use crate::access::Role;
 use crate::domain::Standing;
 use crate::rounds;
@@ -264,7 +264,7 @@ pub async fn sweep_list(
     let building = query.building.ok_or_else(|| {
         ApiError::new(
             actix_web::http::StatusCode::BAD_REQUEST,
-            "invalid_query",
+            ErrorCode::InvalidQuery,
             "name the building: ?building=CODE",
         )
         .with_field("building")

@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{blocking, ApiError};
+use super::{blocking, ApiError, ErrorCode};
 use crate::config::Config;
 use crate::domain::{IdNumber, TimeOfDay};
 use crate::rounds;
@@ -127,7 +127,7 @@ pub async fn lookup(
     {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "too_many_lookups",
+            ErrorCode::TooManyLookups,
             "too many lookups from here; wait a minute",
         ));
     }
@@ -194,15 +194,16 @@ pub async fn ticket_svg(
     {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "too_many_requests",
+            ErrorCode::TooManyRequests,
             "too many tickets asked for from here; wait a minute",
         ));
     }
     let ticket = path.into_inner();
     let genuine =
         blocking(move || Ok(rounds::is_our_ticket(&db, &ticket)?.then_some(ticket))).await?;
-    let ticket = genuine
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such ticket"))?;
+    let ticket = genuine.ok_or_else(|| {
+        ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such ticket")
+    })?;
     let code =
         qrcode::QrCode::new(ticket.as_bytes()).map_err(|e| ApiError::internal(e.to_string()))?;
     let svg = code

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::auth::Actor;
-use super::{answer, blocking, json_text, ApiError, Idempotent};
+use super::{answer, blocking, json_text, ApiError, ErrorCode, Idempotent};
 use crate::access::Role;
 use crate::config::Config;
 use crate::import::{self, ImportError, RosterFiles, RowError};
@@ -22,8 +22,7 @@ use crate::store::{access as stored_access, Db};
 /// `server.roster_errors_shown` problems, located as `sweep import` prints them.
 #[derive(Serialize, ToSchema)]
 pub struct InvalidRoster<'a> {
-    #[schema(example = "invalid_roster")]
-    error: &'static str,
+    error: ErrorCode,
     message: String,
     /// Rows with at least one problem (a bad header counts as its line 1).
     bad_rows: u64,
@@ -178,7 +177,7 @@ pub async fn upload(
             if received > limit {
                 return Err(ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
+                    ErrorCode::PayloadTooLarge,
                     format!(
                         "the roster files together exceed server.upload_limit_mb = {}",
                         config.server.upload_limit_mb
@@ -230,7 +229,7 @@ pub async fn upload(
             Err(ImportError::Invalid(errors)) => Ok((
                 422,
                 json_text(&InvalidRoster {
-                    error: "invalid_roster",
+                    error: ErrorCode::InvalidRoster,
                     message: errors.to_string(),
                     bad_rows: errors.rows,
                     problems: errors.errors,
@@ -247,7 +246,7 @@ pub async fn upload(
 fn malformed(e: actix_multipart::MultipartError) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
-        "malformed_form",
+        ErrorCode::MalformedForm,
         format!("send the roster as multipart/form-data: {e}"),
     )
 }

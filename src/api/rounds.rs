@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::Actor;
-use super::{answer, blocking, json_text, ApiError, Idempotent};
+use super::{answer, blocking, json_text, ApiError, ErrorCode, Idempotent};
 use crate::access::Role;
 use crate::config::Config;
 use crate::domain::TimeOfDay;
@@ -230,7 +230,7 @@ pub async fn export(
             other => {
                 return Err(ApiError::new(
                     StatusCode::NOT_FOUND,
-                    "not_found",
+                    ErrorCode::NotFound,
                     format!(
                         "no export '{other}': slots.csv, routes.csv, teams.csv, unvisited.csv or completion.csv"
                     ),
