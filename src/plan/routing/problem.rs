@@ -179,6 +179,7 @@ impl Problem {
     }
 
     /// Distance and travel time from `i` to `j` for a vehicle of `profile`.
+    #[inline]
     pub fn arc(&self, profile: usize, i: usize, j: usize) -> (i64, i64) {
         match &self.travel {
             Travel::Matrix { distance, duration } => {

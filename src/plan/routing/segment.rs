@@ -25,6 +25,7 @@ pub struct Segment {
 
 impl Segment {
     /// A visit on its own.
+    #[inline]
     pub fn node(problem: &Problem, i: usize) -> Segment {
         let node = &problem.nodes[i];
         Segment {
@@ -56,6 +57,7 @@ impl Segment {
     }
 
     /// `self` followed by `next`, travelled by a vehicle of `profile`.
+    #[inline]
     pub fn then(&self, problem: &Problem, profile: usize, next: &Segment) -> Segment {
         let (distance, travel) = problem.arc(profile, self.last, next.first);
         let delta = self.duration - self.time_warp + travel;

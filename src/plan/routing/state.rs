@@ -16,6 +16,7 @@ pub struct Penalty {
 
 impl Penalty {
     /// Objective cost of route `r` whose whole segment is `whole`.
+    #[inline]
     pub fn route_cost(&self, problem: &Problem, r: usize, whole: &Segment) -> i64 {
         whole.travel
             + self.load * (whole.load - problem.vehicles[r].capacity).max(0)
@@ -85,11 +86,13 @@ impl State {
         self.routes[r].len() == 2
     }
 
+    #[inline]
     pub fn start(&self, problem: &Problem, r: usize) -> Segment {
         let v = &problem.vehicles[r];
         Segment::depot(v.start, v.shift_start, v.shift_end)
     }
 
+    #[inline]
     pub fn end(&self, problem: &Problem, r: usize) -> Segment {
         let v = &problem.vehicles[r];
         Segment::depot(v.end, v.shift_start, v.shift_end)
@@ -106,10 +109,12 @@ impl State {
         }
     }
 
+    #[inline]
     pub fn prefix(&self, r: usize, p: usize) -> Segment {
         self.prefix[r][p]
     }
 
+    #[inline]
     pub fn suffix(&self, r: usize, p: usize) -> Segment {
         self.suffix[r][p]
     }
@@ -170,6 +175,7 @@ impl State {
 
     /// Route `from`'s visits from position `p` on, appended to `head` and ending at route
     /// `onto`'s end, as vehicle `onto` would drive them (2-opt* between any two vehicles).
+    #[inline]
     pub fn head_then_tail(
         &self,
         problem: &Problem,
@@ -204,12 +210,14 @@ impl State {
             .then(problem, profile, &end)
     }
 
+    #[inline]
     pub fn whole(&self, r: usize) -> Segment {
         *self.prefix[r]
             .last()
             .expect("routes hold two depots at least")
     }
 
+    #[inline]
     fn balance(problem: &Problem, longest: i64) -> i64 {
         if problem.balance_weight == 0.0 {
             0
@@ -235,6 +243,7 @@ impl State {
 
     /// How much the penalised objective changes if each route `r` in `changes` becomes the
     /// given whole segment (prizes of visits added or left out are the caller's).
+    #[inline]
     pub fn delta(&self, problem: &Problem, penalty: &Penalty, changes: &[(usize, Segment)]) -> i64 {
         let mut delta = 0;
         for (r, new) in changes {

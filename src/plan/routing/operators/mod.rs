@@ -148,6 +148,7 @@ pub fn local_search(
 }
 
 /// The whole segment of route `r` made of `parts` in order.
+#[inline]
 fn join(problem: &Problem, r: usize, parts: &[Segment]) -> Segment {
     let profile = problem.vehicles[r].profile;
     parts[1..]
@@ -156,6 +157,7 @@ fn join(problem: &Problem, r: usize, parts: &[Segment]) -> Segment {
 }
 
 /// Route `ru` without the visit at `pu`.
+#[inline]
 fn without(problem: &Problem, state: &State, ru: usize, pu: usize) -> Segment {
     join(
         problem,
@@ -177,26 +179,31 @@ trait Inter {
 /// and `b` (inclusive), `u` at one end and `v` at the other.
 type Within = fn(stretch: &[usize], u_first: bool) -> Vec<usize>;
 
-/// The moves across routes, in the order they are tried.
-const INTER: [&dyn Inter; 4] = [
-    &relocate::After,
-    &relocate::Before,
-    &swap::Swap,
-    &two_opt_star::TwoOptStar,
-];
-
 /// The moves within a route, in the order they are tried.
 const WITHIN: [Within; 3] = [relocate::within, swap::within, reverse::within];
 
-/// Tries the moves between visits `u` and `v`; applies the first that pays.
+/// Tries the moves between visits `u` and `v`; applies the first that pays. The moves
+/// across routes are all priced first and then tested in one loop, as one call of `delta`
+/// the compiler inlines (four calls of their own cost a third more instructions).
 fn try_pair(problem: &Problem, penalty: &Penalty, state: &mut State, u: usize, v: usize) -> bool {
     let (ru, rv) = (state.route_of[u], state.route_of[v]);
     if ru == rv {
         let (pu, pv) = (state.position[u], state.position[v]);
         return try_within(problem, penalty, state, ru, pu, pv);
     }
-    for operator in INTER {
-        let [new_u, new_v] = operator.evaluate(problem, state, u, v);
+    let operators: [&dyn Inter; 4] = [
+        &relocate::After,
+        &relocate::Before,
+        &swap::Swap,
+        &two_opt_star::TwoOptStar,
+    ];
+    let priced = [
+        relocate::After.evaluate(problem, state, u, v),
+        relocate::Before.evaluate(problem, state, u, v),
+        swap::Swap.evaluate(problem, state, u, v),
+        two_opt_star::TwoOptStar.evaluate(problem, state, u, v),
+    ];
+    for (operator, [new_u, new_v]) in operators.into_iter().zip(priced) {
         if state.delta(problem, penalty, &[(ru, new_u), (rv, new_v)]) < 0 {
             operator.apply(state, u, v);
             state.refresh(problem, ru);
@@ -231,6 +238,7 @@ fn try_within(
 }
 
 /// Route `r` with the visits at positions `a..=b` in the order `stretch`.
+#[inline]
 fn with_stretch(
     problem: &Problem,
     state: &State,
@@ -302,7 +310,7 @@ mod testing {
 
     /// For every pair of visits in two routes, `operator`'s price equals the change in
     /// cost once it is applied; returns how many pairs were checked.
-    pub fn inter_priced_as_applied(operator: &dyn Inter) -> usize {
+    pub fn inter_priced_as_applied(operator: &impl Inter) -> usize {
         let problem = problem();
         let start = state(&problem);
         let mut checked = 0;

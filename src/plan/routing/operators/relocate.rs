@@ -10,6 +10,7 @@ pub struct After;
 pub struct Before;
 
 impl Inter for After {
+    #[inline(always)]
     fn evaluate(&self, problem: &Problem, state: &State, u: usize, v: usize) -> [Segment; 2] {
         let (ru, rv) = (state.route_of[u], state.route_of[v]);
         let pv = state.position[v];
@@ -33,6 +34,7 @@ impl Inter for After {
 }
 
 impl Inter for Before {
+    #[inline(always)]
     fn evaluate(&self, problem: &Problem, state: &State, u: usize, v: usize) -> [Segment; 2] {
         let (ru, rv) = (state.route_of[u], state.route_of[v]);
         let pv = state.position[v];

@@ -5,6 +5,7 @@ use super::{join, Inter, Problem, Segment, State};
 pub struct Swap;
 
 impl Inter for Swap {
+    #[inline(always)]
     fn evaluate(&self, problem: &Problem, state: &State, u: usize, v: usize) -> [Segment; 2] {
         let (ru, rv) = (state.route_of[u], state.route_of[v]);
         let (pu, pv) = (state.position[u], state.position[v]);
