@@ -2,7 +2,7 @@
 //! the same run (the ceiling this machine and this load generator reach).
 //!
 //!     cargo bench --bench api -- [--residents N] [--database URL] [--connections C]
-//!                                [--seconds S] [--requests N] [--runs R]
+//!                                [--seconds S] [--requests N] [--runs R] [--processes P]
 //!
 //! The district (demo, seed 1) is made once under `target/bench-api/N/` — imported, planned
 //! and published, with the demo logins — and kept for later runs; `--database`
@@ -16,6 +16,10 @@
 //! `POST /site/scans` (each connection a sampler with its own 10-in-1 tube, every scan a
 //! different resident, answered after its transaction committed; opening the next tube
 //! is not counted as a scan).
+//!
+//! With `--processes P` (PostgreSQL), P sweep applications serve the district, each with a
+//! connection pool of its own (`database.pool_size`), as P `sweep serve` processes behind a
+//! load balancer: requests go to them in turn.
 //!
 //! With `--during-import` (SQLite): only scans, on a copy of the district, while the office
 //! imports a changed roster of the same size (a new note on every resident: all updated);
@@ -62,6 +66,9 @@ struct Args {
     requests: usize,
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Sweep applications serving the district, each with its own pool (PostgreSQL).
+    #[arg(long, default_value_t = 1)]
+    processes: usize,
     /// Scans while a roster of the same size is imported (see above).
     #[arg(long)]
     during_import: bool,
@@ -99,12 +106,28 @@ fn main() {
     }
     let people = residents(&dir, 200_000);
 
-    let (sweep_port, sweep_stop) = serve_sweep(&config, db.clone());
+    assert!(
+        args.processes == 1 || config.database.url.starts_with("postgres"),
+        "--processes: SQLite is served by one process"
+    );
+    let sweeps: Vec<(u16, actix_web::dev::ServerHandle)> = (0..args.processes)
+        .map(|k| {
+            let pool = if k == 0 {
+                db.clone()
+            } else {
+                Db::open(&config.database).expect("another process's pool")
+            };
+            serve_sweep(&config, pool)
+        })
+        .collect();
+    let ports: Vec<u16> = sweeps.iter().map(|(port, _)| *port).collect();
     let (hello_port, hello_stop) = serve_hello();
     let system = actix_web::rt::System::new();
-    let rows = system.block_on(measure(&args, &db, sweep_port, hello_port, &people));
+    let rows = system.block_on(measure(&args, &db, &ports, hello_port, &people));
     actix_web::rt::System::new().block_on(async {
-        sweep_stop.stop(true).await;
+        for (_, stop) in &sweeps {
+            stop.stop(true).await;
+        }
         hello_stop.stop(true).await;
     });
 
@@ -114,13 +137,14 @@ fn main() {
         "SQLite"
     };
     println!(
-        "\n{} residents, {backend}{}, {} connections, {} runs of ≤ {} s / ≤ {} requests, medians:\n",
+        "\n{} residents, {backend}{}, {} process(es), {} connections, {} runs of ≤ {} s / ≤ {} requests, medians:\n",
         args.residents,
         if backend == "SQLite" {
             format!(" (synchronous = {:?})", config.database.sqlite_synchronous)
         } else {
             String::new()
         },
+        args.processes,
         args.connections,
         args.runs, args.seconds, args.requests
     );
@@ -352,7 +376,7 @@ async fn timed(request: awc::SendClientRequest) -> (u16, Duration) {
 async fn measure(
     args: &Args,
     db: &Db,
-    sweep_port: u16,
+    ports: &[u16],
     hello_port: u16,
     people: &[Person],
 ) -> Vec<(&'static str, Vec<Run>)> {
@@ -360,11 +384,15 @@ async fn measure(
         .connector(awc::Connector::new().limit(args.connections))
         .timeout(Duration::from_secs(30))
         .finish();
-    let api = |path: &str| format!("http://127.0.0.1:{sweep_port}/api/v1{path}");
+    // Requests go to the processes in turn, as a load balancer sends them.
+    let turn = std::cell::Cell::new(0usize);
+    let api = |path: &str| {
+        let port = ports[turn.get() % ports.len()];
+        turn.set(turn.get() + 1);
+        format!("http://127.0.0.1:{port}/api/v1{path}")
+    };
     let tokens = team_tokens(&client, &api, db).await;
     let hello = format!("http://127.0.0.1:{hello_port}/hello");
-    let route = api(&format!("/team/route?date={DATE}"));
-    let lookup = api("/resident/lookup");
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
     let picks: Vec<usize> = (0..args.requests)
         .map(|_| rand::Rng::random_range(&mut rng, 0..people.len()))
@@ -378,7 +406,7 @@ async fn measure(
             load(args, |_, i| {
                 let p = &people[picks[i]];
                 timed(
-                    client.post(&lookup).send_json(
+                    client.post(api("/resident/lookup")).send_json(
                         &json!({"id_number": p.id_number, "name": p.name, "date": DATE}),
                     ),
                 )
@@ -389,7 +417,7 @@ async fn measure(
             load(args, |_, i| {
                 timed(
                     client
-                        .get(&route)
+                        .get(api(&format!("/team/route?date={DATE}")))
                         .bearer_auth(&tokens[picks[i] % tokens.len()])
                         .send(),
                 )
