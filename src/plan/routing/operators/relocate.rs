@@ -3,48 +3,33 @@
 
 use super::{join, without, Inter, Problem, Segment, State};
 
-/// `u` goes right after `v`, in another route.
-pub struct After;
+/// `u` goes right after `v` (or right before it), in another route.
+pub struct Relocate {
+    pub after: bool,
+}
 
-/// `u` goes right before `v`, in another route.
-pub struct Before;
+pub const AFTER: Relocate = Relocate { after: true };
+pub const BEFORE: Relocate = Relocate { after: false };
 
-impl Inter for After {
-    #[inline(always)]
-    fn evaluate(&self, problem: &Problem, state: &State, u: usize, v: usize) -> [Segment; 2] {
-        let (ru, rv) = (state.route_of[u], state.route_of[v]);
-        let pv = state.position[v];
-        let with_u = join(
-            problem,
-            rv,
-            &[
-                state.prefix(rv, pv),
-                Segment::node(problem, u),
-                state.suffix(rv, pv + 1),
-            ],
-        );
-        [without(problem, state, ru, state.position[u]), with_u]
-    }
-
-    fn apply(&self, state: &mut State, u: usize, v: usize) {
-        let (ru, rv) = (state.route_of[u], state.route_of[v]);
-        state.routes[ru].remove(state.position[u]);
-        state.routes[rv].insert(state.position[v] + 1, u);
+impl Relocate {
+    /// Where `u` goes in `v`'s route.
+    fn at(&self, state: &State, v: usize) -> usize {
+        state.position[v] + usize::from(self.after)
     }
 }
 
-impl Inter for Before {
+impl Inter for Relocate {
     #[inline(always)]
     fn evaluate(&self, problem: &Problem, state: &State, u: usize, v: usize) -> [Segment; 2] {
         let (ru, rv) = (state.route_of[u], state.route_of[v]);
-        let pv = state.position[v];
+        let at = self.at(state, v);
         let with_u = join(
             problem,
             rv,
             &[
-                state.prefix(rv, pv - 1),
+                state.prefix(rv, at - 1),
                 Segment::node(problem, u),
-                state.suffix(rv, pv),
+                state.suffix(rv, at),
             ],
         );
         [without(problem, state, ru, state.position[u]), with_u]
@@ -52,8 +37,9 @@ impl Inter for Before {
 
     fn apply(&self, state: &mut State, u: usize, v: usize) {
         let (ru, rv) = (state.route_of[u], state.route_of[v]);
+        let at = self.at(state, v);
         state.routes[ru].remove(state.position[u]);
-        state.routes[rv].insert(state.position[v], u);
+        state.routes[rv].insert(at, u);
     }
 }
 
@@ -78,8 +64,8 @@ mod tests {
 
     #[test]
     fn a_relocation_is_priced_as_it_changes_the_routes() {
-        assert!(testing::inter_priced_as_applied(&After) > 0);
-        assert!(testing::inter_priced_as_applied(&Before) > 0);
+        assert!(testing::inter_priced_as_applied(&AFTER) > 0);
+        assert!(testing::inter_priced_as_applied(&BEFORE) > 0);
         assert!(testing::within_priced_as_applied(within) > 0);
     }
 
