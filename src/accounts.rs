@@ -151,8 +151,9 @@ pub struct Caller {
 }
 
 /// Opens a session for these credentials, from the client `client` (its address): every
-/// attempt counts against the login and the client, and after `access.max_failures`
-/// failures both are paused for a while — with the same answer as a wrong secret.
+/// attempt counts against the login and the client; repeated failures make the next try
+/// wait and, after `access.login_lock_after`, lock both for a while — with the same answer
+/// as a wrong secret.
 pub fn log_in(
     db: &Db,
     config: &Config,
