@@ -193,17 +193,19 @@ fn prepare(dir: &Path, db: &Db, config: &Config, residents: u32) {
         .expect("demo district");
     }
     let mut conn = db.conn().expect("a connection");
-    if sweep::store::rounds::round_on(&mut conn, date)
+    let district =
+        sweep::districts::named_or_first(&mut conn, config, None).expect("the bench's district");
+    if sweep::store::rounds::round_on(&mut conn, district.id, date)
         .expect("read rounds")
         .is_none_or(|round| !round.is_published())
     {
         eprintln!("importing, planning and publishing the round of {DATE} (once)");
         let files = RosterFiles::from_dir(dir, &ProgressBar::hidden()).expect("roster files");
-        import::import(db, files, 1_000).expect("import");
-        rounds::plan_round(db, config, PlanOptions::on(date)).expect("plan");
-        rounds::publish_round(db, date).expect("publish");
+        import::import(db, &district, files, 1_000).expect("import");
+        rounds::plan_round(db, config, &district, PlanOptions::on(date)).expect("plan");
+        rounds::publish_round(db, &district, date).expect("publish");
     }
-    demo::open_logins(&mut conn).expect("team PINs");
+    demo::open_logins(&mut conn, &district, true).expect("team PINs");
 }
 
 struct Person {
@@ -486,7 +488,10 @@ async fn scan_load(
 
 /// Team tokens for the first `TEAMS` teams.
 async fn team_tokens(client: &awc::Client, api: &impl Fn(&str) -> String, db: &Db) -> Vec<String> {
-    let teams = sweep::store::teams::all_teams(&mut db.conn().unwrap()).unwrap();
+    let mut conn = db.conn().unwrap();
+    let district = sweep::store::districts::all_districts(&mut conn).unwrap()[0].id;
+    let teams = sweep::store::teams::all_teams(&mut conn, district).unwrap();
+    drop(conn);
     let mut tokens = Vec::new();
     for team in teams.iter().take(TEAMS) {
         let mut response = client
@@ -530,12 +535,14 @@ fn scans_during_import(args: &Args, dir: &Path, config: &Config, db: &Db, people
         let tokens = team_tokens(&client, &api, &db).await;
         let importing = {
             let (db, done) = (db.clone(), done.clone());
+            let district = sweep::districts::named(&mut db.conn().unwrap(), &config, None)
+                .expect("the district");
             std::thread::spawn(move || {
                 // The scans are under way first.
                 std::thread::sleep(Duration::from_millis(500));
                 let started = Instant::now();
                 let files = RosterFiles::from_dir(&changed, &ProgressBar::hidden()).expect("files");
-                import::import(&db, files, 1_000).expect("the import");
+                import::import(&db, &district, files, 1_000).expect("the import");
                 let took = started.elapsed().as_secs_f64();
                 done.store(true, std::sync::atomic::Ordering::SeqCst);
                 took

@@ -37,6 +37,7 @@ fn main() {
             residents,
             seed: 1,
             capacity_use,
+            ..Default::default()
         },
     )
     .expect("demo district");

@@ -11,6 +11,8 @@ pub enum Role {
     Office,
     Lab,
     Team,
+    /// The city's headquarters: reads every district's progress, changes nothing.
+    City,
 }
 
 impl Role {
@@ -19,7 +21,10 @@ impl Role {
             "office" => Ok(Role::Office),
             "lab" => Ok(Role::Lab),
             "team" => Ok(Role::Team),
-            other => Err(format!("'{other}' is not a role (office, lab or team)")),
+            "city" => Ok(Role::City),
+            other => Err(format!(
+                "'{other}' is not a role (office, lab, team or city)"
+            )),
         }
     }
 
@@ -28,6 +33,7 @@ impl Role {
             Role::Office => "office",
             Role::Lab => "lab",
             Role::Team => "team",
+            Role::City => "city",
         }
     }
 }

@@ -1,11 +1,14 @@
-//! Accounts: office and lab logins and teams' PINs, with their rules, and logging in with
-//! them, for whichever door asks (the command line adds accounts, the API logs in). Each
-//! change is audited; a secret is kept only hashed; repeated failures pause logins.
+//! Accounts: office and lab logins of a district, the city's (headquarters') logins, and
+//! teams' PINs, with their rules, and logging in with them, for whichever door asks (the
+//! command line adds accounts, the API logs in). Each change is audited; a secret is kept
+//! only hashed; repeated failures pause logins.
 
 use chrono::{NaiveDateTime, Utc};
 
 use crate::access::{self as secrets, hash_secret, Role};
 use crate::config::Config;
+use crate::districts::{self, DistrictError};
+use crate::domain::District;
 use crate::store::{access, Db, DbConnection, StoreError};
 
 /// Characters a login may have, and a password at least.
@@ -16,8 +19,11 @@ const PIN_DIGITS: usize = 12;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
-    #[error("'{0}' is not office or lab")]
+    #[error("'{0}' is not office, lab or city")]
     NotARole(String),
+    /// Office and lab accounts belong to a district; the city's to none.
+    #[error("a city account belongs to no district: leave out --district")]
+    CityInDistrict,
     #[error("1 to {LOGIN_CHARS} characters")]
     BadLogin,
     #[error("the password needs at least {PASSWORD_CHARS} characters")]
@@ -37,6 +43,8 @@ pub enum AccountError {
     #[error("the stored accounts are inconsistent: {0}")]
     Inconsistent(String),
     #[error(transparent)]
+    District(#[from] DistrictError),
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error("database error: {0}")]
     Query(#[from] diesel::result::Error),
@@ -47,6 +55,7 @@ impl AccountError {
     pub fn field(&self) -> Option<&'static str> {
         match self {
             AccountError::NotARole(_) => Some("role"),
+            AccountError::CityInDistrict | AccountError::District(_) => Some("district"),
             AccountError::BadLogin | AccountError::LoginTaken(_) => Some("login"),
             AccountError::BadPin { .. } => Some("pin"),
             _ => None,
@@ -54,7 +63,7 @@ impl AccountError {
     }
 }
 
-/// An office or lab account as asked for, checked before anything is stored.
+/// An office, lab or city account as asked for, checked before anything is stored.
 #[derive(Debug)]
 pub struct NewAccount<'a> {
     pub login: &'a str,
@@ -64,7 +73,7 @@ pub struct NewAccount<'a> {
 
 impl<'a> NewAccount<'a> {
     pub fn checked(login: &'a str, role: &'a str, password: &'a str) -> Result<Self, AccountError> {
-        if !matches!(role, "office" | "lab") {
+        if !matches!(role, "office" | "lab" | "city") {
             return Err(AccountError::NotARole(role.to_string()));
         }
         let login = login.trim();
@@ -82,22 +91,36 @@ impl<'a> NewAccount<'a> {
     }
 }
 
-/// Stores a checked account, asked for by `by`; a login is taken once.
-pub fn add_account(db: &Db, account: &NewAccount, by: &str) -> Result<(), AccountError> {
+/// Stores a checked account of `district` (none for a city account), asked for by `by`; a
+/// login is taken once in the city.
+pub fn add_account(
+    db: &Db,
+    account: &NewAccount,
+    district: Option<&District>,
+    by: &str,
+) -> Result<(), AccountError> {
+    match (account.role == "city", district) {
+        (true, Some(_)) => return Err(AccountError::CityInDistrict),
+        (false, None) => return Err(DistrictError::None.into()),
+        _ => {}
+    }
     let mut conn = db.conn()?;
     if access::account(&mut conn, account.login)?.is_some() {
         return Err(AccountError::LoginTaken(account.login.to_string()));
     }
     let now = Utc::now().naive_utc();
+    let district_id = district.map(|d| d.id);
     access::add_account(
         &mut conn,
         account.login,
         account.role,
+        district_id,
         &hash_secret(account.password),
         now,
     )?;
     access::audit(
         &mut conn,
+        district_id,
         by,
         &format!("add {} account", account.role),
         account.login,
@@ -114,22 +137,43 @@ pub fn check_pin(pin: &str, fewest: usize) -> Result<(), AccountError> {
     Ok(())
 }
 
-/// Gives team `code` a new, checked PIN, asked for by `by`.
-pub fn set_team_pin(db: &Db, code: &str, pin: &str, by: &str) -> Result<(), AccountError> {
+/// Gives the district's team `code` a new, checked PIN, asked for by `by`.
+pub fn set_team_pin(
+    db: &Db,
+    district: &District,
+    code: &str,
+    pin: &str,
+    by: &str,
+) -> Result<(), AccountError> {
     let mut conn = db.conn()?;
-    let Some((team_id, _, _)) = access::team_pin(&mut conn, code)? else {
+    let Some((team_id, _, _)) = access::team_pin(&mut conn, district.id, code)? else {
         return Err(AccountError::UnknownTeam(code.to_string()));
     };
     access::set_team_pin(&mut conn, team_id, &hash_secret(pin))?;
-    access::audit(&mut conn, by, "set team PIN", code, Utc::now().naive_utc())?;
+    access::audit(
+        &mut conn,
+        Some(district.id),
+        by,
+        "set team PIN",
+        code,
+        Utc::now().naive_utc(),
+    )?;
     Ok(())
 }
 
 /// Who logs in, and with what.
 #[derive(Debug, Clone, Copy)]
 pub enum Credentials<'a> {
-    Account { login: &'a str, password: &'a str },
-    Team { code: &'a str, pin: &'a str },
+    Account {
+        login: &'a str,
+        password: &'a str,
+    },
+    /// A team's code is its district's: the district is named where the city has several.
+    Team {
+        district: Option<&'a str>,
+        code: &'a str,
+        pin: &'a str,
+    },
 }
 
 /// A session just opened: the token is given once and kept only hashed.
@@ -144,6 +188,8 @@ pub struct OpenedSession {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub role: Role,
+    /// The district whose rows the caller may read and change; none for the city's role.
+    pub district: Option<District>,
     /// A team's session names its team.
     pub team_id: Option<i64>,
     /// `office:<login>`, `lab:<login>` or `team:<code>`, as the audit names them.
@@ -167,21 +213,54 @@ pub fn log_in(
             let owner = account
                 .map(|a| {
                     let role = Role::parse(&a.role).map_err(AccountError::Inconsistent)?;
-                    Ok::<_, AccountError>((a.password_hash, role, Some(a.id), None))
+                    Ok::<_, AccountError>((a.password_hash, role, a.district_id, Some(a.id), None))
                 })
                 .transpose()?;
             (
-                [attempts_key("account", login), client_key(client)],
+                [
+                    Throttled::as_is(attempts_key("account", login)),
+                    Throttled::as_is(client_key(client)),
+                ],
                 password,
                 owner,
                 AccountError::WrongPassword,
             )
         }
-        Credentials::Team { code, pin } => {
-            let team = access::team_pin(&mut conn, code)?;
-            let owner = team.and_then(|(id, _, hash)| Some((hash?, Role::Team, None, Some(id))));
+        Credentials::Team {
+            district,
+            code,
+            pin,
+        } => {
+            // An unknown district is an unknown team: the same answer as a wrong PIN.
+            let district = match districts::named(&mut conn, config, district) {
+                Ok(district) => Some(district),
+                Err(DistrictError::Unknown { .. }) => None,
+                Err(e) => return Err(e.into()),
+            };
+            let team = match &district {
+                Some(d) => access::team_pin(&mut conn, d.id, code)?,
+                None => None,
+            };
+            let owner = team.and_then(|(id, _, hash)| {
+                Some((
+                    hash?,
+                    Role::Team,
+                    district.as_ref().map(|d| d.id),
+                    None,
+                    Some(id),
+                ))
+            });
+            // Team codes repeat across districts, so the throttle counts per district;
+            // the audit (read by that district's office) names the team as its office does.
+            let team = match &district {
+                Some(d) => Throttled {
+                    key: attempts_key("team", &format!("{}/{code}", d.code)),
+                    shown: attempts_key("team", code),
+                },
+                None => Throttled::as_is(attempts_key("team", code)),
+            };
             (
-                [attempts_key("team", code), client_key(client)],
+                [team, Throttled::as_is(client_key(client))],
                 pin,
                 owner,
                 AccountError::WrongPin,
@@ -190,15 +269,19 @@ pub fn log_in(
     };
     let now = Utc::now().naive_utc();
     let throttle = config.access.throttle();
+    // A lock is audited in the login's district, for its office to see.
+    let district_id = owner.as_ref().and_then(|o| o.2);
     let admitted = crate::store::write_transaction(&mut conn, |conn| {
-        count_attempt(conn, &throttle, &keys, now)
+        count_attempt(conn, &throttle, &keys, district_id, now)
     })?;
     // An unknown login is checked against a stand-in hash, to take as long as a known one.
     let stored_hash = owner.as_ref().map_or(UNKNOWN_HASH, |o| o.0.as_str());
     let matches = secrets::secret_matches(secret, stored_hash);
-    let Some((_, role, account_id, team_id)) = owner.filter(|_| admitted && matches) else {
+    let Some((_, role, district_id, account_id, team_id)) = owner.filter(|_| admitted && matches)
+    else {
         return Err(wrong);
     };
+    let keys: Vec<String> = keys.into_iter().map(|k| k.key).collect();
     access::forget_login_attempts(&mut conn, &keys)?;
     let (token, token_hash) = secrets::new_token();
     let expires_at =
@@ -208,6 +291,7 @@ pub fn log_in(
         &access::SessionRow {
             token_hash,
             role: role.as_str().to_string(),
+            district_id,
             account_id,
             team_id,
             expires_at,
@@ -221,9 +305,9 @@ pub fn log_in(
 }
 
 /// Whose unexpired session `token` is; `None` for an unknown or expired token.
-pub fn caller(db: &Db, token: &str) -> Result<Option<Caller>, AccountError> {
+pub fn caller(db: &Db, config: &Config, token: &str) -> Result<Option<Caller>, AccountError> {
     let now = Utc::now().naive_utc();
-    let Some((session, team, login)) =
+    let Some((session, team, login, district)) =
         access::session(&mut *db.conn()?, &secrets::token_hash(token), now)?
     else {
         return Ok(None);
@@ -240,6 +324,7 @@ pub fn caller(db: &Db, token: &str) -> Result<Option<Caller>, AccountError> {
     };
     Ok(Some(Caller {
         role,
+        district: district.map(|row| districts::district(row, config)),
         team_id: session.team_id,
         name,
     }))
@@ -250,10 +335,11 @@ pub fn caller(db: &Db, token: &str) -> Result<Option<Caller>, AccountError> {
 fn count_attempt(
     conn: &mut DbConnection,
     throttle: &secrets::Throttle,
-    keys: &[String],
+    keys: &[Throttled],
+    district_id: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<bool, StoreError> {
-    for key in keys {
+    for Throttled { key, shown } in keys {
         let seen = access::login_attempts(conn, key)?;
         if !throttle.admits(seen.as_ref(), now) {
             return Ok(false);
@@ -264,17 +350,33 @@ fn count_attempt(
         }
         if locks {
             let until = next.locked_until.unwrap_or(now);
-            tracing::warn!(who = %key, "logins locked after repeated failures");
+            tracing::warn!(who = %shown, "logins locked after repeated failures");
             access::audit(
                 conn,
+                district_id,
                 "access",
                 "login locked",
-                &format!("{key} until {until}"),
+                &format!("{shown} until {until}"),
                 now,
             )?;
         }
     }
     Ok(true)
+}
+
+/// A throttled name: the key its failures are counted under, and how the audit shows it.
+struct Throttled {
+    key: String,
+    shown: String,
+}
+
+impl Throttled {
+    fn as_is(key: String) -> Self {
+        Throttled {
+            shown: key.clone(),
+            key,
+        }
+    }
 }
 
 fn attempts_key(kind: &str, name: &str) -> String {

@@ -62,6 +62,8 @@ pub enum SqliteSynchronous {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DistrictConfig {
+    /// The code of a database's first district when none was added (`sweep district add`).
+    pub code: String,
     #[serde(deserialize_with = "deserialize_timezone")]
     pub timezone: chrono_tz::Tz,
     /// Rounds are planned for dates at most this many days before or after today.

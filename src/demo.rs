@@ -21,6 +21,10 @@ pub struct DemoSpec {
     /// district where capacity binds), with the smallest sites next to the densest blocks.
     /// Otherwise the sites have room to spare.
     pub capacity_use: Option<f64>,
+    /// Which district of a made-up city (0: the first): each lies 8 km east of the one
+    /// before, and its residents' ID numbers are from a region of its own, so that no two
+    /// districts register one person.
+    pub district: u32,
 }
 
 impl Default for DemoSpec {
@@ -29,6 +33,7 @@ impl Default for DemoSpec {
             residents: 30_000,
             seed: 1,
             capacity_use: None,
+            district: 0,
         }
     }
 }
@@ -100,7 +105,8 @@ pub fn write_district(dir: &Path, spec: DemoSpec) -> std::io::Result<DemoCounts>
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let n_buildings = (spec.residents / RESIDENTS_PER_BUILDING).max(1) as usize;
     let n_communities = n_buildings.div_ceil(BUILDINGS_PER_COMMUNITY);
-    let communities = place_communities(n_communities, &mut rng);
+    let centre = offset(CENTRE, 0.0, 8_000.0 * f64::from(spec.district));
+    let communities = place_communities(n_communities, centre, &mut rng);
     let buildings = plan_buildings(n_buildings, &communities, &mut rng);
 
     let mut out = csv::Writer::from_path(dir.join("buildings.csv"))?;
@@ -131,7 +137,7 @@ pub fn write_district(dir: &Path, spec: DemoSpec) -> std::io::Result<DemoCounts>
     }
     out.flush()?;
 
-    let walkers = write_residents(dir, spec.residents, &buildings, &mut rng)?;
+    let walkers = write_residents(dir, &spec, &buildings, &mut rng)?;
     let home_visits = spec.residents as usize - walkers.iter().sum::<u32>() as usize;
     let n_sites = (spec.residents / RESIDENTS_PER_SITE).max(1) as usize;
     let sites = place_sites(n_sites, &communities, &mut rng);
@@ -159,7 +165,7 @@ fn offset(origin: (f64, f64), north_m: f64, east_m: f64) -> (f64, f64) {
     (lat, lon)
 }
 
-fn place_communities(n: usize, rng: &mut ChaCha8Rng) -> Vec<Community> {
+fn place_communities(n: usize, centre: (f64, f64), rng: &mut ChaCha8Rng) -> Vec<Community> {
     let side = (n as f64).sqrt().ceil() as usize;
     let spacing = 700.0;
     (0..n)
@@ -175,7 +181,7 @@ fn place_communities(n: usize, rng: &mut ChaCha8Rng) -> Vec<Community> {
             };
             Community {
                 name,
-                centre: offset(CENTRE, north, east),
+                centre: offset(centre, north, east),
             }
         })
         .collect()
@@ -216,7 +222,7 @@ fn plan_buildings(n: usize, communities: &[Community], rng: &mut ChaCha8Rng) -> 
 /// Writes residents.csv; returns how many residents of each building walk to a site.
 fn write_residents(
     dir: &Path,
-    total: u32,
+    spec: &DemoSpec,
     buildings: &[BuildingPlan],
     rng: &mut ChaCha8Rng,
 ) -> std::io::Result<Vec<u32>> {
@@ -246,6 +252,7 @@ fn write_residents(
         .map(|b| u64::from(b.floors * b.units * 2))
         .collect();
     let all_flats: u64 = flats.iter().sum();
+    let total = spec.residents;
     let mut used_ids = HashSet::with_capacity(total as usize);
     let (mut written, mut household_no) = (0u32, 0u32);
     let mut walkers = vec![0u32; buildings.len()];
@@ -278,7 +285,7 @@ fn write_residents(
             for _ in 0..size.min(quota - placed) {
                 written += 1;
                 placed += 1;
-                let person = Person::random(rng, surname, &mut used_ids);
+                let person = Person::random(rng, surname, spec.district, &mut used_ids);
                 walkers[b] += u32::from(!person.home_visit);
                 let window = (person.home_visit && rng.random_bool(0.3)).then(|| {
                     *[("09:00", "11:30"), ("14:00", "17:00"), ("10:00", "16:00")]
@@ -327,7 +334,12 @@ struct Person {
 }
 
 impl Person {
-    fn random(rng: &mut ChaCha8Rng, surname: &str, used_ids: &mut HashSet<IdNumber>) -> Person {
+    fn random(
+        rng: &mut ChaCha8Rng,
+        surname: &str,
+        district: u32,
+        used_ids: &mut HashSet<IdNumber>,
+    ) -> Person {
         let age: i32 = match rng.random_range(0..100) {
             0..=4 => rng.random_range(81..=98),
             5..=19 => rng.random_range(65..=80),
@@ -349,9 +361,13 @@ impl Person {
         };
         let home_visit = mobility == "bedridden" || (mobility == "limited" && rng.random_bool(0.1));
         let id = loop {
+            // The first district draws as it always has (the same files for a seed).
+            let region = match (REGIONS.choose(rng).unwrap(), district) {
+                (region, 0) => region.to_string(),
+                (_, k) => (410_000 + 100 * k).to_string(),
+            };
             let body = format!(
-                "{}{birth_year:04}{:02}{:02}{:03}",
-                REGIONS.choose(rng).unwrap(),
+                "{region}{birth_year:04}{:02}{:02}{:03}",
                 rng.random_range(1..=12),
                 rng.random_range(1..=28),
                 rng.random_range(0..1000)
@@ -558,11 +574,23 @@ fn write_teams(
 
 /// The demo district's logins: fixed and printed, so that a newcomer can try every role at
 /// once. Only for made-up districts; real accounts come from `sweep user add` and `sweep
-/// team pin`.
+/// team pin`. In a made-up city the first district's are these, another's are named with
+/// its code (`office-D2`).
 pub const LOGINS: [(&str, crate::access::Role, &str); 2] = [
     ("office", crate::access::Role::Office, "demo-office"),
     ("lab", crate::access::Role::Lab, "demo-lab"),
 ];
+/// The made-up city's headquarters login.
+pub const CITY_LOGIN: (&str, &str) = ("city", "demo-city");
+
+/// A demo login of a district: `office` for the first, `office-D2` for another.
+pub fn login_of(login: &str, district: &crate::domain::District, first: bool) -> String {
+    if first {
+        login.to_string()
+    } else {
+        format!("{login}-{}", district.code)
+    }
+}
 /// Every demo team's PIN.
 pub const TEAM_PIN: &str = "246813";
 
@@ -593,21 +621,32 @@ pub fn write_with_note(from: &Path, to: &Path, note: &str) -> std::io::Result<()
     writer.flush()
 }
 
-/// Gives the demo's accounts their demo passwords (making them where missing) and every
-/// team the demo PIN.
-pub fn open_logins(conn: &mut crate::store::DbConnection) -> diesel::QueryResult<()> {
+/// Gives a made-up district's accounts their demo passwords (making them where missing),
+/// every team of it the demo PIN, and the city its headquarters login. `first`: the first
+/// district of the city, whose logins carry no district code.
+pub fn open_logins(
+    conn: &mut crate::store::DbConnection,
+    district: &crate::domain::District,
+    first: bool,
+) -> diesel::QueryResult<()> {
     use crate::store::access;
     let now = chrono::Utc::now().naive_utc();
-    for (login, role, password) in LOGINS {
+    let mut open = |login: &str, role: &str, district_id: Option<i64>, password: &str| {
         let hash = crate::access::hash_secret(password);
         match access::account(conn, login)? {
-            Some(account) => access::set_password(conn, account.id, &hash)?,
-            None => access::add_account(conn, login, role.as_str(), &hash, now)?,
+            Some(account) => access::set_password(conn, account.id, &hash),
+            None => access::add_account(conn, login, role, district_id, &hash, now),
         }
+    };
+    for (login, role, password) in LOGINS {
+        let login = login_of(login, district, first);
+        open(&login, role.as_str(), Some(district.id), password)?;
     }
+    let (city, password) = CITY_LOGIN;
+    open(city, "city", None, password)?;
     // One hash for all teams: the PIN is public anyway, and hashing is slow on purpose.
     let pin = crate::access::hash_secret(TEAM_PIN);
-    for team in crate::store::teams::all_teams(conn)? {
+    for team in crate::store::teams::all_teams(conn, district.id)? {
         access::set_team_pin(conn, team.id, &pin)?;
     }
     Ok(())

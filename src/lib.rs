@@ -1,4 +1,4 @@
-//! sweep plans and tracks a mass PCR testing round in a city district: who goes to which
+//! sweep plans and tracks a mass PCR testing round in the districts of a city: who goes to which
 //! sampling site when, which mobile team visits whom at home, and who is still missing.
 //!
 //! Data flows one way: CSV → [`import`] → [`domain`] → [`store`]; [`api`] reads and writes
@@ -10,6 +10,7 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod districts;
 pub mod domain;
 pub mod import;
 pub mod metrics;

@@ -21,6 +21,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "import",
         &["domain", "config", "access", "store", "on_backend"],
     ),
+    ("districts", &["domain", "config", "store"]),
     (
         "rounds",
         &[
@@ -30,10 +31,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "metrics",
             "plan",
             "store",
+            "districts",
             "on_backend",
         ],
     ),
-    ("accounts", &["domain", "config", "access", "store"]),
+    (
+        "accounts",
+        &["domain", "config", "access", "store", "districts"],
+    ),
     ("demo", &["domain", "config", "access", "store", "import"]),
     ("web", &["domain"]),
     (
@@ -47,6 +52,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "import",
             "rounds",
             "accounts",
+            "districts",
             "web",
             "on_backend",
         ],
@@ -54,8 +60,18 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "domain", "config", "access", "metrics", "plan", "store", "import", "rounds",
-            "accounts", "demo", "api",
+            "domain",
+            "config",
+            "access",
+            "metrics",
+            "plan",
+            "store",
+            "import",
+            "rounds",
+            "accounts",
+            "districts",
+            "demo",
+            "api",
         ],
     ),
 ];

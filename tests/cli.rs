@@ -90,7 +90,7 @@ fn the_demo_publishes_its_round_and_prints_logins_that_work(db: &TestDb) {
         "{printed}"
     );
     let mut conn = db.db.conn().unwrap();
-    let (_, _, pin) = sweep::store::access::team_pin(&mut conn, "T001")
+    let (_, _, pin) = sweep::store::access::team_pin(&mut conn, db.district().id, "T001")
         .unwrap()
         .unwrap();
     assert!(sweep::access::secret_matches(
@@ -235,7 +235,7 @@ fn accounts_and_pins_are_checked_and_said_by_their_flag() {
     };
     assert_one_line_error(
         &add("wang", "admin", "long enough"),
-        "--role: 'admin' is not office or lab",
+        "--role: 'admin' is not office, lab or city",
     );
     assert_one_line_error(
         &add("wang", "office", "short"),
@@ -322,7 +322,7 @@ fn the_demo_says_at_once_when_its_port_is_taken() {
 }
 
 on_both_backends!(
-    demo_files_import_and_report_totals_as_json,
+    alone: demo_files_import_and_report_totals_as_json,
     the_demo_publishes_its_round_and_prints_logins_that_work,
     a_bad_roster_exits_non_zero_naming_every_bad_line,
     a_folder_without_roster_files_is_an_error,

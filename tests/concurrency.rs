@@ -151,6 +151,7 @@ fn two_results_for_one_tube_keep_the_one_acknowledged(db: &TestDb) {
         &mut conn,
         "lab1",
         "lab",
+        Some(db.district().id),
         &hash,
         chrono::Utc::now().naive_utc(),
     )
@@ -385,6 +386,7 @@ fn scans_go_on_while_the_roster_is_imported(db: &TestDb) {
     let roster = db.dir.path().join("changed");
     sweep::demo::write_with_note(&db.dir.path().join("demo"), &roster, "再次导入").unwrap();
     let (importer, importing) = (db.db.clone(), Arc::new(AtomicBool::new(true)));
+    let district = db.district();
     let over = Arc::clone(&importing);
     let (acknowledged, window) = common::api::with_result(db, |api| async move {
         let team = api.login_team("T001", "1111").await;
@@ -393,7 +395,7 @@ fn scans_go_on_while_the_roster_is_imported(db: &TestDb) {
             let files =
                 sweep::import::RosterFiles::from_dir(&roster, &indicatif::ProgressBar::hidden())
                     .unwrap();
-            let imported = sweep::import::import(&importer, files, 1_000);
+            let imported = sweep::import::import(&importer, &district, files, 1_000);
             over.store(false, Ordering::SeqCst);
             imported.map(|_| started.elapsed())
         });
@@ -460,21 +462,23 @@ fn two_first_imports_at_once_store_each_resident_once(db: &TestDb) {
     .unwrap();
     let imports: Vec<_> = (0..2)
         .map(|_| {
-            let (db, roster) = (db.db.clone(), roster.clone());
+            let (db, roster, district) = (db.db.clone(), roster.clone(), db.district());
             std::thread::spawn(move || {
                 let files = sweep::import::RosterFiles::from_dir(
                     &roster,
                     &indicatif::ProgressBar::hidden(),
                 )
                 .unwrap();
-                sweep::import::import(&db, files, 1_000).map(|t| t.residents)
+                sweep::import::import(&db, &district, files, 1_000).map(|t| t.residents)
             })
         })
         .collect();
     for import in imports {
         assert_eq!(import.join().unwrap().expect("each import"), 2_000);
     }
-    let stored: i64 = sweep::store::schema::residents::table
+    use sweep::store::schema::residents;
+    let stored: i64 = residents::table
+        .filter(residents::district_id.eq(db.district().id))
         .count()
         .get_result(&mut db.db.conn().unwrap())
         .unwrap();

@@ -245,4 +245,4 @@ fn every_acknowledged_scan_survives_a_kill(db: &TestDb) {
     assert_eq!(counts.len(), acknowledged.len() + unanswered.len());
 }
 
-on_both_backends!(every_acknowledged_scan_survives_a_kill);
+on_both_backends!(alone: every_acknowledged_scan_survives_a_kill);

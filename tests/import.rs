@@ -40,11 +40,11 @@ fn write_roster(dir: &Path, files: &[(&str, &str)]) {
 
 fn import_dir(db: &TestDb, dir: &Path) -> Result<Totals, ImportError> {
     let files = RosterFiles::from_dir(dir, &ProgressBar::hidden())?;
-    import::import(&db.db, files, 1_000)
+    import::import(&db.db, &db.district(), files, 1_000)
 }
 
 fn totals(db: &TestDb) -> Totals {
-    roster::totals(&mut db.db.conn().unwrap()).unwrap()
+    roster::totals(&mut db.db.conn().unwrap(), db.district().id).unwrap()
 }
 
 fn errors_of(result: Result<Totals, ImportError>) -> Vec<RowError> {
@@ -62,8 +62,10 @@ fn places(errors: &[RowError]) -> Vec<(&'static str, u64, String)> {
         .collect()
 }
 
+/// The residents of the test's district (not its neighbour's).
 fn stored_residents(db: &TestDb) -> Vec<ResidentRow> {
     residents::table
+        .filter(residents::district_id.eq(db.district().id))
         .select(ResidentRow::as_select())
         .order(residents::code)
         .load(&mut db.db.conn().unwrap())
@@ -288,7 +290,8 @@ R3,李娜,310101198001010018,B1,2,ambulatory
     }
     write_roster(&dir, &[("residents.csv", &many)]);
     let files = RosterFiles::from_dir(&dir, &ProgressBar::hidden()).unwrap();
-    let Err(ImportError::Invalid(problems)) = import::import(&db.db, files, 3) else {
+    let Err(ImportError::Invalid(problems)) = import::import(&db.db, &db.district(), files, 3)
+    else {
         panic!("refused")
     };
     assert_eq!((problems.rows, problems.errors), (10_000, 30_000));

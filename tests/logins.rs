@@ -20,7 +20,7 @@ async fn team_login(api: &Api, client: &str, team: &str, pin: &str) -> (u16, Val
         .client
         .post(format!("{}/api/v1/team-sessions", api.base))
         .insert_header(("X-Forwarded-For", client))
-        .send_json(&json!({"team": team, "pin": pin}))
+        .send_json(&json!({"district": common::TEST_DISTRICT, "team": team, "pin": pin}))
         .await
         .unwrap();
     let status = response.status().as_u16();
@@ -70,13 +70,15 @@ fn failures_slow_the_next_try_and_then_lock(db: &TestDb) {
         assert_eq!(unknown, wrong, "and so does an unknown team");
     });
     let mut conn = db.db.conn().unwrap();
-    let locks: Vec<String> = audit::table
+    let locks: Vec<(String, Option<i64>)> = audit::table
         .filter(audit::action.eq("login locked"))
-        .select(audit::subject)
+        .select((audit::subject, audit::district_id))
         .load(&mut conn)
         .unwrap();
     assert_eq!(locks.len(), 1, "{locks:?}");
-    assert!(locks[0].starts_with("team T001 until "), "{locks:?}");
+    // Audited in the team's district, named as its office names it.
+    assert!(locks[0].0.starts_with("team T001 until "), "{locks:?}");
+    assert_eq!(locks[0].1, Some(db.district().id), "{locks:?}");
 }
 
 fn attempts_sent_at_once_are_counted_not_let_through(db: &TestDb) {
@@ -103,7 +105,7 @@ fn attempts_sent_at_once_are_counted_not_let_through(db: &TestDb) {
         counted,
         [
             ("client 6.6.6.6".to_string(), 1),
-            ("team T001".to_string(), 1)
+            ("team D1/T001".to_string(), 1)
         ]
     );
 }

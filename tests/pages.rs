@@ -251,11 +251,11 @@ fn district(db: &TestDb) -> PathBuf {
     .unwrap();
     let files = RosterFiles::from_dir(&dir, &ProgressBar::hidden()).unwrap();
     let mut conn = db.db.conn().unwrap();
-    import::import(&db.db, files, 1_000).unwrap();
+    import::import(&db.db, &db.district(), files, 1_000).unwrap();
     let date = today(db);
-    rounds::plan_round(&db.db, &db.config, PlanOptions::on(date)).unwrap();
-    rounds::publish_round(&db.db, date).unwrap();
-    demo::open_logins(&mut conn).unwrap();
+    rounds::plan_round(&db.db, &db.config, &db.district(), PlanOptions::on(date)).unwrap();
+    rounds::publish_round(&db.db, &db.district(), date).unwrap();
+    demo::open_logins(&mut conn, &db.district(), true).unwrap();
     dir
 }
 
@@ -485,10 +485,10 @@ fn a_team_records_an_outcome_offline_and_it_counts_once_when_back_online() {
     assert_eq!(outcomes(&db), 1);
     // The office's completion counts the resident sampled, once.
     let mut conn = db.db.conn().unwrap();
-    let round = sweep::store::rounds::round_on(&mut conn, today(&db))
+    let round = sweep::store::rounds::round_on(&mut conn, db.district().id, today(&db))
         .unwrap()
         .unwrap();
-    let people = sweep::store::completion::standings(&mut conn, round.id, None).unwrap();
+    let people = sweep::store::completion::standings(&mut conn, &round, None).unwrap();
     let sampled = people
         .iter()
         .filter(|p| p.standing == sweep::domain::Standing::Sampled)
@@ -572,9 +572,10 @@ fn samplers_scan_residents_into_a_tube_and_see_duplicates_named() {
         )
         .await;
     });
-    let tube = sweep::store::tubes::tube(&mut db.db.conn().unwrap(), "SITE-TUBE-1")
-        .unwrap()
-        .unwrap();
+    let tube =
+        sweep::store::tubes::tube(&mut db.db.conn().unwrap(), db.district().id, "SITE-TUBE-1")
+            .unwrap()
+            .unwrap();
     assert_eq!(tube.status, sweep::domain::TubeStatus::Closed);
     assert_eq!(tube.swabs, 2);
 }
@@ -596,11 +597,12 @@ fn two_teams_share_a_phone_and_no_outcome_is_lost() {
     std::fs::write(more.join("teams.csv"), format!("{header}\n{t002}\n")).unwrap();
     import::import(
         &db.db,
+        &db.district(),
         RosterFiles::from_dir(&more, &ProgressBar::hidden()).unwrap(),
         1_000,
     )
     .unwrap();
-    demo::open_logins(&mut db.db.conn().unwrap()).unwrap();
+    demo::open_logins(&mut db.db.conn().unwrap(), &db.district(), true).unwrap();
     let recorded = |db: &TestDb| -> Vec<(String, String)> {
         visit_outcomes::table
             .select((visit_outcomes::outcome, visit_outcomes::recorded_by))

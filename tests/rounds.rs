@@ -25,17 +25,17 @@ fn date() -> NaiveDate {
 
 fn import_dir(db: &TestDb, dir: &Path) {
     let files = RosterFiles::from_dir(dir, &ProgressBar::hidden()).unwrap();
-    import::import(&db.db, files, 1_000).unwrap();
+    import::import(&db.db, &db.district(), files, 1_000).unwrap();
 }
 
 fn plan(db: &TestDb) -> RoundSummary {
     let options = PlanOptions::on(date());
-    rounds::plan_round(&db.db, &db.config, options).unwrap()
+    rounds::plan_round(&db.db, &db.config, &db.district(), options).unwrap()
 }
 
 fn stored_plan(db: &TestDb) -> Vec<AssignmentRow> {
     let mut conn = db.db.conn().unwrap();
-    let round = sweep::store::rounds::round_on(&mut conn, date())
+    let round = sweep::store::rounds::round_on(&mut conn, db.district().id, date())
         .unwrap()
         .unwrap();
     stored::assignments(&mut conn, round.id).unwrap()
@@ -46,6 +46,7 @@ fn stored_plan(db: &TestDb) -> Vec<AssignmentRow> {
 fn check_stored_plan(db: &TestDb) -> HashMap<i64, (i64, i32)> {
     let mut conn = db.db.conn().unwrap();
     let walkers: Vec<(i64, String, i64)> = residents::table
+        .filter(residents::district_id.eq(db.district().id))
         .filter(residents::home_visit.eq(false))
         .select((residents::id, residents::household, residents::building_id))
         .load(&mut conn)
@@ -103,6 +104,7 @@ fn split_buildings_stored(db: &TestDb) -> HashSet<String> {
     let mut conn = db.db.conn().unwrap();
     let building_of: HashMap<i64, String> = residents::table
         .inner_join(buildings::table)
+        .filter(residents::district_id.eq(db.district().id))
         .select((residents::id, buildings::code))
         .load::<(i64, String)>(&mut conn)
         .unwrap()
@@ -182,7 +184,7 @@ fn a_published_round_keeps_slots_that_still_fit_after_a_lane_closes(db: &TestDb)
     .unwrap();
     import_dir(db, &dir);
     plan(db);
-    rounds::publish_round(&db.db, date()).unwrap();
+    rounds::publish_round(&db.db, &db.district(), date()).unwrap();
     let before = check_stored_plan(db);
 
     // The office closes a lane at the first site, through the same import path.
@@ -223,7 +225,7 @@ fn slots_export_as_csv_with_local_times(db: &TestDb) {
     import_dir(db, &dir);
     let summary = plan(db);
     let mut out = Vec::new();
-    let rows = rounds::export_slots(&db.db, date(), &mut out).unwrap();
+    let rows = rounds::export_slots(&db.db, &db.district(), date(), &mut out).unwrap();
     assert_eq!(rows, summary.slots.placed);
     let text = String::from_utf8(out).unwrap();
     let mut lines = text.lines();
@@ -241,9 +243,10 @@ fn slots_export_as_csv_with_local_times(db: &TestDb) {
 }
 
 fn planning_without_sites_or_a_round_is_a_clear_error(db: &TestDb) {
-    let err = rounds::plan_round(&db.db, &db.config, PlanOptions::on(date())).unwrap_err();
+    let err = rounds::plan_round(&db.db, &db.config, &db.district(), PlanOptions::on(date()))
+        .unwrap_err();
     assert!(err.to_string().contains("import sites.csv"), "{err}");
-    let err = rounds::export_slots(&db.db, date(), Vec::new()).unwrap_err();
+    let err = rounds::export_slots(&db.db, &db.district(), date(), Vec::new()).unwrap_err();
     assert!(err.to_string().contains("no round on 2026-12-01"), "{err}");
 }
 
@@ -294,6 +297,7 @@ fn random_districts_keep_the_rules_when_stored(db_for: fn() -> Option<TestDb>) {
                         residents,
                         seed,
                         capacity_use,
+                        ..Default::default()
                     },
                 )
                 .unwrap();
@@ -304,12 +308,12 @@ fn random_districts_keep_the_rules_when_stored(db_for: fn() -> Option<TestDb>) {
                     "{:?}",
                     first.slots.split_buildings
                 );
-                rounds::publish_round(&db.db, date()).unwrap();
+                rounds::publish_round(&db.db, &db.district(), date()).unwrap();
                 let before = check_stored_plan(&db);
                 prop_assert!(split_buildings_stored(&db).is_empty());
                 let window = if shorten {
                     let mut conn = db.db.conn().unwrap();
-                    let round = sweep::store::rounds::round_on(&mut conn, date())
+                    let round = sweep::store::rounds::round_on(&mut conn, db.district().id, date())
                         .unwrap()
                         .unwrap();
                     let end = sweep::domain::TimeOfDay::from_minutes(round.ends_min - 120).unwrap();
@@ -324,6 +328,7 @@ fn random_districts_keep_the_rules_when_stored(db_for: fn() -> Option<TestDb>) {
                 let summary = rounds::plan_round(
                     &db.db,
                     &db.config,
+                    &db.district(),
                     PlanOptions {
                         window,
                         ..PlanOptions::on(date())

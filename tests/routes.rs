@@ -35,15 +35,17 @@ fn demo_district(db: &TestDb, residents: u32) {
     )
     .unwrap();
     let files = RosterFiles::from_dir(&dir, &ProgressBar::hidden()).unwrap();
-    import::import(&db.db, files, 1_000).unwrap();
+    import::import(&db.db, &db.district(), files, 1_000).unwrap();
 }
 
 /// Every resident who needs a home visit is planned once or reported once; each team's
 /// stops are numbered 1, 2, 3, … and follow one another in time.
 fn check_routes(db: &TestDb) -> Vec<StopRow> {
     let mut conn = db.db.conn().unwrap();
-    let round = stored_rounds::round_on(&mut conn, date()).unwrap().unwrap();
-    let visitors: HashSet<i64> = sweep::store::teams::home_visitors(&mut conn)
+    let round = stored_rounds::round_on(&mut conn, db.district().id, date())
+        .unwrap()
+        .unwrap();
+    let visitors: HashSet<i64> = sweep::store::teams::home_visitors(&mut conn, db.district().id)
         .unwrap()
         .into_iter()
         .map(|v| v.id)
@@ -72,7 +74,8 @@ fn check_routes(db: &TestDb) -> Vec<StopRow> {
 
 fn home_visits_are_routed_stored_and_exported(db: &TestDb) {
     demo_district(db, 6_000);
-    let summary = rounds::plan_round(&db.db, &db.config, PlanOptions::on(date())).unwrap();
+    let summary =
+        rounds::plan_round(&db.db, &db.config, &db.district(), PlanOptions::on(date())).unwrap();
     let visits = &summary.home_visits;
     assert!(visits.to_visit > 20, "{visits:?}");
     assert_eq!(
@@ -84,7 +87,7 @@ fn home_visits_are_routed_stored_and_exported(db: &TestDb) {
     assert_eq!(stops.len(), visits.planned);
 
     let mut out = Vec::new();
-    let (rows, _) = rounds::export_routes(&db.db, date(), &mut out).unwrap();
+    let (rows, _) = rounds::export_routes(&db.db, &db.district(), date(), &mut out).unwrap();
     assert_eq!(rows, stops.len());
     let text = String::from_utf8(out).unwrap();
     let mut lines = text.lines();
@@ -99,7 +102,7 @@ fn home_visits_are_routed_stored_and_exported(db: &TestDb) {
         assert!(time.starts_with(DATE));
     }
     let mut out = Vec::new();
-    let teams = rounds::export_team_days(&db.db, date(), &mut out).unwrap();
+    let teams = rounds::export_team_days(&db.db, &db.district(), date(), &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(text.starts_with("team,visits,leaves,returns,hours,distance_km,travel_minutes\n"));
     assert_eq!(teams, visits.teams_out);
@@ -111,7 +114,7 @@ fn home_visits_are_routed_stored_and_exported(db: &TestDb) {
     assert_eq!(visits_in_days, stops.len());
 
     let mut out = Vec::new();
-    rounds::export_unvisited(&db.db, date(), &mut out).unwrap();
+    rounds::export_unvisited(&db.db, &db.district(), date(), &mut out).unwrap();
     assert!(String::from_utf8(out)
         .unwrap()
         .starts_with("resident,reason\n"));
@@ -131,8 +134,8 @@ fn utc_at(db: &TestDb, seconds: i32) -> chrono::NaiveDateTime {
 
 fn a_replan_keeps_done_stops_and_told_times_and_knocks_again_later(db: &TestDb) {
     demo_district(db, 6_000);
-    rounds::plan_round(&db.db, &db.config, PlanOptions::on(date())).unwrap();
-    rounds::publish_round(&db.db, date()).unwrap();
+    rounds::plan_round(&db.db, &db.config, &db.district(), PlanOptions::on(date())).unwrap();
+    rounds::publish_round(&db.db, &db.district(), date()).unwrap();
     let before = check_routes(db);
     let told: HashMap<i64, i32> = before.iter().map(|s| (s.resident_id, s.starts_s)).collect();
 
@@ -167,7 +170,7 @@ fn a_replan_keeps_done_stops_and_told_times_and_knocks_again_later(db: &TestDb) 
         },
         ..PlanOptions::on(date())
     };
-    let summary = rounds::plan_round(&db.db, &db.config, options).unwrap();
+    let summary = rounds::plan_round(&db.db, &db.config, &db.district(), options).unwrap();
     assert_eq!(summary.home_visits.already_done, 1);
     let after = check_routes(db);
 

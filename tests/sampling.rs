@@ -8,12 +8,12 @@ use chrono::NaiveDate;
 
 use common::api::{district, walkers, DATE};
 use common::TestDb;
-use sweep::domain::TubeStatus;
+use sweep::domain::{District, TubeStatus};
 use sweep::rounds::{self, LabResult, RoundError, Sampler, Who};
 use sweep::store::DbConnection;
 
-fn team(conn: &mut DbConnection, code: &str) -> i64 {
-    sweep::store::access::team_pin(conn, code)
+fn team(conn: &mut DbConnection, district: &District, code: &str) -> i64 {
+    sweep::store::access::team_pin(conn, district.id, code)
         .unwrap()
         .unwrap()
         .0
@@ -27,15 +27,17 @@ fn the_sampling_rules_hold(db: &TestDb) {
     let mut conn = db.db.conn().unwrap();
     let key = db.db.personal_data_key(&mut conn).unwrap();
     let conn = &mut conn;
+    let ours = db.district();
     let t1 = Sampler {
-        team_id: team(conn, "T001"),
+        district: &ours,
+        team_id: team(conn, &ours, "T001"),
         name: "T001",
     };
     let t2 = Sampler {
-        team_id: team(conn, "T002"),
+        district: &ours,
+        team_id: team(conn, &ours, "T002"),
         name: "T002",
     };
-    let zone = chrono_tz::Asia::Shanghai;
 
     // Opening: a valid pool size and code, each code once.
     let tube = rounds::open_tube(conn, t1, date, " A-1 ", 3).unwrap();
@@ -60,7 +62,7 @@ fn the_sampling_rules_hold(db: &TestDb) {
     ));
 
     // Scanning: whom, once; only into one's own tube; only people we know.
-    let (tube, added) = rounds::scan(conn, &key, t1, "A-1", Who::Code(r1), zone).unwrap();
+    let (tube, added) = rounds::scan(conn, &key, t1, "A-1", Who::Code(r1)).unwrap();
     assert_eq!((tube.swabs, added.resident.as_str()), (1, r1));
     assert!(
         added.name.contains('*'),
@@ -68,30 +70,30 @@ fn the_sampling_rules_hold(db: &TestDb) {
         added.name
     );
     assert!(matches!(
-        rounds::scan(conn, &key, t1, "A-1", Who::Code(r1), zone),
+        rounds::scan(conn, &key, t1, "A-1", Who::Code(r1)),
         Err(RoundError::AlreadySampled { tube, .. }) if tube == "A-1"
     ));
     assert!(matches!(
-        rounds::scan(conn, &key, t2, "A-1", Who::Code(r2), zone),
+        rounds::scan(conn, &key, t2, "A-1", Who::Code(r2)),
         Err(RoundError::NotYourTube(_))
     ));
     assert!(matches!(
-        rounds::scan(conn, &key, t1, "A-1", Who::Code("NOBODY"), zone),
+        rounds::scan(conn, &key, t1, "A-1", Who::Code("NOBODY")),
         Err(RoundError::UnknownResident)
     ));
     assert!(matches!(
-        rounds::scan(conn, &key, t1, "A-1", Who::Ticket("0.0"), zone),
+        rounds::scan(conn, &key, t1, "A-1", Who::Ticket("0.0")),
         Err(RoundError::UnknownTicket)
     ));
     assert!(matches!(
-        rounds::scan(conn, &key, t1, "A-1", Who::IdNumber("123"), zone),
+        rounds::scan(conn, &key, t1, "A-1", Who::IdNumber("123")),
         Err(RoundError::Invalid {
             field: "id_number",
             ..
         })
     ));
     assert!(matches!(
-        rounds::scan(conn, &key, t1, "NO-SUCH", Who::Code(r2), zone),
+        rounds::scan(conn, &key, t1, "NO-SUCH", Who::Code(r2)),
         Err(RoundError::UnknownTube(_))
     ));
 
@@ -102,7 +104,7 @@ fn the_sampling_rules_hold(db: &TestDb) {
         Err(RoundError::TubeEmpty(_))
     ));
     assert!(matches!(
-        rounds::record_result(conn, "lab", "A-1", LabResult::Positive),
+        rounds::record_result(conn, &ours, "lab", "A-1", LabResult::Positive),
         Err(RoundError::TubeStillOpen(_))
     ));
     assert_eq!(
@@ -114,30 +116,64 @@ fn the_sampling_rules_hold(db: &TestDb) {
         Err(RoundError::TubeAlreadyClosed(_))
     ));
     assert!(matches!(
-        rounds::scan(conn, &key, t1, "A-1", Who::Code(r2), zone),
+        rounds::scan(conn, &key, t1, "A-1", Who::Code(r2)),
         Err(RoundError::TubeClosed(_))
     ));
     assert_eq!(
-        rounds::record_result(conn, "lab", "A-1", LabResult::Positive).unwrap(),
+        rounds::record_result(conn, &ours, "lab", "A-1", LabResult::Positive).unwrap(),
         1
     );
     assert!(matches!(
-        rounds::record_result(conn, "lab", "A-1", LabResult::Negative),
+        rounds::record_result(conn, &ours, "lab", "A-1", LabResult::Negative),
         Err(RoundError::ResultExists { result, .. }) if result == TubeStatus::Positive
     ));
 
     // After a positive pool: a retest only into a single tube, which is then full.
     rounds::open_tube(conn, t1, date, "POOL-2", 10).unwrap();
     assert!(matches!(
-        rounds::scan(conn, &key, t1, "POOL-2", Who::Code(r1), zone),
+        rounds::scan(conn, &key, t1, "POOL-2", Who::Code(r1)),
         Err(RoundError::NeedsSingleTube(tube)) if tube == "A-1"
     ));
     rounds::open_tube(conn, t1, date, "SINGLE-1", 1).unwrap();
-    let (single, _) = rounds::scan(conn, &key, t1, "SINGLE-1", Who::Code(r1), zone).unwrap();
+    let (single, _) = rounds::scan(conn, &key, t1, "SINGLE-1", Who::Code(r1)).unwrap();
     assert_eq!((single.swabs, single.status), (1, TubeStatus::Closed));
     assert!(matches!(
-        rounds::scan(conn, &key, t1, "POOL-2", Who::Code(r1), zone),
+        rounds::scan(conn, &key, t1, "POOL-2", Who::Code(r1)),
         Err(RoundError::AlreadySampled { tube, .. }) if tube == "SINGLE-1"
+    ));
+
+    // The neighbour district's samplers and lab: its own tube codes (the same as ours), none
+    // of our tubes, tickets or residents.
+    let neighbour = sweep::districts::named(conn, &db.config, Some(common::NEIGHBOUR)).unwrap();
+    let theirs = Sampler {
+        district: &neighbour,
+        team_id: team(conn, &neighbour, "T001"),
+        name: "T001",
+    };
+    assert_ne!(theirs.team_id, t1.team_id);
+    assert!(matches!(
+        rounds::close_tube(conn, theirs, "POOL-2"),
+        Err(RoundError::UnknownTube(_))
+    ));
+    assert!(matches!(
+        rounds::record_result(conn, &neighbour, "lab", "POOL-2", LabResult::Negative),
+        Err(RoundError::UnknownTube(_))
+    ));
+    assert!(matches!(
+        rounds::open_tube(conn, theirs, date, "A-1", 3),
+        Err(RoundError::NoRound(_))
+    ));
+    let options = rounds::PlanOptions::on(date);
+    rounds::plan_round(&db.db, &db.config, &neighbour, options).unwrap();
+    rounds::open_tube(conn, theirs, date, "A-1", 3).unwrap();
+    let ticket = key.ticket(
+        sweep::store::residents::resident_id(conn, ours.id, r2)
+            .unwrap()
+            .unwrap(),
+    );
+    assert!(matches!(
+        rounds::scan(conn, &key, theirs, "A-1", Who::Ticket(&ticket)),
+        Err(RoundError::UnknownTicket)
     ));
 }
 

@@ -1,5 +1,6 @@
 //! A district's database written by an earlier sweep opens with this one, migrated, with
-//! nothing lost: every table keeps its rows and the round reads back as it was recorded.
+//! nothing lost: every table keeps its rows, the round reads back as it was recorded, and
+//! every row of the district's now belongs to its one district, `D1`.
 //!
 //! The databases are fixtures in `tests/fixtures/before-districts/`, made once by the sweep
 //! of commit 79f1948 (the last before districts became tenants) with the ignored test
@@ -75,11 +76,51 @@ fn what_it_holds(db: &Db) -> serde_json::Value {
     let mut conn = db.conn().unwrap();
     let rows: BTreeMap<&str, i64> = TABLES.iter().map(|t| (*t, count(&mut conn, t))).collect();
     let date: NaiveDate = DATE.parse().unwrap();
-    let c = rounds::completion(&mut conn, date, None).unwrap().counts;
+    let config = sweep::config::Config::load_with_env(None, |_| None).unwrap();
+    let district = sweep::districts::named(&mut conn, &config, None).unwrap();
+    let c = rounds::completion(&mut conn, &district, date, None)
+        .unwrap()
+        .counts;
     json!({
         "rows": rows,
         "completion": [c.expected, c.sampled, c.recalled, c.not_home, c.refused, c.pending],
     })
+}
+
+/// Tables whose every row belongs to a district since districts became tenants (accounts,
+/// sessions and the audit may also hold the city's, which a database from before has none of).
+const TENANT_TABLES: &[&str] = &[
+    "communities",
+    "buildings",
+    "residents",
+    "sites",
+    "teams",
+    "rounds",
+    "tubes",
+    "accounts",
+    "sessions",
+    "audit",
+];
+
+/// The upgraded database holds one district, `D1`, on the configured clock, and every
+/// tenant row is its.
+fn all_in_one_district(db: &Db) {
+    let mut conn = db.conn().unwrap();
+    let config = sweep::config::Config::load_with_env(None, |_| None).unwrap();
+    let all = sweep::districts::all(&mut conn, &config).unwrap();
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0].code, "D1");
+    assert_eq!(all[0].timezone, config.district.timezone);
+    for table in TENANT_TABLES {
+        let query = diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM {table} WHERE district_id = {}",
+            all[0].id
+        ));
+        let theirs = sweep::on_backend!(&mut *conn, |c| query.get_result::<Count>(c))
+            .unwrap()
+            .n;
+        assert_eq!(theirs, count(&mut conn, table), "rows of {table} in D1");
+    }
 }
 
 fn expected() -> serde_json::Value {
@@ -96,6 +137,7 @@ fn a_sqlite_district_from_before_districts_opens_with_nothing_lost() {
     config.database.url = file.display().to_string();
     let db = Db::open(&config.database).expect("the old database opens and migrates");
     assert_eq!(what_it_holds(&db), expected());
+    all_in_one_district(&db);
 }
 
 #[test]
@@ -113,17 +155,24 @@ fn a_postgres_district_from_before_districts_opens_with_nothing_lost() {
     let mut config = sweep::config::Config::load_with_env(None, |_| None).unwrap();
     config.database.url = format!("{base}{separator}options=-csearch_path%3D{schema}");
     config.database.pool_size = 2;
-    let held = Db::open(&config.database).map(|db| what_it_holds(&db));
+    let held = Db::open(&config.database).map(|db| {
+        let held = what_it_holds(&db);
+        let one_district =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| all_in_one_district(&db)));
+        (held, one_district)
+    });
     admin
         .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
         .unwrap();
-    assert_eq!(
-        held.expect("the old database opens and migrates"),
-        expected()
-    );
+    let (held, one_district) = held.expect("the old database opens and migrates");
+    assert_eq!(held, expected());
+    if let Err(panic) = one_district {
+        std::panic::resume_unwind(panic);
+    }
 }
 
-/// A small district with a little of everything a round records.
+/// A small district with a little of everything a round records. (Kept as it was, save the
+/// district each call now names: the fixtures came from the commit named above.)
 fn fill(db: &TestDb) {
     let dir = db.dir.path().join("demo");
     sweep::demo::write_district(
@@ -137,16 +186,17 @@ fn fill(db: &TestDb) {
     .unwrap();
     let files =
         sweep::import::RosterFiles::from_dir(&dir, &indicatif::ProgressBar::hidden()).unwrap();
-    sweep::import::import(&db.db, files, 100).unwrap();
+    sweep::import::import(&db.db, &db.district(), files, 100).unwrap();
     let date: NaiveDate = DATE.parse().unwrap();
-    rounds::plan_round(&db.db, &db.config, PlanOptions::on(date)).unwrap();
+    rounds::plan_round(&db.db, &db.config, &db.district(), PlanOptions::on(date)).unwrap();
     let mut conn = db.db.conn().unwrap();
     let now = chrono::Utc::now().naive_utc();
     for (login, role) in [("wang", "office"), ("lab1", "lab")] {
         let hash = sweep::access::hash_secret("a-password");
-        sweep::store::access::add_account(&mut conn, login, role, &hash, now).unwrap();
+        let district = Some(db.district().id);
+        sweep::store::access::add_account(&mut conn, login, role, district, &hash, now).unwrap();
     }
-    let (team, _, _) = sweep::store::access::team_pin(&mut conn, "T001")
+    let (team, _, _) = sweep::store::access::team_pin(&mut conn, db.district().id, "T001")
         .unwrap()
         .unwrap();
     sweep::store::access::set_team_pin(&mut conn, team, &sweep::access::hash_secret("1111"))

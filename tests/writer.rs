@@ -28,7 +28,7 @@ fn change(
 ) -> impl FnOnce(&mut sweep::store::DbConnection) -> Result<String, StoreError> + Send + 'static {
     move |conn| {
         let now = chrono::Utc::now().naive_utc();
-        sweep::store::access::audit(conn, "tester", "test", &subject, now)?;
+        sweep::store::access::audit(conn, None, "tester", "test", &subject, now)?;
         if fail {
             return Err(StoreError::Query(
                 diesel::result::Error::RollbackTransaction,

@@ -15,27 +15,56 @@ use super::{blocking, ApiError, ErrorCode};
 use crate::access::Role;
 use crate::accounts;
 use crate::config::Config;
+use crate::domain::District;
 use crate::store::Db;
 
 /// The caller of an endpoint, from its bearer token.
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub role: Role,
+    /// The district the caller works in; none for the city's headquarters.
+    pub district: Option<District>,
     pub team_id: Option<i64>,
     /// As the audit record names them: `office:<login>`, `lab:<login>`, `team:<code>`.
     pub name: String,
 }
 
 impl Actor {
-    pub fn require(&self, role: Role) -> Result<(), ApiError> {
-        if self.role == role {
+    /// The caller's district, if the caller has `role`: every role but the city's works in
+    /// one district and reads and changes nothing of another.
+    pub fn require(&self, role: Role) -> Result<&District, ApiError> {
+        let forbidden = || {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::Forbidden,
+                format!("this needs the {} role", role.as_str()),
+            )
+        };
+        if self.role != role {
+            return Err(forbidden());
+        }
+        self.district.as_ref().ok_or_else(forbidden)
+    }
+
+    /// Whether the caller is the city's headquarters.
+    pub fn require_city(&self) -> Result<(), ApiError> {
+        if self.role == Role::City {
             Ok(())
         } else {
             Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 ErrorCode::Forbidden,
-                format!("this needs the {} role", role.as_str()),
+                "this needs the city role",
             ))
+        }
+    }
+
+    /// Who owns a request key: the caller, named with the district (codes of teams and
+    /// logins of accounts are unique only within it).
+    pub fn key_owner(&self) -> String {
+        match &self.district {
+            Some(district) => format!("{}@{}", self.name, district.code),
+            None => self.name.clone(),
         }
     }
 }
@@ -56,15 +85,18 @@ impl FromRequest for Actor {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::to_string);
         let db = request.app_data::<web::Data<Db>>().cloned();
+        let config = request.app_data::<web::Data<Config>>().cloned();
         Box::pin(async move {
             let token =
                 token.ok_or_else(|| unauthorized("log in first: Authorization: Bearer <token>"))?;
             let db = db.ok_or_else(|| ApiError::internal("no database"))?;
-            let caller = blocking(move || Ok(accounts::caller(&db, &token)?)).await?;
+            let config = config.ok_or_else(|| ApiError::internal("no configuration"))?;
+            let caller = blocking(move || Ok(accounts::caller(&db, &config, &token)?)).await?;
             let caller = caller
                 .ok_or_else(|| unauthorized("the token is unknown or expired; log in again"))?;
             Ok(Actor {
                 role: caller.role,
+                district: caller.district,
                 team_id: caller.team_id,
                 name: caller.name,
             })
@@ -81,6 +113,9 @@ pub struct Login {
 
 #[derive(Deserialize, ToSchema)]
 pub struct TeamLogin {
+    /// The team's district's code; needed only where the city has several districts.
+    #[serde(default)]
+    district: Option<String>,
     /// The team's code.
     team: String,
     #[schema(format = Password)]
@@ -91,7 +126,7 @@ pub struct TeamLogin {
 pub struct Session {
     /// Sent as `Authorization: Bearer <token>` on every call that needs a role.
     token: String,
-    /// `office`, `lab` or `team`.
+    /// `office`, `lab`, `team` or `city`.
     #[schema(example = "office")]
     role: &'static str,
     /// UTC, without an offset.
@@ -157,6 +192,7 @@ pub async fn team_login(
     let client = super::client::address(&request, &config.server.trusted_proxies);
     let opened = blocking(move || {
         let credentials = accounts::Credentials::Team {
+            district: body.district.as_deref().filter(|d| !d.trim().is_empty()),
             code: &body.team,
             pin: &body.pin,
         };

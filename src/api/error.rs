@@ -3,6 +3,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::accounts::AccountError;
+use crate::districts::DistrictError;
 use crate::rounds::RoundError;
 
 /// The stable codes the API answers with, one per kind of refusal: what a program (and the
@@ -361,10 +362,21 @@ impl From<AccountError> for ApiError {
             ),
             AccountError::Store(e) => e.into(),
             AccountError::Query(e) => e.into(),
+            AccountError::District(e) => e.into(),
             other => match other.field() {
                 Some(field) => ApiError::invalid(field, other.to_string()),
                 None => ApiError::internal(other.to_string()),
             },
+        }
+    }
+}
+
+impl From<DistrictError> for ApiError {
+    fn from(e: DistrictError) -> Self {
+        match e {
+            DistrictError::Store(e) => e.into(),
+            DistrictError::Query(e) => e.into(),
+            other => ApiError::invalid("district", other.to_string()),
         }
     }
 }

@@ -55,7 +55,7 @@ pub async fn record_result(
     writer: web::Data<Writer>,
     body: web::Json<TubeResult>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Lab)?;
+    let district = actor.require(Role::Lab)?.clone();
     let body = body.into_inner();
     let request = Idempotent::new(&actor, &http, body.request_id, &body)?;
     let stored = writer
@@ -66,7 +66,8 @@ pub async fn record_result(
                     LabResult::Positive => rounds::LabResult::Positive,
                     LabResult::Invalid => rounds::LabResult::Invalid,
                 };
-                let recalled = rounds::record_result(conn, &actor.name, &body.tube, result)?;
+                let recalled =
+                    rounds::record_result(conn, &district, &actor.name, &body.tube, result)?;
                 Ok((
                     201,
                     json_text(&Recorded {

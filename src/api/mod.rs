@@ -193,7 +193,7 @@ impl Idempotent {
     ) -> Self {
         use sha2::Digest;
         Idempotent(crate::store::access::RequestKey {
-            actor: actor.name.clone(),
+            actor: actor.key_owner(),
             request_id: request_id.to_string(),
             endpoint: format!("{} {}", http.method(), http.path()),
             fingerprint: sha2::Sha256::digest(body).to_vec(),

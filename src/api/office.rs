@@ -44,11 +44,11 @@ pub async fn audit_trail(
     db: web::Data<Db>,
     query: web::Query<AuditQuery>,
 ) -> Result<web::Json<Vec<AuditEntry>>, ApiError> {
-    actor.require(Role::Office)?;
+    let district = actor.require(Role::Office)?.clone();
     let action = query.into_inner().action;
     let entries = blocking(move || {
         Ok(
-            stored::audit_trail(&mut *db.conn()?, 500, action.as_deref())?
+            stored::audit_trail(&mut *db.conn()?, district.id, 500, action.as_deref())?
                 .into_iter()
                 .map(|(actor, action, subject, at)| AuditEntry {
                     actor,
@@ -115,12 +115,11 @@ impl From<rounds::Recall> for Recall {
 pub async fn recalls(
     actor: Actor,
     db: web::Data<Db>,
-    config: web::Data<crate::config::Config>,
     query: web::Query<DateQuery>,
 ) -> Result<web::Json<Vec<Recall>>, ApiError> {
-    actor.require(Role::Office)?;
-    let date = query.date.unwrap_or_else(|| config.district.today());
-    let list = blocking(move || Ok(rounds::recalls(&mut *db.conn()?, date)?)).await?;
+    let district = actor.require(Role::Office)?.clone();
+    let date = query.date.unwrap_or_else(|| district.today());
+    let list = blocking(move || Ok(rounds::recalls(&mut *db.conn()?, &district, date)?)).await?;
     Ok(web::Json(list.into_iter().map(Recall::from).collect()))
 }
 
@@ -203,15 +202,15 @@ pub struct Completion {
 pub async fn completion(
     actor: Actor,
     db: web::Data<Db>,
-    config: web::Data<crate::config::Config>,
     query: web::Query<PlaceQuery>,
 ) -> Result<web::Json<Completion>, ApiError> {
-    actor.require(Role::Office)?;
+    let district = actor.require(Role::Office)?.clone();
     let query = query.into_inner();
-    let date = query.date.unwrap_or_else(|| config.district.today());
+    let date = query.date.unwrap_or_else(|| district.today());
     let completion = blocking(move || {
         Ok(rounds::completion(
             &mut *db.conn()?,
+            &district,
             date,
             query.building.as_deref(),
         )?)
@@ -255,12 +254,11 @@ pub struct SweepEntry {
 pub async fn sweep_list(
     actor: Actor,
     db: web::Data<Db>,
-    config: web::Data<crate::config::Config>,
     query: web::Query<PlaceQuery>,
 ) -> Result<web::Json<Vec<SweepEntry>>, ApiError> {
-    actor.require(Role::Office)?;
+    let district = actor.require(Role::Office)?.clone();
     let query = query.into_inner();
-    let date = query.date.unwrap_or_else(|| config.district.today());
+    let date = query.date.unwrap_or_else(|| district.today());
     let building = query.building.ok_or_else(|| {
         ApiError::new(
             actix_web::http::StatusCode::BAD_REQUEST,
@@ -269,8 +267,15 @@ pub async fn sweep_list(
         )
         .with_field("building")
     })?;
-    let list =
-        blocking(move || Ok(rounds::still_to_sample(&mut *db.conn()?, date, &building)?)).await?;
+    let list = blocking(move || {
+        Ok(rounds::still_to_sample(
+            &mut *db.conn()?,
+            &district,
+            date,
+            &building,
+        )?)
+    })
+    .await?;
     Ok(web::Json(
         list.into_iter()
             .map(|p| SweepEntry {
@@ -313,15 +318,15 @@ pub async fn progress(
     config: web::Data<crate::config::Config>,
     query: web::Query<DateQuery>,
 ) -> Result<web::Json<Vec<Progress>>, ApiError> {
-    actor.require(Role::Office)?;
-    let date = query.date.unwrap_or_else(|| config.district.today());
-    let (step_min, zone) = (config.slots.minutes, config.district.timezone);
+    let district = actor.require(Role::Office)?.clone();
+    let date = query.date.unwrap_or_else(|| district.today());
+    let step_min = config.slots.minutes;
     let progress = blocking(move || {
         Ok(rounds::sampled_over_the_day(
             &mut *db.conn()?,
+            &district,
             date,
             step_min,
-            zone,
         )?)
     })
     .await?;

@@ -133,7 +133,6 @@ pub async fn lookup(
     }
     let body = body.into_inner();
     let id = body.check()?;
-    let today = config.district.today();
     let tolerance_s = (config.visits.eta_tolerance_minutes * 60.0).round() as i32;
     let found = blocking(move || {
         let proof = rounds::Proof {
@@ -142,10 +141,10 @@ pub async fn lookup(
         };
         Ok(rounds::look_up_slot(
             &db,
+            &config,
             &id,
             proof,
             body.date,
-            today,
             tolerance_s,
         )?)
     })

@@ -111,7 +111,7 @@ pub async fn upload(
     config: web::Data<Config>,
     mut form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Office)?;
+    let district = actor.require(Role::Office)?.clone();
     let limit = config.server.upload_limit_mb.saturating_mul(1 << 20);
     let mut received = 0u64;
     let mut request_id = None;
@@ -214,29 +214,32 @@ pub async fn upload(
     let request = Idempotent::of_bytes(&actor, &http, request_id, &sent);
     let errors_shown = config.server.roster_errors_shown;
     let stored = blocking(move || {
-        request.once_outside(&db, || match import::import(&db, files, errors_shown) {
-            Ok(totals) => {
-                stored_access::audit(
-                    &mut *db.conn()?,
-                    &actor.name,
-                    "import roster",
-                    &names.join(", "),
-                    chrono::Utc::now().naive_utc(),
-                )?;
-                Ok((200, json_text(&totals)?))
+        request.once_outside(&db, || {
+            match import::import(&db, &district, files, errors_shown) {
+                Ok(totals) => {
+                    stored_access::audit(
+                        &mut *db.conn()?,
+                        Some(district.id),
+                        &actor.name,
+                        "import roster",
+                        &names.join(", "),
+                        chrono::Utc::now().naive_utc(),
+                    )?;
+                    Ok((200, json_text(&totals)?))
+                }
+                // Not remembered: the office mends the files and sends them again.
+                Err(ImportError::Invalid(errors)) => Ok((
+                    422,
+                    json_text(&InvalidRoster {
+                        error: ErrorCode::InvalidRoster,
+                        message: errors.to_string(),
+                        bad_rows: errors.rows,
+                        problems: errors.errors,
+                        errors: &errors.shown,
+                    })?,
+                )),
+                Err(other) => Err(ApiError::internal(other.to_string())),
             }
-            // Not remembered: the office mends the files and sends them again.
-            Err(ImportError::Invalid(errors)) => Ok((
-                422,
-                json_text(&InvalidRoster {
-                    error: ErrorCode::InvalidRoster,
-                    message: errors.to_string(),
-                    bad_rows: errors.rows,
-                    problems: errors.errors,
-                    errors: &errors.shown,
-                })?,
-            )),
-            Err(other) => Err(ApiError::internal(other.to_string())),
         })
     })
     .await?;

@@ -111,7 +111,7 @@ pub async fn plan(
     path: web::Path<NaiveDate>,
     body: web::Json<Plan>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Office)?;
+    let district = actor.require(Role::Office)?.clone();
     let date = path.into_inner();
     let body = body.into_inner();
     let (window, at) = body.check()?;
@@ -128,10 +128,11 @@ pub async fn plan(
     let request = Idempotent::new(&actor, &http, body.request_id, &body)?;
     let name = actor.name.clone();
     once_outside(db, request, move |db| {
-        let summary = rounds::plan_round(db, &config, options)?;
+        let summary = rounds::plan_round(db, &config, &district, options)?;
         let now = Utc::now().naive_utc();
         stored_access::audit(
             &mut *db.conn()?,
+            Some(district.id),
             &name,
             "plan round",
             &date.to_string(),
@@ -162,14 +163,15 @@ pub async fn publish(
     path: web::Path<NaiveDate>,
     body: web::Json<super::RequestOnly>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Office)?;
+    let district = actor.require(Role::Office)?.clone();
     let date = path.into_inner();
     let request = Idempotent::new(&actor, &http, body.request_id, &*body)?;
     let name = actor.name.clone();
     once_outside(db, request, move |db| {
-        rounds::publish_round(db, date)?;
+        rounds::publish_round(db, &district, date)?;
         stored_access::audit(
             &mut *db.conn()?,
+            Some(district.id),
             &name,
             "publish round",
             &date.to_string(),
@@ -207,25 +209,25 @@ pub async fn export(
     db: web::Data<Db>,
     path: web::Path<(NaiveDate, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Office)?;
+    let district = actor.require(Role::Office)?.clone();
     let (date, what) = path.into_inner();
     let csv = blocking(move || {
         let mut out = Vec::new();
         match what.as_str() {
             "slots.csv" => {
-                rounds::export_slots(&db, date, &mut out)?;
+                rounds::export_slots(&db, &district, date, &mut out)?;
             }
             "routes.csv" => {
-                rounds::export_routes(&db, date, &mut out)?;
+                rounds::export_routes(&db, &district, date, &mut out)?;
             }
             "teams.csv" => {
-                rounds::export_team_days(&db, date, &mut out)?;
+                rounds::export_team_days(&db, &district, date, &mut out)?;
             }
             "unvisited.csv" => {
-                rounds::export_unvisited(&db, date, &mut out)?;
+                rounds::export_unvisited(&db, &district, date, &mut out)?;
             }
             "completion.csv" => {
-                rounds::export_completion(&db, date, &mut out)?;
+                rounds::export_completion(&db, &district, date, &mut out)?;
             }
             other => {
                 return Err(ApiError::new(
@@ -296,11 +298,11 @@ pub async fn slots(
     db: web::Data<Db>,
     path: web::Path<NaiveDate>,
 ) -> Result<web::Json<Vec<SlotView>>, ApiError> {
-    actor.require(Role::Office)?;
+    let district = actor.require(Role::Office)?.clone();
     let date = path.into_inner();
     let slots = blocking(move || {
         let clock = |m: i32| TimeOfDay::from_minutes(m).map_or(String::new(), |t| t.to_string());
-        Ok(rounds::slot_loads(&mut *db.conn()?, date)?
+        Ok(rounds::slot_loads(&mut *db.conn()?, &district, date)?
             .into_iter()
             .map(|(site, l)| SlotView {
                 site,
@@ -338,11 +340,11 @@ pub async fn missing(
     db: web::Data<Db>,
     path: web::Path<NaiveDate>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Office)?;
+    let district = actor.require(Role::Office)?.clone();
     let date = path.into_inner();
     let csv = blocking(move || {
         let mut out = Vec::new();
-        rounds::export_missing(&db, date, &mut out)?;
+        rounds::export_missing(&db, &district, date, &mut out)?;
         Ok(out)
     })
     .await?;
@@ -386,14 +388,14 @@ pub async fn close_lanes(
     path: web::Path<(NaiveDate, String)>,
     body: web::Json<Lanes>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Office)?;
+    let district = actor.require(Role::Office)?.clone();
     let (date, site) = path.into_inner();
     let closed = body.closed;
     let config = config.into_inner();
     let request = Idempotent::new(&actor, &http, body.request_id, &*body)?;
     let name = actor.name.clone();
     once_outside(db, request, move |db| {
-        let summary = rounds::close_lanes(db, &config, date, &site, closed, &name)?;
+        let summary = rounds::close_lanes(db, &config, &district, date, &site, closed, &name)?;
         Ok((200, json_text(&summary)?))
     })
     .await
@@ -441,7 +443,7 @@ pub async fn move_resident(
     path: web::Path<NaiveDate>,
     body: web::Json<Move>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Office)?;
+    let district = actor.require(Role::Office)?.clone();
     let date = path.into_inner();
     let body = body.into_inner();
     let start = body.start()?;
@@ -454,6 +456,7 @@ pub async fn move_resident(
                     conn,
                     &config,
                     rounds::MoveRequest {
+                        district: &district,
                         date,
                         resident: &body.resident,
                         site: &body.site,
@@ -497,18 +500,22 @@ pub async fn routes(
     db: web::Data<Db>,
     path: web::Path<NaiveDate>,
 ) -> Result<web::Json<Vec<super::team::RouteView>>, ApiError> {
-    actor.require(Role::Office)?;
+    let district = actor.require(Role::Office)?.clone();
     let date = path.into_inner();
-    let routes = blocking(move || Ok(rounds::all_routes(&db, date)?)).await?;
+    let routes = blocking(move || Ok(rounds::all_routes(&db, &district, date)?)).await?;
     Ok(web::Json(routes.into_iter().map(Into::into).collect()))
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct Rounds {
-    /// Today in `district.timezone`.
+    /// The caller's district: its code and name.
+    #[schema(example = "D1")]
+    district: String,
+    district_name: String,
+    /// Today in the district's time zone.
     today: NaiveDate,
-    /// `district.timezone` (IANA), for a page to show the API's UTC times on the district's
-    /// clock.
+    /// The district's time zone (IANA), for a page to show the API's UTC times on the
+    /// district's clock.
     #[schema(example = "Asia/Shanghai")]
     timezone: String,
     rounds: Vec<RoundListed>,
@@ -538,15 +545,12 @@ pub struct RoundListed {
     security(("bearer" = ["office"])),
     responses((status = 200, description = "The rounds, oldest first", body = Rounds))
 )]
-pub async fn list(
-    actor: Actor,
-    db: web::Data<Db>,
-    config: web::Data<Config>,
-) -> Result<web::Json<Rounds>, ApiError> {
-    actor.require(Role::Office)?;
-    let today = config.district.today();
+pub async fn list(actor: Actor, db: web::Data<Db>) -> Result<web::Json<Rounds>, ApiError> {
+    let district = actor.require(Role::Office)?.clone();
+    let today = district.today();
+    let of = district.clone();
     let rounds = blocking(move || {
-        Ok(rounds::all_rounds(&mut *db.conn()?)?
+        Ok(rounds::all_rounds(&mut *db.conn()?, &of)?
             .into_iter()
             .map(|r| RoundListed {
                 date: r.date,
@@ -560,7 +564,9 @@ pub async fn list(
     .await?;
     Ok(web::Json(Rounds {
         today,
-        timezone: config.district.timezone.name().to_string(),
+        timezone: district.timezone.name().to_string(),
+        district: district.code,
+        district_name: district.name,
         rounds,
     }))
 }

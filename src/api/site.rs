@@ -64,8 +64,13 @@ impl TubeView {
 }
 
 /// The team's sampler that a session names.
+/// The team's sampler, once `require` checked the caller is a team (with its district).
 fn sampler(actor: &Actor) -> rounds::Sampler<'_> {
     rounds::Sampler {
+        district: actor
+            .district
+            .as_ref()
+            .expect("a team session has its district"),
         team_id: actor.team_id.expect("a team session names its team"),
         name: &actor.name,
     }
@@ -91,11 +96,11 @@ pub async fn open_tube(
     config: web::Data<Config>,
     body: web::Json<OpenTube>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Team)?;
+    let district = actor.require(Role::Team)?.clone();
     let body = body.into_inner();
     let request = Idempotent::new(&actor, &http, body.request_id, &body)?;
     let pool_size = body.pool_size.unwrap_or(config.tubes.pool_size as i32);
-    let date = body.date.unwrap_or_else(|| config.district.today());
+    let date = body.date.unwrap_or_else(|| district.today());
     let stored = writer
         .write(move |conn| {
             request.once(conn, |conn| {
@@ -138,14 +143,12 @@ pub async fn scan(
     actor: Actor,
     http: HttpRequest,
     db: web::Data<Db>,
-    config: web::Data<Config>,
     writer: web::Data<Writer>,
     body: web::Json<Scan>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Team)?;
     let body = body.into_inner();
     let request = Idempotent::new(&actor, &http, body.request_id, &body)?;
-    let timezone = config.district.timezone;
     let stored = writer
         .write(move |conn| {
             let key = db.personal_data_key(conn)?;
@@ -168,8 +171,7 @@ pub async fn scan(
                         ))
                     }
                 };
-                let (tube, added) =
-                    rounds::scan(conn, &key, sampler(&actor), &body.tube, who, timezone)?;
+                let (tube, added) = rounds::scan(conn, &key, sampler(&actor), &body.tube, who)?;
                 Ok((201, json_text(&TubeView::of(tube, Some(added)))?))
             })
         })

@@ -8,7 +8,6 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Actor;
 use super::{answer, blocking, json_text, ApiError, Idempotent};
 use crate::access::Role;
-use crate::config::Config;
 use crate::domain::{Outcome, TimeOfDay};
 use crate::rounds;
 use crate::store::{Db, Writer};
@@ -75,14 +74,14 @@ fn clock(seconds: i32) -> String {
 pub async fn my_route(
     actor: Actor,
     db: web::Data<Db>,
-    config: web::Data<Config>,
     query: web::Query<DateQuery>,
 ) -> Result<web::Json<RouteView>, ApiError> {
-    actor.require(Role::Team)?;
-    let date = query.date.unwrap_or_else(|| config.district.today());
+    let district = actor.require(Role::Team)?.clone();
+    let date = query.date.unwrap_or_else(|| district.today());
     let team_id = actor.team_id.expect("a team session names its team");
     let team = actor.name.trim_start_matches("team:").to_string();
-    let route = blocking(move || Ok(rounds::team_route(&db, date, team_id, team)?)).await?;
+    let route =
+        blocking(move || Ok(rounds::team_route(&db, &district, date, team_id, team)?)).await?;
     Ok(web::Json(route.into()))
 }
 
@@ -187,12 +186,11 @@ pub async fn record_outcome(
     actor: Actor,
     http: HttpRequest,
     writer: web::Data<Writer>,
-    config: web::Data<Config>,
     body: web::Json<OutcomeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Team)?;
+    let district = actor.require(Role::Team)?.clone();
     let body = body.into_inner();
-    let date = body.date.unwrap_or_else(|| config.district.today());
+    let date = body.date.unwrap_or_else(|| district.today());
     // Refused before the request is remembered, as a body that does not parse is.
     rounds::check_door_outcome(&body.door(date))?;
     let request = Idempotent::new(&actor, &http, body.request_id, &body)?;
@@ -202,6 +200,7 @@ pub async fn record_outcome(
             request.once(conn, |conn| {
                 let recorded_at = rounds::record_outcome(
                     conn,
+                    &district,
                     rounds::Team {
                         id: team,
                         name: &actor.name,

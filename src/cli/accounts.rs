@@ -1,5 +1,5 @@
-//! `sweep user add` and `sweep team pin`: office and lab accounts, and teams' PINs (the
-//! rules are in `accounts`).
+//! `sweep user add` and `sweep team pin`: office, lab and city accounts, and teams' PINs
+//! (the rules are in `accounts`).
 
 use std::process::ExitCode;
 
@@ -18,8 +18,14 @@ fn said(e: AccountError) -> anyhow::Error {
     }
 }
 
-/// Adds an office or lab account; the password from SWEEP_PASSWORD or standard input.
-pub fn add_user(config: &Config, login: &str, role: &str) -> anyhow::Result<ExitCode> {
+/// Adds an office or lab account of the district (or a city account, of none); the
+/// password from SWEEP_PASSWORD or standard input.
+pub fn add_user(
+    config: &Config,
+    district: Option<&str>,
+    login: &str,
+    role: &str,
+) -> anyhow::Result<ExitCode> {
     let password = match std::env::var("SWEEP_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
@@ -29,17 +35,36 @@ pub fn add_user(config: &Config, login: &str, role: &str) -> anyhow::Result<Exit
         }
     };
     let account = NewAccount::checked(login, role, &password).map_err(said)?;
-    accounts::add_account(&open(config)?, &account, BY).map_err(said)?;
-    eprintln!("{} account '{}' added", account.role, account.login);
+    let db = open(config)?;
+    let district = match (account.role, district) {
+        // A city account belongs to no district; naming one is a mistake, said by the use case.
+        ("city", None) => None,
+        (_, code) => Some(super::database::district_or_first(&db, config, code)?),
+    };
+    accounts::add_account(&db, &account, district.as_ref(), BY).map_err(said)?;
+    match &district {
+        Some(d) => eprintln!(
+            "{} account '{}' added to district {}",
+            account.role, account.login, d.code
+        ),
+        None => eprintln!("{} account '{}' added", account.role, account.login),
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Gives a team a new PIN (random unless given), printed once.
-pub fn set_team_pin(config: &Config, code: &str, pin: Option<String>) -> anyhow::Result<ExitCode> {
+pub fn set_team_pin(
+    config: &Config,
+    district: Option<&str>,
+    code: &str,
+    pin: Option<String>,
+) -> anyhow::Result<ExitCode> {
     let fewest = config.access.pin_min_digits as usize;
     let pin = pin.unwrap_or_else(|| crate::access::new_pin(fewest));
     accounts::check_pin(&pin, fewest).map_err(said)?;
-    accounts::set_team_pin(&open_existing(config)?, code, &pin, BY).map_err(said)?;
+    let db = open_existing(config)?;
+    let district = super::database::district_or_first(&db, config, district)?;
+    accounts::set_team_pin(&db, &district, code, &pin, BY).map_err(said)?;
     println!("{pin}");
     eprintln!("team {code}: the PIN above is shown once; only its hash is kept");
     Ok(ExitCode::SUCCESS)

@@ -30,6 +30,10 @@ pub struct Cli {
     /// A TOML file laid over config/default.toml (SWEEP_* variables still win).
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The district a command works on, by its code: needed only where the database holds
+    /// several (`sweep district add`).
+    #[arg(long, global = true, value_name = "CODE")]
+    district: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -84,7 +88,12 @@ enum Command {
         #[command(subcommand)]
         what: Export,
     },
-    /// Office and lab accounts.
+    /// The districts of the city that share this database.
+    District {
+        #[command(subcommand)]
+        what: DistrictCommand,
+    },
+    /// Office, lab and city (headquarters) accounts.
     User {
         #[command(subcommand)]
         what: UserCommand,
@@ -136,7 +145,26 @@ enum Command {
         /// capacity binds. Default: sites with room to spare.
         #[arg(long, value_name = "SHARE", value_parser = demo::capacity_share)]
         capacity_use: Option<f64>,
+        /// A small city: this many districts (D1, D2, …) of --residents each, side by side,
+        /// with a headquarters login.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=50))]
+        districts: u32,
     },
+}
+
+#[derive(Subcommand)]
+enum DistrictCommand {
+    /// Add a district: CODE (letters, digits, - and _) and its name.
+    Add {
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// IANA time zone (default: district.timezone).
+        #[arg(long, value_name = "TZ")]
+        timezone: Option<String>,
+    },
+    /// List the districts: code, name, time zone.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -146,7 +174,7 @@ enum UserCommand {
     Add {
         #[arg(long)]
         login: String,
-        /// office or lab.
+        /// office or lab (of the district), or city (headquarters: reads every district).
         #[arg(long)]
         role: String,
     },
@@ -228,6 +256,7 @@ fn start_logs(config: &Config) {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut config = Config::load(cli.config.as_deref())?;
     start_logs(&config);
+    let district = cli.district.as_deref();
     match cli.command {
         Command::Serve { bind } => {
             if let Some(bind) = bind {
@@ -239,7 +268,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import { dir, json } => {
             let dir = serve::roster_dir(&dir)?;
-            serve::import_dir(&database::open(&config)?, &config, dir, json)
+            let db = database::open(&config)?;
+            let district = database::district_or_first(&db, &config, district)?;
+            serve::import_dir(&db, &config, &district, dir, json)
         }
         Command::Plan {
             date,
@@ -258,16 +289,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     seconds: route_seconds,
                 },
             };
-            round::plan(&config, options, json)
+            round::plan(&config, district, options, json)
         }
-        Command::Publish { date } => round::publish(&config, date),
-        Command::Export { what } => round::export(&config, what),
+        Command::Publish { date } => round::publish(&config, district, date),
+        Command::Export { what } => round::export(&config, district, what),
+        Command::District {
+            what:
+                DistrictCommand::Add {
+                    code,
+                    name,
+                    timezone,
+                },
+        } => database::add_district(&config, &code, &name, timezone.as_deref()),
+        Command::District {
+            what: DistrictCommand::List,
+        } => database::list_districts(&config),
         Command::User {
             what: UserCommand::Add { login, role },
-        } => accounts::add_user(&config, &login, &role),
+        } => accounts::add_user(&config, district, &login, &role),
         Command::Team {
             what: TeamCommand::Pin { code, pin },
-        } => accounts::set_team_pin(&config, &code, pin),
+        } => accounts::set_team_pin(&config, district, &code, pin),
         Command::SolveVrptw {
             file,
             time_limit,
@@ -284,6 +326,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_serve,
             bind,
             capacity_use,
+            districts,
         } => {
             if let Some(bind) = bind {
                 config.server.bind = bind;
@@ -292,8 +335,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 residents,
                 seed,
                 capacity_use,
+                district: 0,
             };
-            demo::run(&config, spec, out, no_serve)
+            demo::run(&config, spec, districts, out, no_serve)
         }
     }
 }

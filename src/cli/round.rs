@@ -12,8 +12,15 @@ use crate::config::Config;
 use crate::rounds::{self, PlanOptions, RoundSummary};
 
 /// Plans (or re-plans) a round and prints its summary, as text or one JSON line.
-pub fn plan(config: &Config, options: PlanOptions, json: bool) -> anyhow::Result<ExitCode> {
-    let summary = rounds::plan_round(&open_existing(config)?, config, options)?;
+pub fn plan(
+    config: &Config,
+    district: Option<&str>,
+    options: PlanOptions,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let db = open_existing(config)?;
+    let district = super::database::district(&db, config, district)?;
+    let summary = rounds::plan_round(&db, config, &district, options)?;
     if json {
         println!("{}", serde_json::to_string(&summary)?);
     } else {
@@ -22,23 +29,33 @@ pub fn plan(config: &Config, options: PlanOptions, json: bool) -> anyhow::Result
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn publish(config: &Config, date: NaiveDate) -> anyhow::Result<ExitCode> {
-    rounds::publish_round(&open_existing(config)?, date)?;
+pub fn publish(
+    config: &Config,
+    district: Option<&str>,
+    date: NaiveDate,
+) -> anyhow::Result<ExitCode> {
+    let db = open_existing(config)?;
+    let district = super::database::district(&db, config, district)?;
+    rounds::publish_round(&db, &district, date)?;
     eprintln!("round {date} published: re-plans now keep the slots residents were told");
     Ok(ExitCode::SUCCESS)
 }
 
 /// Writes one of a round's CSV exports to a file or standard output.
-pub fn export(config: &Config, what: Export) -> anyhow::Result<ExitCode> {
+pub fn export(config: &Config, district: Option<&str>, what: Export) -> anyhow::Result<ExitCode> {
     let db = open_existing(config)?;
+    let district = &super::database::district(&db, config, district)?;
     match what {
         Export::Slots { date, out } => {
-            let rows = write_to(out.as_deref(), |w| rounds::export_slots(&db, date, w))?;
+            let rows = write_to(out.as_deref(), |w| {
+                rounds::export_slots(&db, district, date, w)
+            })?;
             eprintln!("{rows} residents with a slot on {date}");
         }
         Export::Routes { date, out } => {
-            let (stops, unvisited) =
-                write_to(out.as_deref(), |w| rounds::export_routes(&db, date, w))?;
+            let (stops, unvisited) = write_to(out.as_deref(), |w| {
+                rounds::export_routes(&db, district, date, w)
+            })?;
             eprintln!("{stops} home visits planned on {date}");
             if unvisited > 0 {
                 eprintln!(
@@ -47,11 +64,15 @@ pub fn export(config: &Config, what: Export) -> anyhow::Result<ExitCode> {
             }
         }
         Export::Teams { date, out } => {
-            let rows = write_to(out.as_deref(), |w| rounds::export_team_days(&db, date, w))?;
+            let rows = write_to(out.as_deref(), |w| {
+                rounds::export_team_days(&db, district, date, w)
+            })?;
             eprintln!("{rows} teams out on {date}");
         }
         Export::Unvisited { date, out } => {
-            let rows = write_to(out.as_deref(), |w| rounds::export_unvisited(&db, date, w))?;
+            let rows = write_to(out.as_deref(), |w| {
+                rounds::export_unvisited(&db, district, date, w)
+            })?;
             eprintln!("{rows} residents no team can visit on {date}");
         }
     }

@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::api::Application;
 use crate::config::Config;
+use crate::domain::District;
 use crate::import::{self, ImportError, RosterFiles};
 use crate::store::Db;
 
@@ -41,8 +42,14 @@ pub fn roster_dir(dir: &Path) -> anyhow::Result<&Path> {
     Ok(dir)
 }
 
-/// Imports the roster in `dir`, its problems said where there are any.
-pub fn import_dir(db: &Db, config: &Config, dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
+/// Imports the district's roster in `dir`, its problems said where there are any.
+pub fn import_dir(
+    db: &Db,
+    config: &Config,
+    district: &District,
+    dir: &Path,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let progress = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     progress.set_style(
         ProgressStyle::with_template("importing {bar:40} {bytes}/{total_bytes} ({eta})")
@@ -50,13 +57,14 @@ pub fn import_dir(db: &Db, config: &Config, dir: &Path, json: bool) -> anyhow::R
     );
     let started = std::time::Instant::now();
     let result = RosterFiles::from_dir(dir, &progress)
-        .and_then(|files| import::import(db, files, config.server.roster_errors_shown));
+        .and_then(|files| import::import(db, district, files, config.server.roster_errors_shown));
     progress.finish_and_clear();
     match result {
         Ok(totals) => {
             tracing::info!(
                 dir = %dir.display(),
                 seconds = started.elapsed().as_secs_f64(),
+                district = %district.code,
                 "imported; the district now holds {} buildings, {} residents, {} sites, {} teams",
                 totals.buildings,
                 totals.residents,

@@ -1,6 +1,7 @@
 //! Validated domain types. Raw strings from CSV files, the command line or HTTP become
 //! these types once, at the edge; everything behind the edge trusts them.
 
+mod district;
 mod id_number;
 mod personal;
 mod phone;
@@ -9,6 +10,7 @@ mod roster;
 mod states;
 mod time_of_day;
 
+pub use district::{district_code, BadDistrictCode, District};
 pub use id_number::IdNumber;
 pub use personal::{masked_name, IdHash, PersonalDataKey};
 pub use phone::Phone;

@@ -78,6 +78,10 @@ pub const ENGLISH: &[(&str, &str)] = &[
         "this ID number belongs to resident {owner} already",
     ),
     (
+        "id_number_in_district",
+        "this ID number is registered in district {district}",
+    ),
+    (
         "household_elsewhere",
         "household {household} lives in building {other} on line {first}, not {building}",
     ),

@@ -26,7 +26,7 @@ use csv_file::{CsvFile, Layout};
 pub use csv_file::{Problems, RowError};
 use first_seen::FirstSeen;
 
-use crate::domain::{PersonalDataKey, Problem};
+use crate::domain::{District, IdHash, PersonalDataKey, Problem};
 use crate::store::buildings::BuildingRow;
 use crate::store::residents::StoredResidents;
 use crate::store::roster;
@@ -138,20 +138,24 @@ impl RosterFiles {
 /// of them in full.
 pub fn import(
     db: &store::Db,
+    district: &District,
     files: RosterFiles,
     errors_shown: usize,
 ) -> Result<Totals, ImportError> {
-    let _importing = db.lock("roster import")?;
+    let _importing = db.lock(&format!("roster import {}", district.id))?;
     let mut conn = db.conn()?;
     let conn = &mut *conn;
     let key = store::personal_data_key(conn)?;
     let this_year = chrono::Utc::now().year();
-    let mut check = Import::new(Pass::Check, errors_shown);
+    // An ID number is the city's: with other districts stored, the checking pass looks up
+    // the good rows' ID numbers among theirs.
+    let city = crate::store::districts::all_districts(conn)?.len() > 1;
+    let mut check = Import::new(Pass::Check { city }, district.id, errors_shown);
     check.run(conn, &files, &key, this_year)?;
     if !check.errors.is_empty() {
         return Err(ImportError::Invalid(check.errors));
     }
-    let mut write = Import::new(Pass::Write, errors_shown);
+    let mut write = Import::new(Pass::Write, district.id, errors_shown);
     db.bulk_settings(conn, |conn| write.run(conn, &files, &key, this_year))?;
     if !write.errors.is_empty() {
         // The files or the roster changed between the passes; what was written stays.
@@ -161,14 +165,14 @@ pub fn import(
         );
         return Err(ImportError::Invalid(write.errors));
     }
-    Ok(roster::totals(conn)?)
+    Ok(roster::totals(conn, district.id)?)
 }
 
 /// The problems of one roster file checked on its own, against nothing stored (so every
 /// resident's building is unknown): the reader and row checks an import runs, without a
 /// database — for fuzzing them.
 pub fn check_file(name: &str, input: Box<dyn Read + Send>) -> Problems {
-    let mut run = Import::new(Pass::Check, 1_000);
+    let mut run = Import::new(Pass::Check { city: false }, 0, 1_000);
     if name == rows::BUILDINGS.file {
         run.read_all(input, &rows::BUILDINGS, rows::building);
     } else if name == rows::SITES.file {
@@ -180,6 +184,8 @@ pub fn check_file(name: &str, input: Box<dyn Read + Send>) -> Problems {
             let key = PersonalDataKey::from_hex(&"5a".repeat(32)).expect("64 hex digits");
             let nothing = HashMap::new();
             let checker = residents::Checker {
+                district_id: 0,
+                collect_ids: false,
                 expected_rows: 0,
                 file_buildings: &nothing,
                 stored_buildings: &HashMap::new(),
@@ -210,12 +216,16 @@ const PAUSE_BETWEEN_TRANSACTIONS: std::time::Duration = std::time::Duration::fro
 /// What a pass over the files does: check every row, or write the checked rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pass {
-    Check,
+    /// `city`: other districts are stored, whose ID numbers a new one must not be.
+    Check {
+        city: bool,
+    },
     Write,
 }
 
 struct Import {
     pass: Pass,
+    district_id: i64,
     errors: Problems,
     /// Floors of the buildings in this import's buildings.csv, written or not.
     file_buildings: HashMap<String, i32>,
@@ -246,9 +256,10 @@ fn open(opener: &Opener, name: &str) -> Result<Box<dyn Read + Send>, ImportError
 }
 
 impl Import {
-    fn new(pass: Pass, errors_shown: usize) -> Import {
+    fn new(pass: Pass, district_id: i64, errors_shown: usize) -> Import {
         Import {
             pass,
+            district_id,
             errors: Problems::new(errors_shown),
             file_buildings: HashMap::new(),
         }
@@ -292,15 +303,22 @@ impl Import {
         };
         if self.writes() {
             // The small files together, in one short transaction.
+            let district_id = self.district_id;
             store::write_transaction(conn, |conn| {
-                write_buildings(conn, buildings)?;
+                write_buildings(conn, district_id, buildings)?;
                 crate::store::sites::upsert_sites(
                     conn,
-                    &sites.into_iter().map(SiteRow::from).collect::<Vec<_>>(),
+                    &sites
+                        .into_iter()
+                        .map(|s| SiteRow::new(district_id, s))
+                        .collect::<Vec<_>>(),
                 )?;
                 crate::store::teams::upsert_teams(
                     conn,
-                    &teams.into_iter().map(TeamRow::from).collect::<Vec<_>>(),
+                    &teams
+                        .into_iter()
+                        .map(|t| TeamRow::new(district_id, t))
+                        .collect::<Vec<_>>(),
                 )
             })?;
         }
@@ -356,9 +374,11 @@ impl Import {
         let Some(file) = CsvFile::open(&rows::RESIDENTS, input, &mut self.errors) else {
             return Ok(());
         };
-        let stored_buildings = crate::store::buildings::buildings_by_code(conn)?;
-        let stored_residents = StoredResidents::load(conn)?;
+        let stored_buildings = crate::store::buildings::buildings_by_code(conn, self.district_id)?;
+        let stored_residents = StoredResidents::load(conn, self.district_id)?;
         let checker = residents::Checker {
+            district_id: self.district_id,
+            collect_ids: self.pass == Pass::Check { city: true },
             expected_rows,
             file_buildings: &self.file_buildings,
             stored_buildings: &stored_buildings,
@@ -396,18 +416,49 @@ impl Import {
                     }
                 }
             }
-            checking
+            let ids = checking
                 .join()
                 .expect("the resident checker does not panic");
-            written
+            written.map(|()| ids)
         });
-        Ok(written?)
+        let ids = written?;
+        self.registered_elsewhere(conn, &ids)?;
+        Ok(())
+    }
+
+    /// Each good row whose ID number another district holds, as a problem naming that
+    /// district's code and nothing else of it.
+    fn registered_elsewhere(
+        &mut self,
+        conn: &mut DbConnection,
+        ids: &[(IdHash, u64)],
+    ) -> Result<(), ImportError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let hashes: Vec<&[u8]> = ids.iter().map(|(hash, _)| hash.as_bytes()).collect();
+        let elsewhere: HashMap<Vec<u8>, String> =
+            crate::store::residents::registered_elsewhere(conn, self.district_id, &hashes)?
+                .into_iter()
+                .collect();
+        for (hash, line) in ids {
+            if let Some(district) = elsewhere.get(hash.as_bytes()) {
+                self.errors.push(csv_file::RowError {
+                    file: rows::RESIDENTS.file,
+                    line: *line,
+                    column: Some("id_number".into()),
+                    problem: Problem::new("id_number_in_district").with("district", district),
+                });
+            }
+        }
+        Ok(())
     }
 }
 
 /// Stores this import's buildings, and their communities.
 fn write_buildings(
     conn: &mut DbConnection,
+    district_id: i64,
     buildings: Vec<crate::domain::Building>,
 ) -> diesel::QueryResult<()> {
     let names: Vec<String> = buildings
@@ -416,10 +467,11 @@ fn write_buildings(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let community_ids = crate::store::buildings::ensure_communities(conn, &names)?;
+    let community_ids = crate::store::buildings::ensure_communities(conn, district_id, &names)?;
     let rows: Vec<BuildingRow> = buildings
         .into_iter()
         .map(|b| BuildingRow {
+            district_id,
             community_id: community_ids[&b.community],
             code: b.code.as_str().to_string(),
             address: b.address,

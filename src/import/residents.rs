@@ -8,7 +8,7 @@ use std::sync::mpsc::SyncSender;
 use super::csv_file::{CsvFile, Problems};
 use super::first_seen::{FirstSeen, Names};
 use super::rows;
-use crate::domain::{Code, IdNumber, PersonalDataKey, Problem};
+use crate::domain::{Code, IdHash, IdNumber, PersonalDataKey, Problem};
 use crate::store::buildings::StoredBuilding;
 use crate::store::residents::{ResidentRow, StoredResidents};
 
@@ -16,6 +16,10 @@ use crate::store::residents::{ResidentRow, StoredResidents};
 const BATCH: usize = 8_192;
 
 pub struct Checker<'a> {
+    pub district_id: i64,
+    /// Whether to give back the good rows' ID hashes and lines (to look for them in other
+    /// districts once the file is read).
+    pub collect_ids: bool,
     /// Rows the file likely holds (0 when not known).
     pub expected_rows: usize,
     /// Floors of the buildings in this import's buildings.csv.
@@ -30,13 +34,15 @@ pub struct Checker<'a> {
 impl Checker<'_> {
     /// Checks every row, adding its problems to `errors`. Checked rows go to `writer` in
     /// batches until the first problem; after it nothing more is sent, and the checking
-    /// goes on so that every bad row is reported.
+    /// goes on so that every bad row is reported. Gives back the good rows' ID hashes and
+    /// lines when asked to collect them.
     pub fn check<R: Read>(
         &self,
         mut file: CsvFile<R>,
         mut writer: Option<SyncSender<Vec<ResidentRow>>>,
         errors: &mut Problems,
-    ) {
+    ) -> Vec<(IdHash, u64)> {
+        let mut ids = Vec::new();
         // Each code's row, with its building and whether it is its own household (the
         // default); households named in their own column apart. Most residents are their
         // own household or share a named one, so this keeps one key a row, not two.
@@ -176,13 +182,22 @@ impl Checker<'_> {
                 writer = None;
                 continue;
             };
+            if self.collect_ids {
+                ids.push((id_hash, line));
+            }
             let Some(sender) = &writer else { continue };
             let building_id = self
                 .stored_buildings
                 .get(resident.building.as_str())
                 .map(|b| b.id)
                 .expect("while nothing is wrong, this import's buildings are stored");
-            batch.push(ResidentRow::new(resident, building_id, id_hash, self.key));
+            batch.push(ResidentRow::new(
+                self.district_id,
+                resident,
+                building_id,
+                id_hash,
+                self.key,
+            ));
             if batch.len() >= BATCH {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                 if sender.send(full).is_err() {
@@ -193,6 +208,7 @@ impl Checker<'_> {
         if let Some(sender) = writer.filter(|_| !batch.is_empty()) {
             let _ = sender.send(batch);
         }
+        ids
     }
 }
 

@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime, Utc};
 
 use super::sampling::TUBE_CODE_MAX_CHARS;
 use super::RoundError;
-use crate::domain::Outcome;
+use crate::domain::{District, Outcome};
 use crate::store::routes::{self, NewOutcome};
 use crate::store::{access, DbConnection};
 
@@ -62,13 +62,15 @@ pub fn check_door_outcome(door: &DoorOutcome) -> Result<(), RoundError> {
 /// Records a door's outcome for a resident on the team's route; returns when.
 pub fn record_outcome(
     conn: &mut DbConnection,
+    district: &District,
     team: Team,
     door: DoorOutcome,
 ) -> Result<NaiveDateTime, RoundError> {
     check_door_outcome(&door)?;
-    let round = super::round_on(conn, door.date)?;
-    let resident_id = crate::store::residents::resident_id(conn, door.resident.trim())?
-        .ok_or(RoundError::UnknownResident)?;
+    let round = super::round_on(conn, district, door.date)?;
+    let resident_id =
+        crate::store::residents::resident_id(conn, district.id, door.resident.trim())?
+            .ok_or(RoundError::UnknownResident)?;
     if routes::team_of_stop(conn, round.id, resident_id)? != Some(team.id) {
         return Err(RoundError::NotOnYourRoute);
     }
@@ -94,6 +96,7 @@ pub fn record_outcome(
     )?;
     access::audit(
         conn,
+        Some(district.id),
         team.name,
         &action,
         &format!("resident {} on {}", door.resident, door.date),

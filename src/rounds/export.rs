@@ -6,16 +6,21 @@ use std::io::Write;
 use chrono::NaiveDate;
 
 use super::RoundError;
-use crate::domain::{Standing, TimeOfDay};
+use crate::domain::{District, Standing, TimeOfDay};
 use crate::store::completion;
 use crate::store::routes;
 use crate::store::Db;
 
 /// Writes `resident,site,start,end` (local times, `YYYY-MM-DD HH:MM`), one row per resident
 /// with a slot, by site and time.
-pub fn export_slots(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
+pub fn export_slots(
+    db: &Db,
+    district: &District,
+    date: NaiveDate,
+    out: impl Write,
+) -> Result<usize, RoundError> {
     let mut conn = db.conn()?;
-    let round = super::round_on(&mut conn, date)?;
+    let round = super::round_on(&mut conn, district, date)?;
     let rows = crate::store::slots::slot_export(&mut conn, round.id)?;
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(["resident", "site", "start", "end"])?;
@@ -47,11 +52,12 @@ fn clock_seconds(date: NaiveDate, seconds: i32) -> String {
 /// team and order; returns the number of stops and of residents no team can visit.
 pub fn export_routes(
     db: &Db,
+    district: &District,
     date: NaiveDate,
     out: impl Write,
 ) -> Result<(usize, usize), RoundError> {
     let mut conn = db.conn()?;
-    let round = super::round_on(&mut conn, date)?;
+    let round = super::round_on(&mut conn, district, date)?;
     let rows = routes::route_export(&mut conn, round.id)?;
     let unvisited = routes::unvisited_export(&mut conn, round.id)?.len();
     let mut writer = csv::Writer::from_writer(out);
@@ -72,9 +78,14 @@ pub fn export_routes(
 
 /// Writes `team,visits,leaves,returns,hours,distance_km,travel_minutes`: each team's day as
 /// planned (after a re-plan: from where it goes on).
-pub fn export_team_days(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
+pub fn export_team_days(
+    db: &Db,
+    district: &District,
+    date: NaiveDate,
+    out: impl Write,
+) -> Result<usize, RoundError> {
     let mut conn = db.conn()?;
-    let round = super::round_on(&mut conn, date)?;
+    let round = super::round_on(&mut conn, district, date)?;
     let rows = routes::team_days(&mut conn, round.id)?;
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record([
@@ -102,9 +113,14 @@ pub fn export_team_days(db: &Db, date: NaiveDate, out: impl Write) -> Result<usi
 }
 
 /// Writes `resident,reason` for every resident who needs a home visit no team can make.
-pub fn export_unvisited(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
+pub fn export_unvisited(
+    db: &Db,
+    district: &District,
+    date: NaiveDate,
+    out: impl Write,
+) -> Result<usize, RoundError> {
     let mut conn = db.conn()?;
-    let round = super::round_on(&mut conn, date)?;
+    let round = super::round_on(&mut conn, district, date)?;
     let rows = routes::unvisited_export(&mut conn, round.id)?;
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(["resident", "reason"])?;
@@ -117,10 +133,15 @@ pub fn export_unvisited(db: &Db, date: NaiveDate, out: impl Write) -> Result<usi
 
 /// Writes `resident,name,building,unit,floor,room,standing` for everyone without a valid
 /// sample (for health-code status at the deadline), by place.
-pub fn export_missing(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
+pub fn export_missing(
+    db: &Db,
+    district: &District,
+    date: NaiveDate,
+    out: impl Write,
+) -> Result<usize, RoundError> {
     let mut conn = db.conn()?;
-    let round = super::round_on(&mut conn, date)?;
-    let people = completion::standings(&mut conn, round.id, None)?;
+    let round = super::round_on(&mut conn, district, date)?;
+    let people = completion::standings(&mut conn, &round, None)?;
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record([
         "resident", "name", "building", "unit", "floor", "room", "standing",
@@ -144,10 +165,15 @@ pub fn export_missing(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize
 
 /// Writes `community,building,expected,sampled,recalled,not_home,refused,pending`, one row
 /// per building.
-pub fn export_completion(db: &Db, date: NaiveDate, out: impl Write) -> Result<usize, RoundError> {
+pub fn export_completion(
+    db: &Db,
+    district: &District,
+    date: NaiveDate,
+    out: impl Write,
+) -> Result<usize, RoundError> {
     let mut conn = db.conn()?;
-    let round = super::round_on(&mut conn, date)?;
-    let rows = super::progress::by_building(&mut conn, round.id)?;
+    let round = super::round_on(&mut conn, district, date)?;
+    let rows = super::progress::by_building(&mut conn, &round)?;
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record([
         "community",

@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 
 use super::RoundError;
+use crate::config::Config;
 use crate::domain::{IdNumber, RoundStatus};
 use crate::store::{residents, rounds, Db};
 
@@ -13,6 +14,20 @@ use crate::store::{residents, rounds, Db};
 pub struct Proof<'a> {
     pub name: Option<&'a str>,
     pub phone_last4: Option<&'a str>,
+}
+
+impl Proof<'_> {
+    /// Whether this proves the resident of this name and masked phone is the asker.
+    fn proves(&self, name: &str, phone_masked: Option<&str>) -> bool {
+        let name_matches = self.name.is_some_and(|n| n.trim() == name.trim());
+        let phone_matches = self
+            .phone_last4
+            .zip(phone_masked)
+            .is_some_and(|(given, masked)| {
+                given.trim().len() == 4 && masked.ends_with(given.trim())
+            });
+        name_matches || phone_matches
+    }
 }
 
 /// Where and when the resident is sampled.
@@ -30,49 +45,47 @@ pub struct FoundSlot {
     pub home: (f64, f64),
 }
 
-/// The resident's slot on `date` (default: the next published round from `today` on),
-/// once the round is published. A home visit's window is its planned start ±
-/// `tolerance_s`.
+/// The resident's slot on `date` (default: the next published round of the resident's
+/// district from its today on), once the round is published. A home visit's window is its
+/// planned start ± `tolerance_s`. The resident's district is the one their ID number is
+/// registered in: a resident need not know it.
 pub fn look_up_slot(
     db: &Db,
+    config: &Config,
     id: &IdNumber,
     proof: Proof,
     date: Option<NaiveDate>,
-    today: NaiveDate,
     tolerance_s: i32,
 ) -> Result<FoundSlot, RoundError> {
     let mut conn = db.conn()?;
-    // Without a date: the next round told to residents, today's or a later one (an office
-    // may publish tomorrow's slots tonight).
+    let key = db.personal_data_key(&mut conn)?;
+    let id_hash = key.id_hash(id);
+    // Without a date: the next round told to the resident's district, today's or a later
+    // one (an office may publish tomorrow's slots tonight).
     let date = match date {
         Some(date) => date,
         None => {
-            rounds::next_published(&mut conn, today)?
+            // Whether a round is told yet is said only to the resident.
+            let (district, name, phone_masked) =
+                residents::district_of(&mut conn, &id_hash)?.ok_or(RoundError::NoSlotFound)?;
+            if !proof.proves(&name, phone_masked.as_deref()) {
+                return Err(RoundError::NoSlotFound);
+            }
+            let today = crate::districts::district(district.clone(), config).today();
+            rounds::next_published(&mut conn, district.id, today)?
                 .ok_or(RoundError::NotPublished)?
                 .date
         }
     };
-    let key = db.personal_data_key(&mut conn)?;
-    let Some(found) = residents::slot_of(&mut conn, key.id_hash(id).as_bytes(), date)? else {
-        // Nobody with this ID number, or no round that day: the round's answer if it is
-        // missing or not told yet, so that both say the same to everyone.
-        let round = super::round_on(&mut conn, date)?;
-        return Err(if round.is_published() {
-            RoundError::NoSlotFound
-        } else {
-            RoundError::NotPublished
-        });
-    };
+    // Nobody with this ID number, or no round that day in their district: the same answer
+    // as a wrong name, so that the lookup does not tell who is registered.
+    let found =
+        residents::slot_of(&mut conn, id_hash.as_bytes(), date)?.ok_or(RoundError::NoSlotFound)?;
+    if !proof.proves(&found.name, found.phone_masked.as_deref()) {
+        return Err(RoundError::NoSlotFound);
+    }
     if found.round_status != RoundStatus::Published {
         return Err(RoundError::NotPublished);
-    }
-    let name_matches = proof.name.is_some_and(|n| n.trim() == found.name.trim());
-    let phone_matches = proof
-        .phone_last4
-        .zip(found.phone_masked.as_deref())
-        .is_some_and(|(given, masked)| given.trim().len() == 4 && masked.ends_with(given.trim()));
-    if !(name_matches || phone_matches) {
-        return Err(RoundError::NoSlotFound);
     }
     let (site, (from_min, to_min)) = match (found.slot, found.visit_starts_s) {
         (Some(slot), _) => (found.site.zip(found.site_location), slot),

@@ -35,10 +35,11 @@ pub use visits::{
     all_routes, plan_routes, team_route, RouteOptions, RouteSummary, Stop, TeamRoute,
 };
 
-/// The round on `date`, or the error that says to plan it first.
+/// The district's round on `date`, or the error that says to plan it first.
 fn round_on(
     conn: &mut crate::store::DbConnection,
+    district: &crate::domain::District,
     date: chrono::NaiveDate,
 ) -> Result<crate::store::rounds::RoundRow, RoundError> {
-    crate::store::rounds::round_on(conn, date)?.ok_or(RoundError::NoRound(date))
+    crate::store::rounds::round_on(conn, district.id, date)?.ok_or(RoundError::NoRound(date))
 }

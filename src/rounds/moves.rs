@@ -9,7 +9,7 @@ use super::plan::{
 };
 use super::RoundError;
 use crate::config::Config;
-use crate::domain::TimeOfDay;
+use crate::domain::{District, TimeOfDay};
 use crate::plan::queue::SlotLoad;
 use crate::plan::travel::street_metres;
 use crate::store::rounds as stored;
@@ -18,6 +18,7 @@ use crate::store::{access, Db, DbConnection};
 
 /// One resident to another slot, asked by `by`.
 pub struct MoveRequest<'a> {
+    pub district: &'a District,
     pub date: NaiveDate,
     /// The resident's code.
     pub resident: &'a str,
@@ -45,16 +46,21 @@ pub fn move_resident(
     request: MoveRequest,
 ) -> Result<Moved, RoundError> {
     let MoveRequest {
-        date, start, by, ..
+        district,
+        date,
+        start,
+        by,
+        ..
     } = request;
-    let round = super::round_on(conn, date)?;
+    let round = super::round_on(conn, district, date)?;
     // Moves at the same moment would each read the slot's count before the other wrote it.
     stored::lock_round(conn, round.id)?;
-    let resident = crate::store::residents::resident_id(conn, request.resident.trim())?
-        .ok_or(RoundError::UnknownResident)?;
+    let resident =
+        crate::store::residents::resident_id(conn, district.id, request.resident.trim())?
+            .ok_or(RoundError::UnknownResident)?;
     let from = crate::store::slots::assignment(conn, round.id, resident)?
         .ok_or(RoundError::NoSlotToMove)?;
-    let sites = crate::store::sites::all_sites(conn)?;
+    let sites = crate::store::sites::all_sites(conn, district.id)?;
     let site = sites
         .iter()
         .find(|s| s.code == request.site)
@@ -137,6 +143,7 @@ pub fn move_resident(
     crate::store::slots::move_resident(conn, &to, [&source, &target], &record, walking_change)?;
     access::audit(
         conn,
+        Some(district.id),
         by,
         "move resident",
         &format!("{} to {} {start} on {date}", request.resident, site.code),
@@ -156,17 +163,18 @@ pub fn move_resident(
 pub fn close_lanes(
     db: &Db,
     config: &Config,
+    district: &District,
     date: NaiveDate,
     site: &str,
     closed: i32,
     by: &str,
 ) -> Result<RoundSummary, RoundError> {
-    within_window(config, date)?;
-    let planning = planning(db, date)?;
+    within_window(config, district, date)?;
+    let planning = planning(db, district, date)?;
     {
         let mut conn = db.conn()?;
-        let round = super::round_on(&mut conn, date)?;
-        let stored = crate::store::sites::all_sites(&mut conn)?
+        let round = super::round_on(&mut conn, district, date)?;
+        let stored = crate::store::sites::all_sites(&mut conn, district.id)?
             .into_iter()
             .find(|s| s.code == site)
             .ok_or_else(|| RoundError::UnknownSite(site.to_string()))?;
@@ -179,11 +187,12 @@ pub fn close_lanes(
         crate::store::sites::close_lanes(&mut conn, round.id, stored.id, closed)?;
         access::audit(
             &mut conn,
+            Some(district.id),
             by,
             &format!("close {closed} lanes"),
             &format!("site {site} on {date}"),
             Utc::now().naive_utc(),
         )?;
     }
-    plan_round_while(&planning, db, config, PlanOptions::on(date))
+    plan_round_while(&planning, db, config, district, PlanOptions::on(date))
 }

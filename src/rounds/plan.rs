@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::visits::{self, RouteOptions, RouteSummary};
 use super::RoundError;
 use crate::config::Config;
-use crate::domain::{Coordinates, RoundStatus, TimeOfDay};
+use crate::domain::{Coordinates, District, RoundStatus, TimeOfDay};
 use crate::plan::queue::QueueModel;
 use crate::plan::slots::{self, SlotBuilding, SlotProblem, SlotRules, SlotSite};
 use crate::store::rounds::{self, NewRound, RoundRow};
@@ -104,16 +104,21 @@ pub fn parse_window(text: &str) -> Result<(TimeOfDay, TimeOfDay), String> {
 pub fn plan_round(
     db: &Db,
     config: &Config,
+    district: &District,
     options: PlanOptions,
 ) -> Result<RoundSummary, RoundError> {
-    within_window(config, options.date)?;
-    let planning = planning(db, options.date)?;
-    plan_round_while(&planning, db, config, options)
+    within_window(config, district, options.date)?;
+    let planning = planning(db, district, options.date)?;
+    plan_round_while(&planning, db, config, district, options)
 }
 
 /// Refuses a date too far from the district's today to be a round anyone means to plan.
-pub fn within_window(config: &Config, date: NaiveDate) -> Result<(), RoundError> {
-    let today = config.district.today();
+pub fn within_window(
+    config: &Config,
+    district: &District,
+    date: NaiveDate,
+) -> Result<(), RoundError> {
+    let today = district.today();
     let days = config.district.plan_window_days;
     if (date - today).num_days().unsigned_abs() > u64::from(days) {
         return Err(RoundError::DateOutOfRange { date, today, days });
@@ -121,18 +126,24 @@ pub fn within_window(config: &Config, date: NaiveDate) -> Result<(), RoundError>
     Ok(())
 }
 
-/// The right to plan the round on `date`, held until dropped; refused while another holds it.
-pub fn planning(db: &Db, date: NaiveDate) -> Result<Planning, RoundError> {
+/// The right to plan the district's round on `date`, held until dropped; refused while
+/// another holds it.
+pub fn planning(db: &Db, district: &District, date: NaiveDate) -> Result<Planning, RoundError> {
     let lock = db
-        .try_lock(&format!("plan {date}"))?
+        .try_lock(&format!("plan {} {date}", district.id))?
         .ok_or(RoundError::PlanInProgress(date))?;
-    Ok(Planning { _lock: lock, date })
+    Ok(Planning {
+        _lock: lock,
+        district_id: district.id,
+        date,
+    })
 }
 
 /// Held by whoever plans a round, for work that changes the round before planning it
 /// (closing lanes) and must not be half-done when the plan is refused.
 pub struct Planning {
     _lock: crate::store::Lock,
+    district_id: i64,
     date: NaiveDate,
 }
 
@@ -141,17 +152,19 @@ pub fn plan_round_while(
     planning: &Planning,
     db: &Db,
     config: &Config,
+    district: &District,
     options: PlanOptions,
 ) -> Result<RoundSummary, RoundError> {
     assert_eq!(
-        planning.date, options.date,
+        (planning.district_id, planning.date),
+        (district.id, options.date),
         "planning held for another round"
     );
     let started = std::time::Instant::now();
-    let (round, slots) = plan_slots(db, config, &options)?;
+    let (round, slots) = plan_slots(db, config, district, &options)?;
     crate::metrics::get().planned("slots", started.elapsed());
     let started = std::time::Instant::now();
-    let home_visits = visits::plan_routes(db, config, &round, options.routes)?;
+    let home_visits = visits::plan_routes(db, config, district, &round, options.routes)?;
     crate::metrics::get().planned("routes", started.elapsed());
     Ok(RoundSummary {
         date: round.date,
@@ -165,15 +178,16 @@ pub fn plan_round_while(
 fn plan_slots(
     db: &Db,
     config: &Config,
+    district: &District,
     options: &PlanOptions,
 ) -> Result<(RoundRow, SlotSummary), RoundError> {
     let mut conn = db.conn()?;
     crate::store::write_transaction(&mut conn, |conn| {
-        let sites = crate::store::sites::all_sites(conn)?;
+        let sites = crate::store::sites::all_sites(conn, district.id)?;
         if sites.is_empty() {
             return Err(RoundError::NoSites);
         }
-        let round = ensure_round(conn, config, options, &sites)?;
+        let round = ensure_round(conn, config, district, options, &sites)?;
         // The round first, as a move takes it: a move waits for the new plan, not the
         // other way round, and the two never lock each other's rows in turn.
         rounds::lock_round(conn, round.id)?;
@@ -252,9 +266,9 @@ fn plan_slots(
 }
 
 /// Marks the round's plan as told to residents: from now on re-plans keep their slots.
-pub fn publish_round(db: &Db, date: NaiveDate) -> Result<(), RoundError> {
+pub fn publish_round(db: &Db, district: &District, date: NaiveDate) -> Result<(), RoundError> {
     let mut conn = db.conn()?;
-    let round = super::round_on(&mut conn, date)?;
+    let round = super::round_on(&mut conn, district, date)?;
     rounds::publish_round(&mut conn, round.id, chrono::Utc::now().naive_utc())?;
     Ok(())
 }
@@ -262,6 +276,7 @@ pub fn publish_round(db: &Db, date: NaiveDate) -> Result<(), RoundError> {
 fn ensure_round(
     conn: &mut DbConnection,
     config: &Config,
+    district: &District,
     options: &PlanOptions,
     sites: &[crate::store::sites::StoredSite],
 ) -> Result<RoundRow, RoundError> {
@@ -271,7 +286,7 @@ fn ensure_round(
             "--slot-minutes must be between 5 and 1440".into(),
         ));
     }
-    match rounds::round_on(conn, options.date)? {
+    match rounds::round_on(conn, district.id, options.date)? {
         Some(round) if options.window.is_none() && options.slot_minutes.is_none() => Ok(round),
         Some(round) => {
             let (start, end) = options
@@ -280,7 +295,8 @@ fn ensure_round(
                     (a.minutes(), b.minutes())
                 });
             rounds::update_round_times(conn, round.id, start, end, slot_minutes as i32)?;
-            Ok(rounds::round_on(conn, options.date)?.expect("the round was just updated"))
+            Ok(rounds::round_on(conn, district.id, options.date)?
+                .expect("the round was just updated"))
         }
         None => {
             let (start, end) = match options.window {
@@ -301,6 +317,7 @@ fn ensure_round(
             Ok(rounds::create_round(
                 conn,
                 NewRound {
+                    district_id: district.id,
                     date: options.date,
                     starts_min: start,
                     ends_min: end,
@@ -352,7 +369,9 @@ fn load_problem(
     let mut building_index = HashMap::new();
     let mut buildings = Vec::new();
     let mut codes = Vec::new();
-    for (id, code, lat, lon) in crate::store::buildings::building_locations(conn)? {
+    for (id, code, lat, lon) in
+        crate::store::buildings::building_locations(conn, round.district_id)?
+    {
         building_index.insert(id, buildings.len());
         codes.push(code);
         buildings.push(SlotBuilding {
@@ -361,7 +380,9 @@ fn load_problem(
         });
     }
     let mut current: Option<(i64, String)> = None;
-    for (resident, building, household) in crate::store::residents::walkers(conn)? {
+    for (resident, building, household) in
+        crate::store::residents::walkers(conn, round.district_id)?
+    {
         let b = building_index[&building];
         let same = current
             .as_ref()
@@ -499,17 +520,21 @@ fn plan_rows(
     }
 }
 
-/// Every round by date.
-pub fn all_rounds(conn: &mut DbConnection) -> Result<Vec<RoundRow>, RoundError> {
-    Ok(rounds::all_rounds(conn)?)
+/// Every round of the district by date.
+pub fn all_rounds(
+    conn: &mut DbConnection,
+    district: &District,
+) -> Result<Vec<RoundRow>, RoundError> {
+    Ok(rounds::all_rounds(conn, district.id)?)
 }
 
 /// The round's plan by site and slot: people planned against capacity, and the predicted
 /// queue and wait.
 pub fn slot_loads(
     conn: &mut DbConnection,
+    district: &District,
     date: NaiveDate,
 ) -> Result<Vec<(String, LoadRow)>, RoundError> {
-    let round = super::round_on(conn, date)?;
+    let round = super::round_on(conn, district, date)?;
     Ok(crate::store::slots::slot_loads(conn, round.id)?)
 }

@@ -6,8 +6,9 @@ use chrono::{NaiveDate, TimeZone};
 use serde::Serialize;
 
 use super::RoundError;
-use crate::domain::Standing;
+use crate::domain::{District, Standing};
 use crate::store::completion::{self, ResidentStanding};
+use crate::store::rounds::RoundRow;
 use crate::store::{tubes, DbConnection};
 
 /// Residents expected, and where they stand.
@@ -94,11 +95,12 @@ pub struct Completion {
 
 pub fn completion(
     conn: &mut DbConnection,
+    district: &District,
     date: NaiveDate,
     building: Option<&str>,
 ) -> Result<Completion, RoundError> {
-    let round = super::round_on(conn, date)?;
-    let people = standings(conn, round.id, building)?;
+    let round = super::round_on(conn, district, date)?;
+    let people = standings(conn, &round, building)?;
     let people: Vec<&ResidentStanding> = people.iter().collect();
     let levels = match building {
         Some(_) => BY_BUILDING_UNIT_AND_FLOOR,
@@ -114,9 +116,9 @@ pub fn completion(
 /// Completion by community and building, one row per building.
 pub(super) fn by_building(
     conn: &mut DbConnection,
-    round_id: i64,
+    round: &RoundRow,
 ) -> Result<Vec<(String, String, Counts)>, RoundError> {
-    let people = completion::standings(conn, round_id, None)?;
+    let people = completion::standings(conn, round, None)?;
     let people: Vec<&ResidentStanding> = people.iter().collect();
     Ok(tally(&people, BY_COMMUNITY_AND_BUILDING)
         .into_iter()
@@ -133,11 +135,12 @@ pub(super) fn by_building(
 /// floor and room.
 pub fn still_to_sample(
     conn: &mut DbConnection,
+    district: &District,
     date: NaiveDate,
     building: &str,
 ) -> Result<Vec<ResidentStanding>, RoundError> {
-    let round = super::round_on(conn, date)?;
-    let people = standings(conn, round.id, Some(building))?;
+    let round = super::round_on(conn, district, date)?;
+    let people = standings(conn, &round, Some(building))?;
     Ok(people
         .into_iter()
         .filter(|p| p.standing != Standing::Sampled)
@@ -148,10 +151,10 @@ pub fn still_to_sample(
 /// code that names no building is the asker's mistake.
 fn standings(
     conn: &mut DbConnection,
-    round_id: i64,
+    round: &RoundRow,
     building: Option<&str>,
 ) -> Result<Vec<ResidentStanding>, RoundError> {
-    let people = completion::standings(conn, round_id, building)?;
+    let people = completion::standings(conn, round, building)?;
     match building {
         Some(code) if people.is_empty() => Err(RoundError::UnknownBuilding(code.to_string())),
         _ => Ok(people),
@@ -176,8 +179,12 @@ pub struct Recall {
 }
 
 /// Who must be sampled again, by building and door.
-pub fn recalls(conn: &mut DbConnection, date: NaiveDate) -> Result<Vec<Recall>, RoundError> {
-    let round = super::round_on(conn, date)?;
+pub fn recalls(
+    conn: &mut DbConnection,
+    district: &District,
+    date: NaiveDate,
+) -> Result<Vec<Recall>, RoundError> {
+    let round = super::round_on(conn, district, date)?;
     let needed = tubes::retests_needed(conn, round.id)?;
     let ids: Vec<i64> = needed.keys().copied().collect();
     Ok(tubes::recall_rows(conn, &ids)?
@@ -204,11 +211,12 @@ pub struct SampledBy {
 /// first sample to the last; nothing before the first sample.
 pub fn sampled_over_the_day(
     conn: &mut DbConnection,
+    district: &District,
     date: NaiveDate,
     step_min: u32,
-    zone: chrono_tz::Tz,
 ) -> Result<Vec<SampledBy>, RoundError> {
-    let round = super::round_on(conn, date)?;
+    let zone = district.timezone;
+    let round = super::round_on(conn, district, date)?;
     let step_s = i64::from(step_min.max(1)) * 60;
     let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
     let mut seconds: Vec<i64> = completion::first_samples(conn, round.id)?

@@ -12,7 +12,7 @@ use chrono::{NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::RoundError;
-use crate::domain::{masked_name, IdNumber, PersonalDataKey, TubeStatus};
+use crate::domain::{masked_name, District, IdNumber, PersonalDataKey, TubeStatus};
 use crate::store::tubes::{self, LatestSample, TubeRow};
 use crate::store::{access, residents, DbConnection};
 
@@ -24,6 +24,8 @@ pub(super) const TUBE_CODE_MAX_CHARS: usize = 64;
 /// A team's sampler at a site.
 #[derive(Debug, Clone, Copy)]
 pub struct Sampler<'a> {
+    /// The team's district: its tubes, its residents, its clock.
+    pub district: &'a District,
     pub team_id: i64,
     /// The login's name, for the audit and the sample's record.
     pub name: &'a str,
@@ -88,31 +90,49 @@ pub fn open_tube(
             message: format!("tube is 1 to {TUBE_CODE_MAX_CHARS} characters"),
         });
     }
-    let round = super::round_on(conn, date)?;
+    let district = sampler.district;
+    let round = super::round_on(conn, district, date)?;
     let now = Utc::now().naive_utc();
-    if tubes::open_tube(conn, round.id, code, sampler.team_id, pool_size, now)?.is_none() {
+    if tubes::open_tube(
+        conn,
+        district.id,
+        round.id,
+        code,
+        sampler.team_id,
+        pool_size,
+        now,
+    )?
+    .is_none()
+    {
         return Err(RoundError::TubeExists(code.to_string()));
     }
-    access::audit(conn, sampler.name, "open tube", code, now)?;
-    tube_now(conn, code)
+    access::audit(
+        conn,
+        Some(district.id),
+        sampler.name,
+        "open tube",
+        code,
+        now,
+    )?;
+    tube_now(conn, district, code)
 }
 
-/// Puts a resident's swab into the sampler's open tube.
-/// `timezone` is the district's: a resident sampled already is told when, on its clock.
+/// Puts a resident of the sampler's district's swab into the sampler's open tube. A
+/// resident sampled already is told when, on the district's clock.
 pub fn scan(
     conn: &mut DbConnection,
     key: &PersonalDataKey,
     sampler: Sampler,
     tube: &str,
     who: Who,
-    timezone: Tz,
 ) -> Result<(TubeRow, Added), RoundError> {
+    let timezone = sampler.district.timezone;
     let tube = own_tube(conn, sampler, tube.trim())?;
     let closed = || RoundError::TubeClosed(tube.code.clone());
     if tube.status != TubeStatus::Open {
         return Err(closed());
     }
-    let resident_id = find(conn, key, who)?;
+    let resident_id = find(conn, key, sampler.district, who)?;
     let earlier = tubes::latest_sample(conn, tube.round_id, resident_id)?;
     if let Some(earlier) = &earlier {
         may_sample_again(earlier, tube.pool_size, timezone)?;
@@ -146,6 +166,7 @@ pub fn scan(
     }
     access::audit(
         conn,
+        Some(sampler.district.id),
         sampler.name,
         "scan",
         &format!("tube {}", tube.code),
@@ -156,7 +177,7 @@ pub fn scan(
         resident,
         name: masked_name(&name),
     };
-    Ok((tube_now(conn, &tube.code)?, added))
+    Ok((tube_now(conn, sampler.district, &tube.code)?, added))
 }
 
 /// Closes the sampler's tube before it is full.
@@ -177,21 +198,30 @@ pub fn close_tube(
             RoundError::TubeEmpty(code.to_string())
         });
     }
-    access::audit(conn, sampler.name, "close tube", code, now)?;
-    tube_now(conn, code)
+    access::audit(
+        conn,
+        Some(sampler.district.id),
+        sampler.name,
+        "close tube",
+        code,
+        now,
+    )?;
+    tube_now(conn, sampler.district, code)
 }
 
-/// Records a closed tube's result, by `by`; returns how many residents are now to be
-/// sampled again (none after a negative pool).
+/// Records a closed tube's result, by `by` of the district's lab; returns how many
+/// residents are now to be sampled again (none after a negative pool).
 pub fn record_result(
     conn: &mut DbConnection,
+    district: &District,
     by: &str,
     code: &str,
     result: LabResult,
 ) -> Result<i32, RoundError> {
     let code = code.trim();
     let find = |conn: &mut DbConnection| {
-        tubes::tube(conn, code)?.ok_or_else(|| RoundError::UnknownTube(code.to_string()))
+        tubes::tube(conn, district.id, code)?
+            .ok_or_else(|| RoundError::UnknownTube(code.to_string()))
     };
     let tube = find(conn)?;
     let now = Utc::now().naive_utc();
@@ -200,6 +230,7 @@ pub fn record_result(
     if tubes::set_result(conn, tube.id, result.status(), now)? {
         access::audit(
             conn,
+            Some(district.id),
             by,
             &format!("result {}", result.status()),
             &format!("tube {code}"),
@@ -225,15 +256,21 @@ pub fn record_result(
 
 /// The sampler's own tube by code.
 fn own_tube(conn: &mut DbConnection, sampler: Sampler, code: &str) -> Result<TubeRow, RoundError> {
-    let tube = tubes::tube(conn, code)?.ok_or_else(|| RoundError::UnknownTube(code.to_string()))?;
+    let tube = tubes::tube(conn, sampler.district.id, code)?
+        .ok_or_else(|| RoundError::UnknownTube(code.to_string()))?;
     if tube.team_id != sampler.team_id {
         return Err(RoundError::NotYourTube(code.to_string()));
     }
     Ok(tube)
 }
 
-fn tube_now(conn: &mut DbConnection, code: &str) -> Result<TubeRow, RoundError> {
-    tubes::tube(conn, code)?.ok_or(RoundError::Inconsistent("the tube just used is gone"))
+fn tube_now(
+    conn: &mut DbConnection,
+    district: &District,
+    code: &str,
+) -> Result<TubeRow, RoundError> {
+    tubes::tube(conn, district.id, code)?
+        .ok_or(RoundError::Inconsistent("the tube just used is gone"))
 }
 
 /// Whether a resident sampled before in this round may be sampled again into a tube of
@@ -255,20 +292,34 @@ fn may_sample_again(
     }
 }
 
-/// The resident the sampler identified.
-fn find(conn: &mut DbConnection, key: &PersonalDataKey, who: Who) -> Result<i64, RoundError> {
+/// The resident of the district the sampler identified (a ticket of another district's
+/// resident is not one of this district's).
+fn find(
+    conn: &mut DbConnection,
+    key: &PersonalDataKey,
+    district: &District,
+    who: Who,
+) -> Result<i64, RoundError> {
     match who {
-        Who::Ticket(ticket) => key
-            .resident_of_ticket(ticket)
-            .ok_or(RoundError::UnknownTicket),
-        Who::Code(code) => crate::store::residents::resident_id(conn, code.trim())?
+        Who::Ticket(ticket) => {
+            let id = key
+                .resident_of_ticket(ticket)
+                .ok_or(RoundError::UnknownTicket)?;
+            if residents::lives_in(conn, district.id, id)? {
+                Ok(id)
+            } else {
+                Err(RoundError::UnknownTicket)
+            }
+        }
+        Who::Code(code) => residents::resident_id(conn, district.id, code.trim())?
             .ok_or(RoundError::UnknownResident),
         Who::IdNumber(text) => {
             let id = IdNumber::parse(text).map_err(|e| RoundError::Invalid {
                 field: "id_number",
                 message: format!("id_number {e}"),
             })?;
-            residents::with_id_hash(conn, &key.id_hash(&id))?.ok_or(RoundError::UnknownIdNumber)
+            residents::with_id_hash(conn, district.id, &key.id_hash(&id))?
+                .ok_or(RoundError::UnknownIdNumber)
         }
     }
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::RoundError;
 use crate::config::Config;
-use crate::domain::{Coordinates, Outcome, TimeOfDay, TubeStatus};
+use crate::domain::{Coordinates, District, Outcome, TimeOfDay, TubeStatus};
 use crate::plan::routing::Params;
 use crate::plan::visits::{
     self, HomeVisit, TeamNow, VisitPlan, VisitProblem, VisitRules, VisitTeam,
@@ -51,6 +51,7 @@ pub struct RouteSummary {
 pub fn plan_routes(
     db: &Db,
     config: &Config,
+    district: &District,
     round: &RoundRow,
     options: RouteOptions,
 ) -> Result<RouteSummary, RoundError> {
@@ -73,7 +74,7 @@ pub fn plan_routes(
     let mut conn = db.conn()?;
     // Outcomes recorded while the solver ran make its plan stale: plan again.
     for _ in 0..3 {
-        let day = load_day(&mut conn, config, round, options.at)?;
+        let day = load_day(&mut conn, config, district, round, options.at)?;
         let started = Instant::now();
         let plan = visits::plan(&day.problem, &params, Some(&day.previous));
         let solver_seconds = started.elapsed().as_secs_f64();
@@ -124,17 +125,18 @@ struct Day {
 fn load_day(
     conn: &mut DbConnection,
     config: &Config,
+    district: &District,
     round: &RoundRow,
     at: Option<TimeOfDay>,
 ) -> Result<Day, RoundError> {
-    let teams = crate::store::teams::all_teams(conn)?;
-    let visitors = crate::store::teams::home_visitors(conn)?;
+    let teams = crate::store::teams::all_teams(conn, district.id)?;
+    let visitors = crate::store::teams::home_visitors(conn, district.id)?;
     let stored = routes::stops(conn, round.id)?;
     let outcomes = routes::outcomes(conn, round.id)?;
     // Residents whose pool was positive (or whose tube was invalid) are visited again,
     // whatever their door said before: the positive ones first of all.
     let retests = tubes::retests_needed(conn, round.id)?;
-    let local_seconds = |t: NaiveDateTime| seconds_of_round_day(config, round.date, t);
+    let local_seconds = |t: NaiveDateTime| seconds_of_round_day(district, round.date, t);
     let at_seconds = at.map(|t| i64::from(t.minutes()) * 60);
 
     let location: HashMap<i64, Coordinates> = visitors
@@ -265,12 +267,8 @@ fn load_day(
 
 /// Seconds after local midnight of the round's date (negative before it, above 86,400
 /// after it) of a UTC timestamp.
-fn seconds_of_round_day(config: &Config, date: NaiveDate, utc: NaiveDateTime) -> i64 {
-    let local = config
-        .district
-        .timezone
-        .from_utc_datetime(&utc)
-        .naive_local();
+fn seconds_of_round_day(district: &District, date: NaiveDate, utc: NaiveDateTime) -> i64 {
+    let local = district.timezone.from_utc_datetime(&utc).naive_local();
     (local - date.and_hms_opt(0, 0, 0).expect("midnight exists")).num_seconds()
 }
 
@@ -351,12 +349,13 @@ pub struct TeamRoute {
 /// A team's own route on `date`, with each resident's number to call.
 pub fn team_route(
     db: &Db,
+    district: &District,
     date: NaiveDate,
     team_id: i64,
     team: String,
 ) -> Result<TeamRoute, RoundError> {
     let mut conn = db.conn()?;
-    let round = super::round_on(&mut conn, date)?;
+    let round = super::round_on(&mut conn, district, date)?;
     let outcomes = last_outcomes(&mut conn, round.id)?;
     let key = db.personal_data_key(&mut conn)?;
     route_of(&mut conn, &round, team_id, team, &outcomes, Some(&key))
@@ -364,12 +363,16 @@ pub fn team_route(
 
 /// Every team's route on `date`, for the office (numbers masked); teams without stops
 /// are left out.
-pub fn all_routes(db: &Db, date: NaiveDate) -> Result<Vec<TeamRoute>, RoundError> {
+pub fn all_routes(
+    db: &Db,
+    district: &District,
+    date: NaiveDate,
+) -> Result<Vec<TeamRoute>, RoundError> {
     let mut conn = db.conn()?;
-    let round = super::round_on(&mut conn, date)?;
+    let round = super::round_on(&mut conn, district, date)?;
     let outcomes = last_outcomes(&mut conn, round.id)?;
     let mut all = Vec::new();
-    for team in crate::store::teams::all_teams(&mut conn)? {
+    for team in crate::store::teams::all_teams(&mut conn, district.id)? {
         let route = route_of(&mut conn, &round, team.id, team.code, &outcomes, None)?;
         if !route.stops.is_empty() {
             all.push(route);

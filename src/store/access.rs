@@ -3,7 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{accounts, audit, handled_requests, login_failures, sessions, teams};
+use super::districts::DistrictRow;
+use super::schema::{
+    accounts, audit, districts, handled_requests, login_failures, sessions, teams,
+};
 use super::DbConnection;
 use crate::access::Attempts;
 
@@ -13,6 +16,8 @@ pub struct AccountRow {
     pub id: i64,
     pub login: String,
     pub role: String,
+    /// None for the city's (headquarters') accounts.
+    pub district_id: Option<i64>,
     pub password_hash: String,
 }
 
@@ -20,6 +25,7 @@ pub fn add_account(
     conn: &mut DbConnection,
     login: &str,
     role: &str,
+    district_id: Option<i64>,
     password_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -27,6 +33,7 @@ pub fn add_account(
         .values((
             accounts::login.eq(login),
             accounts::role.eq(role),
+            accounts::district_id.eq(district_id),
             accounts::password_hash.eq(password_hash),
             accounts::created_at.eq(now),
         ))
@@ -53,12 +60,14 @@ pub fn set_password(
     Ok(())
 }
 
-/// A team's id, code and PIN hash (none until `sweep team pin`).
+/// A district's team: id, code and PIN hash (none until `sweep team pin`).
 pub fn team_pin(
     conn: &mut DbConnection,
+    district_id: i64,
     code: &str,
 ) -> QueryResult<Option<(i64, String, Option<String>)>> {
     teams::table
+        .filter(teams::district_id.eq(district_id))
         .filter(teams::code.eq(code))
         .select((teams::id, teams::code, teams::pin_hash))
         .get_result(conn)
@@ -78,6 +87,8 @@ pub fn set_team_pin(conn: &mut DbConnection, team_id: i64, pin_hash: &str) -> Qu
 pub struct SessionRow {
     pub token_hash: Vec<u8>,
     pub role: String,
+    /// None for a city (headquarters) session.
+    pub district_id: Option<i64>,
     pub account_id: Option<i64>,
     pub team_id: Option<i64>,
     pub expires_at: NaiveDateTime,
@@ -90,11 +101,17 @@ pub fn open_session(conn: &mut DbConnection, session: &SessionRow) -> QueryResul
     Ok(())
 }
 
-/// A session, its team's code and its account's login (one of the two is set).
-pub type SessionWithOwner = (SessionRow, Option<String>, Option<String>);
+/// A session, its team's code and its account's login (one of the two is set), and its
+/// district (none for the city's).
+pub type SessionWithOwner = (
+    SessionRow,
+    Option<String>,
+    Option<String>,
+    Option<DistrictRow>,
+);
 
 /// The session of a token's hash, if it has not expired, with its owner's name (the team's
-/// code or the account's login) — one query, as every request asks it.
+/// code or the account's login) and its district — one query, as every request asks it.
 pub fn session(
     conn: &mut DbConnection,
     token_hash: &[u8],
@@ -103,20 +120,46 @@ pub fn session(
     crate::on_backend!(conn, |c| sessions::table
         .left_join(teams::table)
         .left_join(accounts::table)
+        .left_join(districts::table.on(sessions::district_id.eq(districts::id.nullable())))
         .filter(sessions::token_hash.eq(token_hash))
         .filter(sessions::expires_at.gt(now))
         .select((
             SessionRow::as_select(),
             teams::code.nullable(),
             accounts::login.nullable(),
+            (
+                districts::id,
+                districts::code,
+                districts::name,
+                districts::timezone,
+            )
+                .nullable(),
         ))
-        .get_result(c)
+        .get_result::<(
+            SessionRow,
+            Option<String>,
+            Option<String>,
+            Option<(i64, String, String, String)>,
+        )>(c)
         .optional())
+    .map(|found| {
+        found.map(|(session, team, login, district)| {
+            let district = district.map(|(id, code, name, timezone)| DistrictRow {
+                id,
+                code,
+                name,
+                timezone,
+            });
+            (session, team, login, district)
+        })
+    })
 }
 
-/// Records who changed what: `actor` as `office:login`, `team:T001`, `lab:login`.
+/// Records who changed what in a district (none: the city's own, or before a district is
+/// known): `actor` as `office:login`, `team:T001`, `lab:login`.
 pub fn audit(
     conn: &mut DbConnection,
+    district_id: Option<i64>,
     actor: &str,
     action: &str,
     subject: &str,
@@ -124,6 +167,7 @@ pub fn audit(
 ) -> QueryResult<()> {
     crate::on_backend!(conn, |c| diesel::insert_into(audit::table)
         .values((
+            audit::district_id.eq(district_id),
             audit::actor.eq(actor),
             audit::action.eq(action),
             audit::subject.eq(subject),
@@ -133,14 +177,16 @@ pub fn audit(
     Ok(())
 }
 
-/// The latest `limit` audit entries (of one action, when given), newest first: actor,
-/// action, subject, time.
+/// The district's latest `limit` audit entries (of one action, when given), newest first:
+/// actor, action, subject, time.
 pub fn audit_trail(
     conn: &mut DbConnection,
+    district_id: i64,
     limit: i64,
     action: Option<&str>,
 ) -> QueryResult<Vec<(String, String, String, NaiveDateTime)>> {
     let mut query = audit::table
+        .filter(audit::district_id.eq(district_id))
         .select((audit::actor, audit::action, audit::subject, audit::at))
         .order(audit::id.desc())
         .limit(limit)

@@ -15,6 +15,7 @@ use crate::on_backend;
 #[diesel(table_name = buildings)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct BuildingRow {
+    pub district_id: i64,
     pub code: String,
     pub community_id: i64,
     pub address: String,
@@ -31,20 +32,30 @@ pub struct StoredBuilding {
     pub floors: i32,
 }
 
-/// Adds the communities not yet stored and returns the id of every one named.
+/// Adds the district's communities not yet stored and returns the id of every one named.
 pub fn ensure_communities(
     conn: &mut DbConnection,
+    district_id: i64,
     names: &[String],
 ) -> QueryResult<HashMap<String, i64>> {
-    let rows: Vec<_> = names.iter().map(|n| communities::name.eq(n)).collect();
+    let rows: Vec<_> = names
+        .iter()
+        .map(|n| {
+            (
+                communities::district_id.eq(district_id),
+                communities::name.eq(n),
+            )
+        })
+        .collect();
     for chunk in rows.chunks(SMALL_BATCH) {
         on_backend!(conn, |c| diesel::insert_into(communities::table)
             .values(chunk)
-            .on_conflict(communities::name)
+            .on_conflict((communities::district_id, communities::name))
             .do_nothing()
             .execute(c))?;
     }
     let stored: Vec<(i64, String)> = communities::table
+        .filter(communities::district_id.eq(district_id))
         .select((communities::id, communities::name))
         .load(conn)?;
     Ok(stored.into_iter().map(|(id, name)| (name, id)).collect())
@@ -55,7 +66,7 @@ pub fn upsert_buildings(conn: &mut DbConnection, rows: &[BuildingRow]) -> QueryR
     for chunk in rows.chunks(SMALL_BATCH) {
         on_backend!(conn, |c| diesel::insert_into(table)
             .values(chunk)
-            .on_conflict(code)
+            .on_conflict((district_id, code))
             .do_update()
             .set((
                 community_id.eq(excluded(community_id)),
@@ -70,9 +81,13 @@ pub fn upsert_buildings(conn: &mut DbConnection, rows: &[BuildingRow]) -> QueryR
     Ok(())
 }
 
-/// Every stored building by code.
-pub fn buildings_by_code(conn: &mut DbConnection) -> QueryResult<HashMap<String, StoredBuilding>> {
+/// Every stored building of the district by code.
+pub fn buildings_by_code(
+    conn: &mut DbConnection,
+    district_id: i64,
+) -> QueryResult<HashMap<String, StoredBuilding>> {
     let rows: Vec<(String, i64, i32)> = buildings::table
+        .filter(buildings::district_id.eq(district_id))
         .select((buildings::code, buildings::id, buildings::floors))
         .load(conn)?;
     Ok(rows
@@ -90,9 +105,13 @@ pub fn home_of(conn: &mut DbConnection, resident_id: i64) -> QueryResult<(f64, f
         .first(conn)
 }
 
-/// Every building's id and location.
-pub fn building_locations(conn: &mut DbConnection) -> QueryResult<Vec<(i64, String, f64, f64)>> {
+/// Every building of the district: id, code and location.
+pub fn building_locations(
+    conn: &mut DbConnection,
+    district_id: i64,
+) -> QueryResult<Vec<(i64, String, f64, f64)>> {
     buildings::table
+        .filter(buildings::district_id.eq(district_id))
         .select((
             buildings::id,
             buildings::code,

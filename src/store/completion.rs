@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
+use super::rounds::RoundRow;
 use super::schema::{buildings, communities, residents, samples, tubes, visit_outcomes};
 use super::DbConnection;
 use crate::domain::{Outcome, Standing, TubeStatus};
@@ -35,14 +36,16 @@ struct Place {
     room: String,
 }
 
-/// Every resident of the round's district (or of one building), with their standing.
+/// Every resident of the round's district (or of one of its buildings), with their standing.
 pub fn standings(
     conn: &mut DbConnection,
-    round_id: i64,
+    round: &RoundRow,
     building: Option<&str>,
 ) -> QueryResult<Vec<ResidentStanding>> {
+    let round_id = round.id;
     let mut query = residents::table
         .inner_join(buildings::table.inner_join(communities::table))
+        .filter(residents::district_id.eq(round.district_id))
         .select((
             residents::id,
             residents::code,

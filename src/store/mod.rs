@@ -15,6 +15,7 @@ pub mod access;
 pub mod backup;
 pub mod buildings;
 pub mod completion;
+pub mod districts;
 mod locks;
 pub mod residents;
 pub mod roster;

@@ -9,7 +9,9 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sqlite::Sqlite;
 
-use super::schema::{buildings, residents, rounds, route_stops, sites, slot_assignments};
+use super::schema::{
+    buildings, districts, residents, rounds, route_stops, sites, slot_assignments,
+};
 use super::DbConnection;
 use crate::domain::{self, IdHash, PersonalDataKey};
 use crate::on_backend;
@@ -20,6 +22,7 @@ use crate::on_backend;
 #[diesel(table_name = residents)]
 #[diesel(treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct ResidentRow {
+    pub district_id: i64,
     pub code: String,
     pub name: String,
     pub id_hash: Vec<u8>,
@@ -44,6 +47,7 @@ impl ResidentRow {
     /// The stored form: ID number reduced to a keyed hash and a mask, phone to a mask and a
     /// sealed copy.
     pub fn new(
+        district_id: i64,
         resident: domain::Resident,
         building_id: i64,
         id_hash: IdHash,
@@ -57,6 +61,7 @@ impl ResidentRow {
             id_hash: id_hash.as_bytes().to_vec(),
             id_masked: resident.id_number.masked(),
             phone_masked: resident.phone.as_ref().map(domain::Phone::masked),
+            district_id,
             code: resident.code.as_str().to_string(),
             name: resident.name,
             building_id,
@@ -96,8 +101,10 @@ impl StoredResidents {
         self.by_code.is_empty()
     }
 
-    pub fn load(conn: &mut DbConnection) -> QueryResult<Self> {
+    /// The residents of one district.
+    pub fn load(conn: &mut DbConnection, district_id: i64) -> QueryResult<Self> {
         let rows: Vec<(i64, ResidentRow)> = residents::table
+            .filter(residents::district_id.eq(district_id))
             .select((residents::id, ResidentRow::as_select()))
             .load(conn)?;
         let mut stored = StoredResidents {
@@ -179,12 +186,14 @@ impl<const ROWS: usize> QueryFragment<Sqlite> for InsertResidents<'_, ROWS> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
         use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, Text};
         out.push_sql(
-            "INSERT OR ROLLBACK INTO residents (code, name, id_hash, id_masked, phone_masked, building_id, \
+            "INSERT OR ROLLBACK INTO residents (district_id, code, name, id_hash, id_masked, phone_masked, building_id, \
              unit, floor, room, household, birth_year, mobility, home_visit, available_from_min, \
              available_to_min, notes, phone_sealed) VALUES ",
         );
         for (i, row) in self.0.iter().enumerate() {
             out.push_sql(if i == 0 { "(" } else { ", (" });
+            out.push_bind_param::<BigInt, _>(&row.district_id)?;
+            out.push_sql(", ");
             out.push_bind_param::<Text, _>(&row.code)?;
             out.push_sql(", ");
             out.push_bind_param::<Text, _>(&row.name)?;
@@ -254,7 +263,11 @@ pub fn slot_of(
 ) -> QueryResult<Option<ResidentSlot>> {
     let query = residents::table
         .inner_join(buildings::table)
-        .inner_join(rounds::table.on(rounds::date.eq(date)))
+        .inner_join(
+            rounds::table.on(rounds::date
+                .eq(date)
+                .and(rounds::district_id.eq(residents::district_id))),
+        )
         .left_join(
             slot_assignments::table.on(slot_assignments::round_id
                 .eq(rounds::id)
@@ -289,30 +302,84 @@ pub fn code_and_name(conn: &mut DbConnection, resident_id: i64) -> QueryResult<(
     crate::on_backend!(conn, |c| query.get_result(c))
 }
 
-/// The resident whose ID number has this hash.
+/// The resident of the district whose ID number has this hash.
 pub fn with_id_hash(
     conn: &mut DbConnection,
+    district_id: i64,
     hash: &crate::domain::IdHash,
 ) -> QueryResult<Option<i64>> {
     let query = residents::table
         .filter(residents::id_hash.eq(hash.as_bytes()))
+        .filter(residents::district_id.eq(district_id))
         .select(residents::id);
     crate::on_backend!(conn, |c| query.get_result(c).optional())
 }
 
-/// Residents who walk to a site (no home visit): id, building, household; grouped by
-/// building and household.
-pub fn walkers(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i64, String)>> {
+/// The district a resident with this ID hash is registered in (an ID number is the
+/// city's), with the resident's name and masked phone to check a lookup's proof against.
+pub fn district_of(
+    conn: &mut DbConnection,
+    hash: &crate::domain::IdHash,
+) -> QueryResult<Option<(super::districts::DistrictRow, String, Option<String>)>> {
+    crate::on_backend!(conn, |c| residents::table
+        .inner_join(districts::table)
+        .filter(residents::id_hash.eq(hash.as_bytes()))
+        .select((
+            super::districts::DistrictRow::as_select(),
+            residents::name,
+            residents::phone_masked,
+        ))
+        .get_result(c)
+        .optional())
+}
+
+/// Of these ID hashes, those registered in another district than `district_id`, with that
+/// district's code (an ID number is unique across the city).
+pub fn registered_elsewhere(
+    conn: &mut DbConnection,
+    district_id: i64,
+    hashes: &[&[u8]],
+) -> QueryResult<Vec<(Vec<u8>, String)>> {
+    let mut found = Vec::new();
+    for chunk in hashes.chunks(super::roster::SMALL_BATCH) {
+        let query = residents::table
+            .inner_join(districts::table)
+            .filter(residents::id_hash.eq_any(chunk))
+            .filter(residents::district_id.ne(district_id))
+            .select((residents::id_hash, districts::code));
+        found.extend(crate::on_backend!(conn, |c| query.load::<(Vec<u8>, String)>(c))?);
+    }
+    Ok(found)
+}
+
+/// Residents of the district who walk to a site (no home visit): id, building, household;
+/// grouped by building and household.
+pub fn walkers(conn: &mut DbConnection, district_id: i64) -> QueryResult<Vec<(i64, i64, String)>> {
     residents::table
+        .filter(residents::district_id.eq(district_id))
         .filter(residents::home_visit.eq(false))
         .select((residents::id, residents::building_id, residents::household))
         .order((residents::building_id, residents::household, residents::id))
         .load(conn)
 }
 
-/// A resident's id by code.
-pub fn resident_id(conn: &mut DbConnection, code: &str) -> QueryResult<Option<i64>> {
+/// Whether resident `resident_id` is one of the district's.
+pub fn lives_in(conn: &mut DbConnection, district_id: i64, resident_id: i64) -> QueryResult<bool> {
     let query = residents::table
+        .filter(residents::id.eq(resident_id))
+        .filter(residents::district_id.eq(district_id))
+        .select(residents::id);
+    Ok(crate::on_backend!(conn, |c| query.get_result::<i64>(c).optional())?.is_some())
+}
+
+/// A resident's id by the district's code.
+pub fn resident_id(
+    conn: &mut DbConnection,
+    district_id: i64,
+    code: &str,
+) -> QueryResult<Option<i64>> {
+    let query = residents::table
+        .filter(residents::district_id.eq(district_id))
         .filter(residents::code.eq(code))
         .select(residents::id);
     crate::on_backend!(conn, |c| query.get_result(c).optional())

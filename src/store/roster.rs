@@ -20,11 +20,24 @@ pub struct Totals {
 // size stays under the smaller limit for the widest of these tables.
 pub(super) const SMALL_BATCH: usize = 32_766 / 10;
 
-pub fn totals(conn: &mut DbConnection) -> QueryResult<Totals> {
+/// How many rows of each kind the district holds.
+pub fn totals(conn: &mut DbConnection, district_id: i64) -> QueryResult<Totals> {
     Ok(Totals {
-        buildings: buildings::table.count().get_result(conn)?,
-        residents: residents::table.count().get_result(conn)?,
-        sites: sites::table.count().get_result(conn)?,
-        teams: teams::table.count().get_result(conn)?,
+        buildings: buildings::table
+            .filter(buildings::district_id.eq(district_id))
+            .count()
+            .get_result(conn)?,
+        residents: residents::table
+            .filter(residents::district_id.eq(district_id))
+            .count()
+            .get_result(conn)?,
+        sites: sites::table
+            .filter(sites::district_id.eq(district_id))
+            .count()
+            .get_result(conn)?,
+        teams: teams::table
+            .filter(teams::district_id.eq(district_id))
+            .count()
+            .get_result(conn)?,
     })
 }

@@ -11,6 +11,7 @@ use crate::domain::RoundStatus;
 #[diesel(table_name = rounds)]
 pub struct RoundRow {
     pub id: i64,
+    pub district_id: i64,
     pub date: NaiveDate,
     pub starts_min: i32,
     pub ends_min: i32,
@@ -42,6 +43,7 @@ impl RoundRow {
 #[derive(Insertable)]
 #[diesel(table_name = rounds)]
 pub struct NewRound {
+    pub district_id: i64,
     pub date: NaiveDate,
     pub starts_min: i32,
     pub ends_min: i32,
@@ -50,18 +52,24 @@ pub struct NewRound {
     pub created_at: chrono::NaiveDateTime,
 }
 
-/// Every round, by date.
-pub fn all_rounds(conn: &mut DbConnection) -> QueryResult<Vec<RoundRow>> {
+/// Every round of the district, by date.
+pub fn all_rounds(conn: &mut DbConnection, district_id: i64) -> QueryResult<Vec<RoundRow>> {
     rounds::table
+        .filter(rounds::district_id.eq(district_id))
         .order(rounds::date)
         .select(RoundRow::as_select())
         .load(conn)
 }
 
-/// The first published round on or after `from`.
-pub fn next_published(conn: &mut DbConnection, from: NaiveDate) -> QueryResult<Option<RoundRow>> {
+/// The district's first published round on or after `from`.
+pub fn next_published(
+    conn: &mut DbConnection,
+    district_id: i64,
+    from: NaiveDate,
+) -> QueryResult<Option<RoundRow>> {
     // All of them (a round a day), not `LIMIT ?`: see the note on single-row reads.
     let rounds: Vec<RoundRow> = rounds::table
+        .filter(rounds::district_id.eq(district_id))
         .filter(rounds::date.ge(from))
         .filter(rounds::status.eq(RoundStatus::Published))
         .order(rounds::date)
@@ -70,8 +78,14 @@ pub fn next_published(conn: &mut DbConnection, from: NaiveDate) -> QueryResult<O
     Ok(rounds.into_iter().next())
 }
 
-pub fn round_on(conn: &mut DbConnection, date: NaiveDate) -> QueryResult<Option<RoundRow>> {
+/// The district's round on `date`.
+pub fn round_on(
+    conn: &mut DbConnection,
+    district_id: i64,
+    date: NaiveDate,
+) -> QueryResult<Option<RoundRow>> {
     crate::on_backend!(conn, |c| rounds::table
+        .filter(rounds::district_id.eq(district_id))
         .filter(rounds::date.eq(date))
         .select(RoundRow::as_select())
         .get_result(c)
@@ -79,11 +93,11 @@ pub fn round_on(conn: &mut DbConnection, date: NaiveDate) -> QueryResult<Option<
 }
 
 pub fn create_round(conn: &mut DbConnection, round: NewRound) -> QueryResult<RoundRow> {
-    let date = round.date;
+    let (district_id, date) = (round.district_id, round.date);
     diesel::insert_into(rounds::table)
         .values(round)
         .execute(conn)?;
-    round_on(conn, date)?.ok_or(diesel::result::Error::NotFound)
+    round_on(conn, district_id, date)?.ok_or(diesel::result::Error::NotFound)
 }
 
 pub fn update_round_times(

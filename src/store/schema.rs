@@ -9,8 +9,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    districts (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        timezone -> Text,
+    }
+}
+
+diesel::table! {
     communities (id) {
         id -> BigInt,
+        district_id -> BigInt,
         name -> Text,
     }
 }
@@ -18,6 +28,7 @@ diesel::table! {
 diesel::table! {
     buildings (id) {
         id -> BigInt,
+        district_id -> BigInt,
         code -> Text,
         community_id -> BigInt,
         address -> Text,
@@ -31,6 +42,7 @@ diesel::table! {
 diesel::table! {
     residents (id) {
         id -> BigInt,
+        district_id -> BigInt,
         code -> Text,
         name -> Text,
         id_hash -> Binary,
@@ -54,6 +66,7 @@ diesel::table! {
 diesel::table! {
     sites (id) {
         id -> BigInt,
+        district_id -> BigInt,
         code -> Text,
         name -> Text,
         lat -> Double,
@@ -69,6 +82,7 @@ diesel::table! {
 diesel::table! {
     teams (id) {
         id -> BigInt,
+        district_id -> BigInt,
         code -> Text,
         name -> Text,
         members -> Integer,
@@ -85,6 +99,7 @@ diesel::table! {
 diesel::table! {
     rounds (id) {
         id -> BigInt,
+        district_id -> BigInt,
         date -> Date,
         starts_min -> Integer,
         ends_min -> Integer,
@@ -198,6 +213,7 @@ diesel::table! {
         id -> BigInt,
         login -> Text,
         role -> Text,
+        district_id -> Nullable<BigInt>,
         password_hash -> Text,
         created_at -> Timestamp,
     }
@@ -207,6 +223,7 @@ diesel::table! {
     sessions (token_hash) {
         token_hash -> Binary,
         role -> Text,
+        district_id -> Nullable<BigInt>,
         account_id -> Nullable<BigInt>,
         team_id -> Nullable<BigInt>,
         expires_at -> Timestamp,
@@ -220,6 +237,7 @@ diesel::table! {
         action -> Text,
         subject -> Text,
         at -> Timestamp,
+        district_id -> Nullable<BigInt>,
     }
 }
 
@@ -238,6 +256,7 @@ diesel::table! {
 diesel::table! {
     tubes (id) {
         id -> BigInt,
+        district_id -> BigInt,
         round_id -> BigInt,
         code -> Text,
         team_id -> BigInt,
@@ -280,6 +299,8 @@ diesel::table! {
 }
 
 diesel::joinable!(buildings -> communities (community_id));
+diesel::joinable!(residents -> districts (district_id));
+diesel::joinable!(rounds -> districts (district_id));
 diesel::joinable!(samples -> tubes (tube_id));
 diesel::joinable!(samples -> residents (resident_id));
 diesel::joinable!(residents -> buildings (building_id));
@@ -297,6 +318,7 @@ diesel::joinable!(sessions -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
+    districts,
     communities,
     buildings,
     residents,

@@ -15,6 +15,7 @@ use crate::on_backend;
 #[diesel(table_name = sites)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct SiteRow {
+    pub district_id: i64,
     pub code: String,
     pub name: String,
     pub lat: f64,
@@ -26,9 +27,11 @@ pub struct SiteRow {
     pub queue_capacity: i32,
 }
 
-impl From<domain::Site> for SiteRow {
-    fn from(site: domain::Site) -> Self {
+impl SiteRow {
+    /// The district's site as stored.
+    pub fn new(district_id: i64, site: domain::Site) -> Self {
         SiteRow {
+            district_id,
             code: site.code.as_str().to_string(),
             name: site.name,
             lat: site.location.lat,
@@ -47,7 +50,7 @@ pub fn upsert_sites(conn: &mut DbConnection, rows: &[SiteRow]) -> QueryResult<()
     for chunk in rows.chunks(SMALL_BATCH) {
         on_backend!(conn, |c| diesel::insert_into(table)
             .values(chunk)
-            .on_conflict(code)
+            .on_conflict((district_id, code))
             .do_update()
             .set((
                 name.eq(excluded(name)),
@@ -79,8 +82,10 @@ pub struct StoredSite {
     pub queue_capacity: i32,
 }
 
-pub fn all_sites(conn: &mut DbConnection) -> QueryResult<Vec<StoredSite>> {
+/// The district's sites, in the order they were first stored.
+pub fn all_sites(conn: &mut DbConnection, district_id: i64) -> QueryResult<Vec<StoredSite>> {
     sites::table
+        .filter(sites::district_id.eq(district_id))
         .select(StoredSite::as_select())
         .order(sites::id)
         .load(conn)

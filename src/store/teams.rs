@@ -13,6 +13,7 @@ use crate::on_backend;
 #[diesel(table_name = teams)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct TeamRow {
+    pub district_id: i64,
     pub code: String,
     pub name: String,
     pub members: i32,
@@ -24,9 +25,11 @@ pub struct TeamRow {
     pub max_visits: i32,
 }
 
-impl From<domain::Team> for TeamRow {
-    fn from(team: domain::Team) -> Self {
+impl TeamRow {
+    /// The district's team as stored.
+    pub fn new(district_id: i64, team: domain::Team) -> Self {
         TeamRow {
+            district_id,
             code: team.code.as_str().to_string(),
             name: team.name,
             members: team.members,
@@ -45,7 +48,7 @@ pub fn upsert_teams(conn: &mut DbConnection, rows: &[TeamRow]) -> QueryResult<()
     for chunk in rows.chunks(SMALL_BATCH) {
         on_backend!(conn, |c| diesel::insert_into(table)
             .values(chunk)
-            .on_conflict(code)
+            .on_conflict((district_id, code))
             .do_update()
             .set((
                 name.eq(excluded(name)),
@@ -75,8 +78,10 @@ pub struct StoredTeam {
     pub max_visits: i32,
 }
 
-pub fn all_teams(conn: &mut DbConnection) -> QueryResult<Vec<StoredTeam>> {
+/// The district's teams, in the order they were first stored.
+pub fn all_teams(conn: &mut DbConnection, district_id: i64) -> QueryResult<Vec<StoredTeam>> {
     teams::table
+        .filter(teams::district_id.eq(district_id))
         .select(StoredTeam::as_select())
         .order(teams::id)
         .load(conn)
@@ -94,9 +99,11 @@ pub struct HomeVisitor {
     pub has_elevator: bool,
 }
 
-pub fn home_visitors(conn: &mut DbConnection) -> QueryResult<Vec<HomeVisitor>> {
+/// The district's residents who need a home visit.
+pub fn home_visitors(conn: &mut DbConnection, district_id: i64) -> QueryResult<Vec<HomeVisitor>> {
     residents::table
         .inner_join(buildings::table)
+        .filter(residents::district_id.eq(district_id))
         .filter(residents::home_visit.eq(true))
         .select((
             residents::id,

@@ -22,18 +22,21 @@ pub struct TubeRow {
     pub status: TubeStatus,
 }
 
-pub fn tube(conn: &mut DbConnection, code: &str) -> QueryResult<Option<TubeRow>> {
+/// The district's tube with this code.
+pub fn tube(conn: &mut DbConnection, district_id: i64, code: &str) -> QueryResult<Option<TubeRow>> {
     crate::on_backend!(conn, |c| tubes::table
+        .filter(tubes::district_id.eq(district_id))
         .filter(tubes::code.eq(code))
         .select(TubeRow::as_select())
         .get_result(c)
         .optional())
 }
 
-/// Opens a tube; `None` when a tube with this code exists (tube codes are unique, so of two
-/// openings at once one gets `None`).
+/// Opens a tube; `None` when a tube with this code exists in the district (tube codes are
+/// unique there, so of two openings at once one gets `None`).
 pub fn open_tube(
     conn: &mut DbConnection,
+    district_id: i64,
     round_id: i64,
     code: &str,
     team_id: i64,
@@ -42,6 +45,7 @@ pub fn open_tube(
 ) -> QueryResult<Option<TubeRow>> {
     let opened = crate::on_backend!(conn, |c| diesel::insert_into(tubes::table)
         .values((
+            tubes::district_id.eq(district_id),
             tubes::round_id.eq(round_id),
             tubes::code.eq(code),
             tubes::team_id.eq(team_id),
@@ -54,7 +58,7 @@ pub fn open_tube(
     if opened == 0 {
         return Ok(None);
     }
-    tube(conn, code)
+    tube(conn, district_id, code)
 }
 
 /// Takes a place for one more swab in an open tube, closing it when that fills it; false

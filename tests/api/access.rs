@@ -44,7 +44,31 @@ fn logins_give_tokens_and_wrong_ones_say_nothing_more(db: &TestDb) {
                 "POST",
                 "/api/v1/team-sessions",
                 None,
-                Some(json!({"team": "T001", "pin": "2222"})),
+                Some(json!({"district": "D1", "team": "T001", "pin": "2222"})),
+            )
+            .await;
+        assert_eq!(status, 401);
+        // A team code is its district's: in a city of several, the login names the district.
+        let (status, body) = api
+            .send(
+                "POST",
+                "/api/v1/team-sessions",
+                None,
+                Some(json!({"team": "T001", "pin": "1111"})),
+            )
+            .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (422, Some("district")),
+            "{body}"
+        );
+        // An unknown district is an unknown team.
+        let (status, _) = api
+            .send(
+                "POST",
+                "/api/v1/team-sessions",
+                None,
+                Some(json!({"district": "XX", "team": "T001", "pin": "1111"})),
             )
             .await;
         assert_eq!(status, 401);

@@ -92,12 +92,13 @@ fn a_positive_pool_recalls_its_residents_to_a_single_tube_retest(db: &TestDb) {
         .unwrap();
     // The bedridden resident, sampled at the door but in a positive pool, is routed again
     // by the next re-plan (without the recall, the door's "sampled" would have been final).
-    let summary = rounds::plan_round(&db.db, &db.config, PlanOptions::on(date)).unwrap();
+    let summary =
+        rounds::plan_round(&db.db, &db.config, &db.district(), PlanOptions::on(date)).unwrap();
     assert_eq!(summary.home_visits.already_done, 0);
-    let round = sweep::store::rounds::round_on(&mut conn, date)
+    let round = sweep::store::rounds::round_on(&mut conn, db.district().id, date)
         .unwrap()
         .unwrap();
-    let resident = sweep::store::residents::resident_id(&mut conn, &bedridden)
+    let resident = sweep::store::residents::resident_id(&mut conn, db.district().id, &bedridden)
         .unwrap()
         .unwrap();
     assert!(

@@ -16,6 +16,7 @@ fn completion_counts_match_what_was_recorded(db: &TestDb) {
         &mut conn,
         "lab1",
         "lab",
+        Some(db.district().id),
         &sweep::access::hash_secret("lab-password"),
         now,
     )
@@ -535,7 +536,7 @@ fn form(parts: &[(&str, Option<&str>, &str)]) -> (String, String) {
 
 fn the_office_uploads_a_roster_all_or_nothing(db: &TestDb) {
     district(db);
-    let sites_before = sweep::store::roster::totals(&mut db.db.conn().unwrap())
+    let sites_before = sweep::store::roster::totals(&mut db.db.conn().unwrap(), db.district().id)
         .unwrap()
         .sites;
     with_api(db, |api| async move {
@@ -602,8 +603,9 @@ fn the_office_uploads_a_roster_all_or_nothing(db: &TestDb) {
                 .any(|e| e["file"] == "residents.csv" && e["line"] == 2 && e["column"] == column)
         };
         assert!(at("floor") && at("mobility"), "{body}");
-        let totals =
-            |db: &TestDb| sweep::store::roster::totals(&mut db.db.conn().unwrap()).unwrap();
+        let totals = |db: &TestDb| {
+            sweep::store::roster::totals(&mut db.db.conn().unwrap(), db.district().id).unwrap()
+        };
         assert_eq!(totals(db).sites, sites_before);
 
         // Not a roster file, no request id, nothing sent: named.

@@ -27,7 +27,7 @@ fn a_resident_finds_only_their_own_slot_and_ticket(db: &TestDb) {
         .to_string();
     let mut config = db.config.clone();
     config.access.lookups_per_minute = 8;
-    let publish_first = (db.db.clone(), date);
+    let publish_first = (db.db.clone(), date, db.district());
     with_api_config(db, &config, |api| async move {
         let lookup = |body: Value| {
             let api = &api;
@@ -43,7 +43,7 @@ fn a_resident_finds_only_their_own_slot_and_ticket(db: &TestDb) {
             (status, body["error"].as_str()),
             (404, Some("not_published"))
         );
-        rounds::publish_round(&publish_first.0, publish_first.1).unwrap();
+        rounds::publish_round(&publish_first.0, &publish_first.2, publish_first.1).unwrap();
         // 2: my slot at a site, and my ticket.
         let (status, slot) = lookup(mine.clone()).await;
         assert_eq!(status, 200, "{slot}");

@@ -27,14 +27,16 @@ pub fn district(db: &TestDb) {
     .unwrap();
     let files = RosterFiles::from_dir(&dir, &ProgressBar::hidden()).unwrap();
     let mut conn = db.db.conn().unwrap();
-    import::import(&db.db, files, 1_000).unwrap();
+    let district = db.district();
+    import::import(&db.db, &district, files, 1_000).unwrap();
     let date: NaiveDate = DATE.parse().unwrap();
-    rounds::plan_round(&db.db, &db.config, PlanOptions::on(date)).unwrap();
+    rounds::plan_round(&db.db, &db.config, &district, PlanOptions::on(date)).unwrap();
     let now = chrono::Utc::now().naive_utc();
     let hash = sweep::access::hash_secret("office-password");
-    sweep::store::access::add_account(&mut conn, "wang", "office", &hash, now).unwrap();
+    sweep::store::access::add_account(&mut conn, "wang", "office", Some(district.id), &hash, now)
+        .unwrap();
     for (team, pin) in [("T001", "1111"), ("T002", "2222")] {
-        let (id, _, _) = sweep::store::access::team_pin(&mut conn, team)
+        let (id, _, _) = sweep::store::access::team_pin(&mut conn, district.id, team)
             .unwrap()
             .unwrap();
         sweep::store::access::set_team_pin(&mut conn, id, &sweep::access::hash_secret(pin))
@@ -58,7 +60,8 @@ pub fn lab_account(db: &TestDb) {
     let mut conn = db.db.conn().unwrap();
     let now = chrono::Utc::now().naive_utc();
     let hash = sweep::access::hash_secret("lab-password");
-    sweep::store::access::add_account(&mut conn, "lab1", "lab", &hash, now).unwrap();
+    let district = Some(db.district().id);
+    sweep::store::access::add_account(&mut conn, "lab1", "lab", district, &hash, now).unwrap();
 }
 
 /// The first resident on a team's route on `DATE` (one who cannot walk to a site).
@@ -194,7 +197,7 @@ impl Api {
                 "POST",
                 "/api/v1/team-sessions",
                 None,
-                Some(json!({"team": team, "pin": pin})),
+                Some(json!({"district": super::TEST_DISTRICT, "team": team, "pin": pin})),
             )
             .await;
         assert_eq!(status, 201, "{body}");

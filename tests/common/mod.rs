@@ -12,6 +12,8 @@ use std::sync::Once;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use sweep::config::Config;
+use sweep::districts;
+use sweep::domain::District;
 use sweep::store::Db;
 
 pub const POSTGRES_URL_VARIABLE: &str = "SWEEP_TEST_DATABASE_URL";
@@ -84,7 +86,53 @@ impl TestDb {
     pub fn url(&self) -> &str {
         &self.config.database.url
     }
+
+    /// The district a test works in: `D1` (made on first use where the database has no
+    /// district yet, as a first import makes it).
+    pub fn district(&self) -> District {
+        let mut conn = self.db.conn().expect("a connection");
+        districts::named_or_first(&mut conn, &self.config, Some(TEST_DISTRICT))
+            .expect("the test's district")
+    }
+
+    /// The database of a city: the test's district `D1` (empty, for the test to fill) and a
+    /// neighbour `N2` with a small roster of its own whose codes are the same as a demo
+    /// district's (B00001, R0000001, T001 …), its teams' PIN the demo's and an office
+    /// account `office-N2` — so that every test shows that a district reads and writes
+    /// nothing of another.
+    pub fn in_a_city(self) -> TestDb {
+        self.district();
+        let mut conn = self.db.conn().expect("a connection");
+        let neighbour = districts::add(&mut conn, &self.config, NEIGHBOUR, "Neighbour", None)
+            .expect("the neighbour district");
+        drop(conn);
+        let dir = self.dir.path().join("neighbour");
+        sweep::demo::write_district(
+            &dir,
+            sweep::demo::DemoSpec {
+                residents: 60,
+                seed: 2,
+                district: 1,
+                ..Default::default()
+            },
+        )
+        .expect("the neighbour's roster");
+        let files = sweep::import::RosterFiles::from_dir(&dir, &indicatif::ProgressBar::hidden())
+            .expect("the neighbour's files");
+        sweep::import::import(&self.db, &neighbour, files, 10).expect("the neighbour's roster");
+        sweep::demo::open_logins(
+            &mut self.db.conn().expect("a connection"),
+            &neighbour,
+            false,
+        )
+        .expect("the neighbour's logins");
+        self
+    }
 }
+
+/// The district every test works in, and the neighbour of [`TestDb::in_a_city`].
+pub const TEST_DISTRICT: &str = "D1";
+pub const NEIGHBOUR: &str = "N2";
 
 impl Drop for TestDb {
     fn drop(&mut self) {
@@ -97,16 +145,32 @@ impl Drop for TestDb {
 }
 
 /// Declares each named test `fn name(db: &TestDb)` twice: on SQLite, and on PostgreSQL
-/// when SWEEP_TEST_DATABASE_URL is set.
+/// when SWEEP_TEST_DATABASE_URL is set; each in a city of two districts
+/// ([`TestDb::in_a_city`]). `alone:` first: in a database of no district yet, as a district
+/// on its own starts (for the command line's invocations without `--district`).
 #[macro_export]
 macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
+    (alone: $($name:ident),* $(,)?) => {
         mod sqlite {
             $( #[test] fn $name() { super::$name(&$crate::common::TestDb::sqlite()); } )*
         }
         mod postgres {
             $( #[test] fn $name() {
                 if let Some(db) = $crate::common::TestDb::postgres() { super::$name(&db); }
+            } )*
+        }
+    };
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() {
+                super::$name(&$crate::common::TestDb::sqlite().in_a_city());
+            } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() {
+                if let Some(db) = $crate::common::TestDb::postgres() {
+                    super::$name(&db.in_a_city());
+                }
             } )*
         }
     };

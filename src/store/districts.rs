@@ -1,0 +1,62 @@
+//! The districts of the city: the tenants of the database.
+
+use diesel::prelude::*;
+
+use super::schema::districts;
+use super::DbConnection;
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = districts)]
+pub struct DistrictRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    /// IANA name; empty for the district a database from before districts became, which
+    /// reads its clock from `district.timezone`.
+    pub timezone: String,
+}
+
+/// Adds a district; `None` when its code is taken.
+pub fn add_district(
+    conn: &mut DbConnection,
+    code: &str,
+    name: &str,
+    timezone: &str,
+) -> QueryResult<Option<DistrictRow>> {
+    let added = crate::on_backend!(conn, |c| diesel::insert_into(districts::table)
+        .values((
+            districts::code.eq(code),
+            districts::name.eq(name),
+            districts::timezone.eq(timezone),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    if added == 0 {
+        return Ok(None);
+    }
+    district_by_code(conn, code)
+}
+
+pub fn district_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<DistrictRow>> {
+    districts::table
+        .filter(districts::code.eq(code))
+        .select(DistrictRow::as_select())
+        .get_result(conn)
+        .optional()
+}
+
+pub fn district_by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<DistrictRow>> {
+    districts::table
+        .find(id)
+        .select(DistrictRow::as_select())
+        .get_result(conn)
+        .optional()
+}
+
+/// Every district, by code.
+pub fn all_districts(conn: &mut DbConnection) -> QueryResult<Vec<DistrictRow>> {
+    districts::table
+        .order(districts::code)
+        .select(DistrictRow::as_select())
+        .load(conn)
+}
