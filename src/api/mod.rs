@@ -2,6 +2,7 @@
 //! application: routes, JSON errors, request logging without personal data.
 
 mod auth;
+mod city;
 mod client;
 mod error;
 mod health;
@@ -99,6 +100,7 @@ impl Application {
                         .route("/site/scans", web::post().to(site::scan))
                         .route("/lab/results", web::post().to(lab::record_result))
                         .route("/office/roster", web::post().to(roster::upload))
+                        .route("/city/completion", web::get().to(city::completion))
                         .route("/office/recalls", web::get().to(office::recalls))
                         .route("/office/completion", web::get().to(office::completion))
                         .route("/office/sweep-list", web::get().to(office::sweep_list))

@@ -128,6 +128,8 @@ pub struct Counts {
     expected: u32,
     sampled: u32,
     recalled: u32,
+    /// Not home, refused or pending: the doors still to knock on.
+    missing: u32,
     not_home: u32,
     refused: u32,
     pending: u32,
@@ -136,6 +138,7 @@ pub struct Counts {
 impl From<rounds::Counts> for Counts {
     fn from(c: rounds::Counts) -> Self {
         Counts {
+            missing: c.missing(),
             expected: c.expected,
             sampled: c.sampled,
             recalled: c.recalled,
@@ -299,6 +302,15 @@ pub struct Progress {
     sampled: usize,
 }
 
+impl From<rounds::SampledBy> for Progress {
+    fn from(p: rounds::SampledBy) -> Self {
+        Progress {
+            until: p.until.format("%H:%M").to_string(),
+            sampled: p.sampled,
+        }
+    }
+}
+
 /// `GET /api/v1/office/progress?date=` — residents sampled so far, every `slots.minutes`
 /// of local time from the first sample to the last.
 #[utoipa::path(
@@ -331,12 +343,6 @@ pub async fn progress(
     })
     .await?;
     Ok(web::Json(
-        progress
-            .into_iter()
-            .map(|p| Progress {
-                until: p.until.format("%H:%M").to_string(),
-                sampled: p.sampled,
-            })
-            .collect(),
+        progress.into_iter().map(Progress::from).collect(),
     ))
 }

@@ -20,7 +20,7 @@ const PATH: &str = "/api/v1/openapi.json";
 
 #[derive(OpenApi)]
 #[openapi(
-    info(description = "Plans and tracks a mass PCR testing round in a city district. \
+    info(description = "Plans and tracks a mass PCR testing round in the districts of a city. \
         Errors are JSON `ApiError` with a 4xx status for a client's mistake. Every POST that \
         changes something carries a client-made UUID `request_id`, the caller's own key for \
         that change (as an Idempotency-Key): a retry by the same caller to the same endpoint \
@@ -59,6 +59,7 @@ const PATH: &str = "/api/v1/openapi.json";
         super::rounds::export,
         super::rounds::routes,
         super::rounds::list,
+        super::city::completion,
     ),
     components(schemas(ApiError)),
     modifiers(&BearerToken, &SharedErrors),
@@ -70,7 +71,10 @@ const PATH: &str = "/api/v1/openapi.json";
             Needs the `team` role."),
         (name = "lab", description = "The laboratory. Needs the `lab` role."),
         (name = "resident", description = "Residents, who have no account. No token."),
-        (name = "office", description = "The community office. Needs the `office` role."),
+        (name = "office", description = "The community office, for its own district. Needs \
+            the `office` role."),
+        (name = "city", description = "The city's headquarters: every district's counts, \
+            nobody named. Needs the `city` role."),
         (name = "service", description = "For load balancers and API clients. No token."),
     )
 )]

@@ -2,6 +2,7 @@
 //! done between the doors (`api/`, `web/`, `main.rs`) and the core (`plan/`) over the store.
 //! Nothing here imports a door.
 
+mod city;
 mod doors;
 mod error;
 mod export;
@@ -14,6 +15,7 @@ mod visits;
 
 /// A tube as the samplers see it.
 pub use crate::store::tubes::TubeRow as Tube;
+pub use city::{city_completion, CityDay, DistrictDay};
 pub use doors::{check_door_outcome, record_outcome, DoorOutcome, Team};
 pub use error::RoundError;
 pub use export::{

@@ -39,6 +39,32 @@ impl Counts {
         people.iter().for_each(|p| counts.add(p.standing));
         counts
     }
+
+    /// `expected` residents, of whom those not in `known` are pending.
+    pub(super) fn spoken_for(expected: u32, known: &[Standing]) -> Counts {
+        let mut counts = Counts::default();
+        known.iter().for_each(|&s| counts.add(s));
+        let unknown = expected.saturating_sub(counts.expected);
+        counts.expected += unknown;
+        counts.pending += unknown;
+        counts
+    }
+
+    /// Residents not (validly) sampled and not called back: the doors still to knock on.
+    pub fn missing(&self) -> u32 {
+        self.not_home + self.refused + self.pending
+    }
+
+    pub(super) fn plus(self, other: Counts) -> Counts {
+        Counts {
+            expected: self.expected + other.expected,
+            sampled: self.sampled + other.sampled,
+            recalled: self.recalled + other.recalled,
+            not_home: self.not_home + other.not_home,
+            refused: self.refused + other.refused,
+            pending: self.pending + other.pending,
+        }
+    }
 }
 
 /// A community, building, unit or floor, counted, with its parts one level down.
@@ -215,8 +241,19 @@ pub fn sampled_over_the_day(
     date: NaiveDate,
     step_min: u32,
 ) -> Result<Vec<SampledBy>, RoundError> {
-    let zone = district.timezone;
     let round = super::round_on(conn, district, date)?;
+    sampled_by_step(conn, district, &round, step_min)
+}
+
+/// [`sampled_over_the_day`] for a round at hand.
+pub(super) fn sampled_by_step(
+    conn: &mut DbConnection,
+    district: &District,
+    round: &RoundRow,
+    step_min: u32,
+) -> Result<Vec<SampledBy>, RoundError> {
+    let zone = district.timezone;
+    let date = round.date;
     let step_s = i64::from(step_min.max(1)) * 60;
     let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
     let mut seconds: Vec<i64> = completion::first_samples(conn, round.id)?

@@ -42,7 +42,6 @@ pub fn standings(
     round: &RoundRow,
     building: Option<&str>,
 ) -> QueryResult<Vec<ResidentStanding>> {
-    let round_id = round.id;
     let mut query = residents::table
         .inner_join(buildings::table.inner_join(communities::table))
         .filter(residents::district_id.eq(round.district_id))
@@ -68,8 +67,40 @@ pub fn standings(
         query = query.filter(buildings::code.eq(code.to_string()));
     }
     let people: Vec<Place> = query.load(conn)?;
+    let known = known_standings(conn, round.id)?;
+    Ok(people
+        .into_iter()
+        .map(|p| ResidentStanding {
+            standing: known.get(&p.id).copied().unwrap_or(Standing::Pending),
+            id: p.id,
+            code: p.code,
+            name: p.name,
+            community: p.community,
+            building: p.building,
+            unit: p.unit,
+            floor: p.floor,
+            room: p.room,
+        })
+        .collect())
+}
 
-    // The latest swab of each resident decides, then the latest door.
+/// For counting without naming anyone: how many residents the round's district has, and
+/// the standing of each one a swab or a door has spoken for (everyone else is pending).
+pub fn spoken_for(conn: &mut DbConnection, round: &RoundRow) -> QueryResult<(u32, Vec<Standing>)> {
+    let expected: i64 = residents::table
+        .filter(residents::district_id.eq(round.district_id))
+        .count()
+        .get_result(conn)?;
+    let known = known_standings(conn, round.id)?;
+    Ok((
+        u32::try_from(expected).unwrap_or(u32::MAX),
+        known.into_values().collect(),
+    ))
+}
+
+/// The standing of every resident a swab or a door has spoken for in the round: the
+/// latest swab decides, then the latest door. Everyone else is pending.
+fn known_standings(conn: &mut DbConnection, round_id: i64) -> QueryResult<HashMap<i64, Standing>> {
     let swabs: Vec<(i64, TubeStatus)> = samples::table
         .inner_join(tubes::table)
         .filter(samples::round_id.eq(round_id))
@@ -89,30 +120,26 @@ pub fn standings(
     for (resident, outcome) in doors {
         latest_door.insert(resident, outcome);
     }
-    Ok(people
+    let mut known: HashMap<i64, Standing> = latest_door
         .into_iter()
-        .map(|p| {
-            let id = p.id;
-            let standing = match (latest_swab.get(&id), latest_door.get(&id)) {
-                (Some(swab), _) if swab.recalls() => Standing::Recalled,
-                (Some(_), _) | (None, Some(Outcome::Sampled)) => Standing::Sampled,
-                (None, Some(Outcome::NotHome)) => Standing::NotHome,
-                (None, Some(_)) => Standing::Refused,
-                (None, None) => Standing::Pending,
+        .map(|(resident, outcome)| {
+            let standing = match outcome {
+                Outcome::Sampled => Standing::Sampled,
+                Outcome::NotHome => Standing::NotHome,
+                _ => Standing::Refused,
             };
-            ResidentStanding {
-                id,
-                code: p.code,
-                name: p.name,
-                community: p.community,
-                building: p.building,
-                unit: p.unit,
-                floor: p.floor,
-                room: p.room,
-                standing,
-            }
+            (resident, standing)
         })
-        .collect())
+        .collect();
+    for (resident, swab) in latest_swab {
+        let standing = if swab.recalls() {
+            Standing::Recalled
+        } else {
+            Standing::Sampled
+        };
+        known.insert(resident, standing);
+    }
+    Ok(known)
 }
 
 /// When each resident was first sampled in a round (a swab scanned, or a door that said

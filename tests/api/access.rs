@@ -152,6 +152,7 @@ const ROUTES: &[(&str, &str, Option<&str>)] = &[
     ),
     ("get", "/api/v1/office/rounds/{date}/routes", Some("office")),
     ("get", "/api/v1/office/rounds", Some("office")),
+    ("get", "/api/v1/city/completion", Some("city")),
     (
         "get",
         "/api/v1/office/rounds/{date}/{export}",

@@ -9,6 +9,7 @@
 mod common;
 
 mod access;
+mod city;
 mod lab;
 mod office;
 mod resident;
