@@ -181,6 +181,8 @@ pub enum Credentials<'a> {
 pub struct OpenedSession {
     pub token: String,
     pub role: Role,
+    /// The code of the district the session works in; none for the city's role.
+    pub district: Option<String>,
     pub expires_at: NaiveDateTime,
 }
 
@@ -297,9 +299,14 @@ pub fn log_in(
             expires_at,
         },
     )?;
+    let district = match district_id {
+        Some(id) => crate::store::districts::district_by_id(&mut conn, id)?.map(|d| d.code),
+        None => None,
+    };
     Ok(OpenedSession {
         token,
         role,
+        district,
         expires_at,
     })
 }

@@ -321,8 +321,135 @@ fn the_demo_says_at_once_when_its_port_is_taken() {
     );
 }
 
+fn a_city_of_districts_from_the_command_line(db: &TestDb) {
+    std::fs::write(
+        db.dir.path().join("quick.toml"),
+        "[visits]\nsolver_seconds = 0.5\n",
+    )
+    .unwrap();
+    let out = sweep(
+        db,
+        &[
+            "demo",
+            "--districts",
+            "2",
+            "--residents",
+            "600",
+            "--no-serve",
+            "--config",
+            "quick.toml",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stderr);
+    for says in [
+        "district D1: round",
+        "district D2: round",
+        "office login: office-D2 / demo-office",
+        "sweep export slots --district D1 --date",
+        "city (headquarters) login: city / demo-city",
+    ] {
+        assert!(printed.contains(says), "{says}: {printed}");
+    }
+    let out = sweep(db, &["district", "list"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed = text(&out.stdout);
+    assert!(listed.contains("D1") && listed.contains("D2"), "{listed}");
+
+    // With two districts a command on one must name it, and is told the choices.
+    let today = chrono::Utc::now()
+        .with_timezone(&db.config.district.timezone)
+        .date_naive()
+        .to_string();
+    let out = sweep(db, &["export", "slots", "--date", &today]);
+    assert!(!out.status.success());
+    assert_one_line_error(&out, "--district CODE");
+    assert!(
+        text(&out.stderr).contains("D1, D2"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = sweep(
+        db,
+        &["--district", "NOPE", "export", "slots", "--date", &today],
+    );
+    assert_one_line_error(&out, "no district 'NOPE' here; the districts are: D1, D2");
+    // Each district's export is its own: its residents only.
+    let exported = |district: &str| {
+        let out = sweep(
+            db,
+            &["--district", district, "export", "slots", "--date", &today],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let (d1, d2) = (exported("D1"), exported("D2"));
+    let residents = |csv: &str| -> Vec<String> {
+        csv.lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect()
+    };
+    assert!(!residents(&d1).is_empty() && !residents(&d2).is_empty());
+    assert!(residents(&d1).len() <= 600 && residents(&d2).len() <= 600);
+    // The same roster codes in each district are distinct residents.
+    let demo = db.dir.path().join("demo-city");
+    let ids = |k: &str| -> std::collections::HashSet<String> {
+        csv::Reader::from_path(demo.join(k).join("residents.csv"))
+            .unwrap()
+            .records()
+            .map(|r| r.unwrap()[2].to_string())
+            .collect()
+    };
+    assert!(ids("D1").is_disjoint(&ids("D2")));
+
+    // Importing D1's roster into D2 meets ID numbers registered in D1: refused, naming D1.
+    let out = sweep(
+        db,
+        &[
+            "--district",
+            "D2",
+            "import",
+            demo.join("D1").to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    let said = text(&out.stderr);
+    assert!(said.contains("registered in district D1"), "{said}");
+
+    let out = sweep(
+        db,
+        &[
+            "district",
+            "add",
+            "D3",
+            "--name",
+            "Third",
+            "--timezone",
+            "Asia/Urumqi",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = sweep(db, &["district", "add", "D3", "--name", "Again"]);
+    assert_one_line_error(&out, "district 'D3' exists already");
+    let out = sweep(
+        db,
+        &[
+            "district",
+            "add",
+            "D4",
+            "--name",
+            "X",
+            "--timezone",
+            "Mars/Olympus",
+        ],
+    );
+    assert_one_line_error(&out, "'Mars/Olympus' is not an IANA time zone");
+}
+
 on_both_backends!(
     alone: demo_files_import_and_report_totals_as_json,
+    a_city_of_districts_from_the_command_line,
     the_demo_publishes_its_round_and_prints_logins_that_work,
     a_bad_roster_exits_non_zero_naming_every_bad_line,
     a_folder_without_roster_files_is_an_error,

@@ -181,10 +181,31 @@ async fn team_login(client: &Client, base: &str, page: &str) {
 
 /// Fills the team login form on the page shown, sends it and waits until the team is in
 /// (a click sent while the header still moves could land on the wrong button).
+/// In a city of several districts the page asks for the district the first time, and
+/// remembers it.
 async fn log_in_as(client: &Client, team: &str) {
     fill(client, "team", team).await;
     fill(client, "pin", demo::TEAM_PIN).await;
     click(client, "#login button[type=submit]").await;
+    until(
+        client,
+        "the login answered",
+        "document.getElementById('login').classList.contains('hidden') \
+         || document.getElementById('login-message').textContent.length > 0",
+    )
+    .await;
+    if client.find(Locator::Css("#login.hidden")).await.is_err() {
+        assert!(
+            client
+                .find(Locator::Css("#district-field:not(.hidden)"))
+                .await
+                .is_ok(),
+            "a team login refused: {}",
+            text_of(client, "login-message").await
+        );
+        fill(client, "district", common::TEST_DISTRICT).await;
+        click(client, "#login button[type=submit]").await;
+    }
     until_hidden(client, "the login answered", "login").await;
 }
 
@@ -923,7 +944,8 @@ async fn check_page(client: &Client, name: &str) {
 #[test]
 fn every_page_fits_a_phone_and_a_desk_in_both_languages() {
     let Some(driver) = chromedriver() else { return };
-    let db = TestDb::sqlite();
+    // In a city: the team pages ask for the district, the city's page shows both.
+    let db = TestDb::sqlite().in_a_city();
     let dir = district(&db);
     let mut roster = csv::Reader::from_path(dir.join("residents.csv")).unwrap();
     let headers = roster.headers().unwrap().clone();
@@ -1099,4 +1121,29 @@ async fn every_page(
         .await
         .unwrap();
     screenshot(client, &format!("office-top-{size}")).await;
+
+    // The city's headquarters: a line and a plot per district (the neighbour has no round
+    // today), the city's total, and the swabs scanned above counted by the hour.
+    client.goto(&format!("{base}/city")).await.unwrap();
+    if client
+        .find(Locator::Css("#login:not(.hidden)"))
+        .await
+        .is_ok()
+    {
+        let (login, password) = demo::CITY_LOGIN;
+        fill(client, "login-name", login).await;
+        fill(client, "password", password).await;
+        click(client, "#login button[type=submit]").await;
+    }
+    until(
+        client,
+        "every district",
+        "document.querySelectorAll('#districts tbody tr').length === 2 \
+         && document.querySelectorAll('#plots figure.district-plot').length === 2 \
+         && document.querySelectorAll('#plots figure[data-district=D1] svg rect').length > 0 \
+         && document.querySelectorAll('#city-plot svg rect').length > 0 \
+         && document.getElementById('city-total').textContent.includes('/')",
+    )
+    .await;
+    check_page(client, &format!("city-{size}")).await;
 }

@@ -129,6 +129,10 @@ pub struct Session {
     /// `office`, `lab`, `team` or `city`.
     #[schema(example = "office")]
     role: &'static str,
+    /// The code of the district the session works in; left out for the city's role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "D1")]
+    district: Option<String>,
     /// UTC, without an offset.
     #[schema(value_type = String, example = "2026-12-01T20:15:00.123456")]
     expires_at: NaiveDateTime,
@@ -139,6 +143,7 @@ impl From<accounts::OpenedSession> for Session {
         Session {
             token: opened.token,
             role: opened.role.as_str(),
+            district: opened.district,
             expires_at: opened.expires_at,
         }
     }
@@ -180,7 +185,8 @@ pub async fn login(
     tag = "access",
     responses(
         (status = 201, description = "A token for `access.session_hours`", body = Session),
-        (status = 401, description = "`unauthorized`: wrong team or PIN, or logins from this client or for this team are paused after repeated failures (the same answer for each)", body = ApiError),
+        (status = 401, description = "`unauthorized`: wrong team or PIN, or logins from this client or for this team are paused after repeated failures (the same answer for each; an unknown district too)", body = ApiError),
+        (status = 422, description = "`invalid_field` (`district`): the city has several districts and none was named", body = ApiError),
     )
 )]
 pub async fn team_login(

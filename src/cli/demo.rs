@@ -90,12 +90,21 @@ pub fn run(
             eprintln!("  {} login: {login} / {password}", role.as_str());
         }
         if k == 0 {
-            eprintln!("  the slots: sweep export slots --date {today}");
-            eprintln!("  the routes: sweep export routes --date {today}");
+            // In a city every command names its district.
+            let flag = match code {
+                Some(code) => format!(" --district {code}"),
+                None => String::new(),
+            };
+            eprintln!("  the slots: sweep export slots{flag} --date {today}");
+            eprintln!("  the routes: sweep export routes{flag} --date {today}");
         }
     }
+    let districts = match made.len() {
+        1 => String::new(),
+        n => format!("a district code (D1 … D{n}), "),
+    };
     eprintln!(
-        "team login: any team code (T001, T002, …) / PIN {}",
+        "team login: {districts}any team code (T001, T002, …) / PIN {}",
         demo::TEAM_PIN
     );
     let (city_login, city_password) = demo::CITY_LOGIN;

@@ -1,6 +1,6 @@
 //! The pages people use — a resident's slot and ticket, a team's route, scanning at a
-//! site, the office's dashboard — served by the
-//! same binary. Every asset is built into it (`include_str!`): nothing is fetched from
+//! site, the office's dashboard, the city's headquarters — served by
+//! the same binary. Every asset is built into it (`include_str!`): nothing is fetched from
 //! elsewhere, so the pages work on a district's own network. The pages are plain HTML and
 //! JavaScript calling the JSON API under `/api/v1`.
 //!
@@ -43,6 +43,7 @@ const FILES: &[File] = &[
     file!("/team", HTML, "assets/team.html"),
     file!("/site", HTML, "assets/site.html"),
     file!("/office", HTML, "assets/office.html"),
+    file!("/city", HTML, "assets/city.html"),
     file!("/sw.js", JS, "assets/sw.js"),
     file!("/favicon.ico", "image/x-icon", "assets/favicon.ico"),
     file!("/assets/icon.svg", "image/svg+xml", "assets/icon.svg"),
@@ -52,6 +53,7 @@ const FILES: &[File] = &[
     file!("/assets/team.js", JS, "assets/team.js"),
     file!("/assets/site.js", JS, "assets/site.js"),
     file!("/assets/office.js", JS, "assets/office.js"),
+    file!("/assets/city.js", JS, "assets/city.js"),
 ];
 
 /// Only this server's own scripts, styles and images; no framing by other sites.

@@ -73,6 +73,8 @@ const WORDS = {
     cancel: "取消",
     route_sketch: "路线示意",
     wrong_login: "编号或密码不对。",
+    district_code: "区代码",
+    name_district: "本市有多个区：请填写小分队所在区的代码。",
     site_title: "采样点扫码",
     open_tube: "启用新试管",
     pool_size: "混采人数",
@@ -87,6 +89,18 @@ const WORDS = {
     tube_opened: "试管 {tube} 已启用",
     added: "已加入：{name}（{resident}）",
     office_title: "社区办公室",
+    city_title: "城市指挥部",
+    city_total: "全市",
+    by_district: "各区完成情况",
+    district_plots: "各区每小时累计采样",
+    sampled_so_far: "累计已采样",
+    district: "区",
+    missing: "未采",
+    no_round_that_day: "当日无检测",
+    nobody_sampled_yet: "尚无人采样",
+    city_counts: "需复检 {recalled} · 未采 {missing} · {districts}/{all} 个区当日有检测",
+    updated_at: "更新于 {time}（每分钟自动刷新）",
+    not_city: "这个账号不是城市指挥部的账号。",
     login_name: "账号",
     password: "密码",
     wrong_password: "账号或密码不对。",
@@ -274,6 +288,8 @@ const WORDS = {
     cancel: "Cancel",
     route_sketch: "Route sketch",
     wrong_login: "Wrong team code or PIN.",
+    district_code: "District code",
+    name_district: "This city has several districts: enter your team's district code.",
     site_title: "Site scanning",
     open_tube: "Open a new tube",
     pool_size: "Swabs per tube",
@@ -288,6 +304,18 @@ const WORDS = {
     tube_opened: "Tube {tube} opened",
     added: "Added: {name} ({resident})",
     office_title: "Community office",
+    city_title: "City headquarters",
+    city_total: "The city",
+    by_district: "Districts",
+    district_plots: "Sampled by the hour, by district",
+    sampled_so_far: "Sampled so far",
+    district: "District",
+    missing: "Missing",
+    no_round_that_day: "No round that day",
+    nobody_sampled_yet: "Nobody sampled yet",
+    city_counts: "Recalled {recalled} · missing {missing} · {districts} of {all} districts testing that day",
+    updated_at: "Updated {time} (refreshes every minute)",
+    not_city: "This login is not the city headquarters'.",
     login_name: "Login",
     password: "Password",
     wrong_password: "Wrong login or password.",
@@ -537,7 +565,8 @@ function requestId() {
 /** A team's saved login, shared by the route and site pages. */
 const teamLogin = {
   token: () => localStorage.getItem("sweep.team.token") && JSON.parse(localStorage.getItem("sweep.team.token")),
-  /** The team logged in on this phone: outcomes it records are its own, sent only with its token. */
+  /** The team logged in on this phone: outcomes it records are its own, sent only with its
+   * token. Team codes repeat across a city's districts, so a team is "district/code". */
   save: (token, team) => {
     localStorage.setItem("sweep.team.token", JSON.stringify(token));
     localStorage.setItem("sweep.team.team", JSON.stringify(team));
@@ -545,9 +574,23 @@ const teamLogin = {
   forget: () => ["token", "team"].forEach((key) => localStorage.removeItem("sweep.team." + key)),
 };
 
+/** Whether an outcome recorded by `recorder` is the logged-in `team`'s: the same team, or
+ * the same code saved by a page from before districts (which named no district). */
+function sameTeam(recorder, team) {
+  return recorder === team || (!!recorder && !recorder.includes("/") && !!team && team.endsWith("/" + recorder));
+}
+
 /** Wires the team login form (#login, #login-message) of the route and site pages;
- * `done` runs once the token is kept. */
+ * `done` runs once the token is kept. Where the city has several districts the server
+ * asks which: the district field is shown, and remembered on the phone. */
 function teamLoginForm(done) {
+  const districtField = document.getElementById("district-field");
+  const districtInput = document.getElementById("district");
+  const remembered = localStorage.getItem("sweep.team.district");
+  if (remembered) {
+    districtInput.value = remembered;
+    districtField.classList.remove("hidden");
+  }
   document.getElementById("login").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = new FormData(event.target);
@@ -555,10 +598,20 @@ function teamLoginForm(done) {
     say(message, "");
     try {
       const team = form.get("team").trim().toUpperCase();
-      const { status, body } = await api("POST", "/team-sessions", { team, pin: form.get("pin").trim() });
+      const district = (form.get("district") ?? "").trim().toUpperCase();
+      const { status, body } = await api("POST", "/team-sessions",
+        { team, pin: form.get("pin").trim(), ...(district ? { district } : {}) });
+      if (status === 422 && body?.field === "district") {
+        districtField.classList.remove("hidden");
+        districtInput.focus();
+        say(message, "name_district", {}, "error");
+        return;
+      }
       if (status !== 201) { say(message, "wrong_login", {}, "error"); return; }
-      teamLogin.save(body.token, team);
+      if (district) localStorage.setItem("sweep.team.district", district);
+      teamLogin.save(body.token, body.district ? `${body.district}/${team}` : team);
       event.target.reset();
+      districtInput.value = localStorage.getItem("sweep.team.district") ?? "";
       await done();
     } catch (_) {
       say(message, "network", {}, "error");

@@ -25,9 +25,9 @@ const draft = { resident: null, tube: "" };
 function outboxOf(team) {
   const outbox = store.get("outbox", []);
   return {
-    toSend: outbox.filter((o) => o.team === team && !o.refused),
-    refused: outbox.filter((o) => (o.team === team && o.refused) || !o.team),
-    others: outbox.filter((o) => o.team && o.team !== team).length,
+    toSend: outbox.filter((o) => sameTeam(o.team, team) && !o.refused),
+    refused: outbox.filter((o) => (sameTeam(o.team, team) && o.refused) || !o.team),
+    others: outbox.filter((o) => o.team && !sameTeam(o.team, team)).length,
   };
 }
 
