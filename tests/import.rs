@@ -427,7 +427,89 @@ fn headers_must_name_known_columns(db: &TestDb) {
     );
 }
 
+/// The city-wide rule on ID numbers holds in the database itself, not only in the import's
+/// check: a row naming an ID number registered in another district is refused (on
+/// PostgreSQL, where residents are partitioned by district, by `resident_id_hashes`).
+fn an_id_number_of_another_district_is_refused_by_the_database(db: &TestDb) {
+    let ours = db.district();
+    let neighbour = sweep::districts::named(
+        &mut db.db.conn().unwrap(),
+        &db.config,
+        Some(common::NEIGHBOUR),
+    )
+    .unwrap();
+    let mut conn = db.db.conn().unwrap();
+    let copy = |district: i64, code: &str| {
+        format!(
+            "INSERT INTO residents (district_id, code, name, id_hash, id_masked, building_id, unit, \
+             floor, room, household, mobility, home_visit, notes) \
+             SELECT {district}, '{code}', name, id_hash, id_masked, building_id, unit, floor, room, \
+             household, mobility, home_visit, notes FROM residents WHERE district_id = {} \
+             ORDER BY id LIMIT 1",
+            neighbour.id
+        )
+    };
+    let refused = match &mut *conn {
+        sweep::store::DbConnection::Sqlite(c) => diesel::sql_query(copy(ours.id, "RX")).execute(c),
+        sweep::store::DbConnection::Pg(c) => diesel::sql_query(copy(ours.id, "RX")).execute(c),
+    };
+    assert!(
+        matches!(
+            refused,
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        ),
+        "{refused:?}"
+    );
+    let in_ours: i64 = residents::table
+        .filter(residents::district_id.eq(ours.id))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(in_ours, 0);
+
+    // On PostgreSQL each district's residents are in its own partition.
+    if let sweep::store::DbConnection::Pg(c) = &mut *conn {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let in_partition = |c: &mut diesel::PgConnection, district: i64| {
+            diesel::sql_query(format!("SELECT count(*) AS n FROM residents_d{district}"))
+                .get_result::<Count>(c)
+                .unwrap()
+                .n
+        };
+        assert_eq!(in_partition(c, neighbour.id), 60);
+        assert_eq!(in_partition(c, ours.id), 0);
+        #[derive(QueryableByName)]
+        struct Line {
+            #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+            line: String,
+        }
+        let plan: Vec<Line> = diesel::sql_query(format!(
+            "EXPLAIN SELECT * FROM residents WHERE district_id = {} AND code = 'R0000001'",
+            neighbour.id
+        ))
+        .load(c)
+        .unwrap();
+        let plan: String = plan.into_iter().map(|l| l.line + "\n").collect();
+        assert!(
+            plan.contains(&format!("residents_d{}", neighbour.id)),
+            "{plan}"
+        );
+        assert!(
+            !plan.contains(&format!("residents_d{}", ours.id)),
+            "one partition: {plan}"
+        );
+    }
+}
+
 on_both_backends!(
+    an_id_number_of_another_district_is_refused_by_the_database,
     every_problem_of_every_row_is_counted_and_the_list_is_cut,
     a_small_roster_imports_with_defaults_filled_in,
     a_spreadsheet_export_with_bom_crlf_and_shuffled_columns_imports,

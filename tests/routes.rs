@@ -149,6 +149,7 @@ fn a_replan_keeps_done_stops_and_told_times_and_knocks_again_later(db: &TestDb) 
         routes::record_outcome(
             &mut conn,
             &NewOutcome {
+                district_id: stop.district_id,
                 round_id,
                 resident_id: stop.resident_id,
                 team_id: team,

@@ -84,6 +84,7 @@ pub fn record_outcome(
     routes::record_outcome(
         conn,
         &NewOutcome {
+            district_id: round.district_id,
             round_id: round.id,
             resident_id,
             team_id: team.id,

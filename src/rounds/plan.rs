@@ -453,6 +453,7 @@ fn plan_rows(
         .map(|(&resident_id, p)| {
             let (starts_min, ends_min) = bounds(p.slot);
             AssignmentRow {
+                district_id: round.district_id,
                 round_id: round.id,
                 resident_id,
                 site_id: sites[p.site].id,

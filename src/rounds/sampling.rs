@@ -149,6 +149,7 @@ pub fn scan(
     // given back with the transaction.
     if !tubes::add_sample(
         conn,
+        tube.district_id,
         tube.round_id,
         resident_id,
         tube.id,

@@ -78,7 +78,7 @@ pub fn plan_routes(
         let started = Instant::now();
         let plan = visits::plan(&day.problem, &params, Some(&day.previous));
         let solver_seconds = started.elapsed().as_secs_f64();
-        let rows = route_rows(round.id, &day, &plan);
+        let rows = route_rows(round, &day, &plan);
         let stored = crate::store::write_transaction(&mut conn, |conn| {
             if routes::outcomes(conn, round.id)?.len() != day.outcomes_seen {
                 return Ok(false);
@@ -276,7 +276,7 @@ fn coordinates(lat: f64, lon: f64) -> Coordinates {
     Coordinates::new(lat, lon).expect("stored coordinates were checked on import")
 }
 
-fn route_rows(round_id: i64, day: &Day, plan: &VisitPlan) -> RouteRows {
+fn route_rows(round: &RoundRow, day: &Day, plan: &VisitPlan) -> RouteRows {
     let clamp = |t: i64| t.clamp(0, 2 * 86_400) as i32;
     let mut stops = day.done.clone();
     let mut teams = Vec::new();
@@ -291,7 +291,8 @@ fn route_rows(round_id: i64, day: &Day, plan: &VisitPlan) -> RouteRows {
             .unwrap_or(0);
         for (k, stop) in route.stops.iter().enumerate() {
             stops.push(StopRow {
-                round_id,
+                district_id: round.district_id,
+                round_id: round.id,
                 resident_id: day.residents[stop.visit],
                 team_id,
                 seq: made + k as i32 + 1,
@@ -302,7 +303,7 @@ fn route_rows(round_id: i64, day: &Day, plan: &VisitPlan) -> RouteRows {
         }
         if !route.stops.is_empty() {
             teams.push(TeamRouteRow {
-                round_id,
+                round_id: round.id,
                 team_id,
                 visits: route.stops.len() as i32,
                 leaves_s: clamp(route.leaves),
@@ -316,7 +317,7 @@ fn route_rows(round_id: i64, day: &Day, plan: &VisitPlan) -> RouteRows {
         .unvisited
         .iter()
         .map(|&(i, reason)| UnvisitedRow {
-            round_id,
+            round_id: round.id,
             resident_id: day.residents[i],
             reason: reason.describe(),
         })

@@ -23,18 +23,28 @@ pub fn add_district(
     name: &str,
     timezone: &str,
 ) -> QueryResult<Option<DistrictRow>> {
-    let added = crate::on_backend!(conn, |c| diesel::insert_into(districts::table)
-        .values((
-            districts::code.eq(code),
-            districts::name.eq(name),
-            districts::timezone.eq(timezone),
-        ))
-        .on_conflict_do_nothing()
-        .execute(c))?;
-    if added == 0 {
-        return Ok(None);
-    }
-    district_by_code(conn, code)
+    conn.transaction(|conn| {
+        let added = crate::on_backend!(conn, |c| diesel::insert_into(districts::table)
+            .values((
+                districts::code.eq(code),
+                districts::name.eq(name),
+                districts::timezone.eq(timezone),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c))?;
+        if added == 0 {
+            return Ok(None);
+        }
+        let district = district_by_code(conn, code)?;
+        // On PostgreSQL the large tables are partitioned by district (the migration
+        // `district_keys`): the new district's partitions come with it.
+        if let (DbConnection::Pg(c), Some(d)) = (&mut *conn, &district) {
+            diesel::sql_query("SELECT district_partitions($1)")
+                .bind::<diesel::sql_types::BigInt, _>(d.id)
+                .execute(c)?;
+        }
+        Ok(district)
+    })
 }
 
 pub fn district_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<DistrictRow>> {

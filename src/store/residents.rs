@@ -140,7 +140,13 @@ impl StoredResidents {
                 None => new.push(row),
                 Some((_, stored)) if *stored == fingerprint(row) => {}
                 Some((id, _)) => {
-                    let update = diesel::update(residents::table.find(*id)).set(row);
+                    // By district first: on PostgreSQL, only that district's partition.
+                    let update = diesel::update(
+                        residents::table
+                            .filter(residents::district_id.eq(row.district_id))
+                            .filter(residents::id.eq(*id)),
+                    )
+                    .set(row);
                     on_backend!(conn, |c| update.execute(c))?;
                 }
             }

@@ -12,6 +12,7 @@ use crate::domain::Outcome;
 #[derive(Debug, Clone, Copy, PartialEq, Insertable, Queryable, Selectable)]
 #[diesel(table_name = route_stops)]
 pub struct StopRow {
+    pub district_id: i64,
     pub round_id: i64,
     pub resident_id: i64,
     pub team_id: i64,
@@ -91,6 +92,7 @@ pub fn last_outcome(
 #[derive(Debug, Clone, PartialEq, Insertable)]
 #[diesel(table_name = visit_outcomes)]
 pub struct NewOutcome<'a> {
+    pub district_id: i64,
     pub round_id: i64,
     pub resident_id: i64,
     pub team_id: i64,

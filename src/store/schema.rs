@@ -116,6 +116,7 @@ diesel::table! {
 
 diesel::table! {
     slot_assignments (round_id, resident_id) {
+        district_id -> BigInt,
         round_id -> BigInt,
         resident_id -> BigInt,
         site_id -> BigInt,
@@ -176,6 +177,7 @@ diesel::table! {
 
 diesel::table! {
     route_stops (round_id, resident_id) {
+        district_id -> BigInt,
         round_id -> BigInt,
         resident_id -> BigInt,
         team_id -> BigInt,
@@ -196,6 +198,7 @@ diesel::table! {
 
 diesel::table! {
     visit_outcomes (id) {
+        district_id -> BigInt,
         id -> BigInt,
         round_id -> BigInt,
         resident_id -> BigInt,
@@ -271,6 +274,7 @@ diesel::table! {
 
 diesel::table! {
     samples (id) {
+        district_id -> BigInt,
         id -> BigInt,
         round_id -> BigInt,
         resident_id -> BigInt,

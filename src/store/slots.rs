@@ -8,10 +8,11 @@ use super::schema::{
 };
 use super::DbConnection;
 
-#[derive(Debug, Clone, Copy, PartialEq, Insertable, Queryable)]
+#[derive(Debug, Clone, Copy, PartialEq, Insertable, Queryable, Selectable)]
 #[diesel(table_name = slot_assignments)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct AssignmentRow {
+    pub district_id: i64,
     pub round_id: i64,
     pub resident_id: i64,
     pub site_id: i64,
@@ -22,13 +23,7 @@ pub struct AssignmentRow {
 pub fn assignments(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<AssignmentRow>> {
     slot_assignments::table
         .filter(slot_assignments::round_id.eq(round_id))
-        .select((
-            slot_assignments::round_id,
-            slot_assignments::resident_id,
-            slot_assignments::site_id,
-            slot_assignments::starts_min,
-            slot_assignments::ends_min,
-        ))
+        .select(AssignmentRow::as_select())
         .load(conn)
 }
 
@@ -161,13 +156,7 @@ pub fn assignment(
     slot_assignments::table
         .filter(slot_assignments::round_id.eq(round_id))
         .filter(slot_assignments::resident_id.eq(resident_id))
-        .select((
-            slot_assignments::round_id,
-            slot_assignments::resident_id,
-            slot_assignments::site_id,
-            slot_assignments::starts_min,
-            slot_assignments::ends_min,
-        ))
+        .select(AssignmentRow::as_select())
         .get_result(conn)
         .optional()
 }

@@ -13,6 +13,7 @@ use crate::domain::TubeStatus;
 #[diesel(table_name = tubes)]
 pub struct TubeRow {
     pub id: i64,
+    pub district_id: i64,
     pub round_id: i64,
     pub code: String,
     pub team_id: i64,
@@ -120,6 +121,7 @@ pub fn latest_sample(
 /// attempt is recorded already (by a scan at the same moment, perhaps at another site).
 pub fn add_sample(
     conn: &mut DbConnection,
+    district_id: i64,
     round_id: i64,
     resident_id: i64,
     tube_id: i64,
@@ -129,6 +131,7 @@ pub fn add_sample(
 ) -> QueryResult<bool> {
     let added = crate::on_backend!(conn, |c| diesel::insert_into(samples::table)
         .values((
+            samples::district_id.eq(district_id),
             samples::round_id.eq(round_id),
             samples::resident_id.eq(resident_id),
             samples::tube_id.eq(tube_id),
