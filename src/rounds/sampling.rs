@@ -147,16 +147,7 @@ pub fn scan(
     // A scan of the same resident at the same moment (another tube, another site) took
     // this attempt: the database keeps one, this one is refused and its place in the tube
     // given back with the transaction.
-    if !tubes::add_sample(
-        conn,
-        tube.district_id,
-        tube.round_id,
-        resident_id,
-        tube.id,
-        attempt,
-        sampler.name,
-        now,
-    )? {
+    if !tubes::add_sample(conn, &tube, resident_id, attempt, sampler.name, now)? {
         let earlier = tubes::latest_sample(conn, tube.round_id, resident_id)?.ok_or(
             RoundError::Inconsistent("a sample that took the attempt is gone"),
         )?;

@@ -121,20 +121,18 @@ pub fn latest_sample(
 /// attempt is recorded already (by a scan at the same moment, perhaps at another site).
 pub fn add_sample(
     conn: &mut DbConnection,
-    district_id: i64,
-    round_id: i64,
+    tube: &TubeRow,
     resident_id: i64,
-    tube_id: i64,
     attempt: i32,
     taken_by: &str,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let added = crate::on_backend!(conn, |c| diesel::insert_into(samples::table)
         .values((
-            samples::district_id.eq(district_id),
-            samples::round_id.eq(round_id),
+            samples::district_id.eq(tube.district_id),
+            samples::round_id.eq(tube.round_id),
             samples::resident_id.eq(resident_id),
-            samples::tube_id.eq(tube_id),
+            samples::tube_id.eq(tube.id),
             samples::attempt.eq(attempt),
             samples::taken_at.eq(now),
             samples::taken_by.eq(taken_by),
