@@ -21,6 +21,11 @@
 //! connection pool of its own (`database.pool_size`), as P `sweep serve` processes behind a
 //! load balancer: requests go to them in turn.
 //!
+//! With `--city DIR` (a city's PostgreSQL database made by `benches/city.sh`, every
+//! district's round of 2026-12-01 planned and published, their rosters in DIR/D1, DIR/D2 …):
+//! nothing is prepared; lookups pick among residents of every district, route fetches and
+//! scans use teams of every district.
+//!
 //! With `--during-import` (SQLite): only scans, on a copy of the district, while the office
 //! imports a changed roster of the same size (a new note on every resident: all updated);
 //! the load runs until the import ends, and the table gives the scans' latency and errors
@@ -69,6 +74,9 @@ struct Args {
     /// Sweep applications serving the district, each with its own pool (PostgreSQL).
     #[arg(long, default_value_t = 1)]
     processes: usize,
+    /// A city already prepared by benches/city.sh, its rosters in this folder (see above).
+    #[arg(long)]
+    city: Option<PathBuf>,
     /// Scans while a roster of the same size is imported (see above).
     #[arg(long)]
     during_import: bool,
@@ -97,6 +105,11 @@ fn main() {
     }
     std::fs::create_dir_all(&dir).expect("the bench folder");
     let db = Db::open(&config.database).expect("open the bench database");
+    if let Some(city) = &args.city {
+        let people = city_residents(city, 200_000);
+        serve_and_measure(&args, &config, &db, &people);
+        return;
+    }
     prepare(&dir, &db, &config, args.residents);
     if args.during_import {
         // Every resident: each is scanned once, however long the import takes.
@@ -105,7 +118,27 @@ fn main() {
         return;
     }
     let people = residents(&dir, 200_000);
+    serve_and_measure(&args, &config, &db, &people);
+}
 
+/// Every district's residents (up to `most` in all, shuffled together).
+fn city_residents(city: &Path, most: usize) -> Vec<Person> {
+    let mut districts: Vec<PathBuf> = std::fs::read_dir(city)
+        .expect("the city's folder")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("residents.csv").exists())
+        .collect();
+    districts.sort();
+    let share = most / districts.len().max(1);
+    let mut people: Vec<Person> = districts
+        .iter()
+        .flat_map(|d| residents(d, share))
+        .collect();
+    people.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(3));
+    people
+}
+
+fn serve_and_measure(args: &Args, config: &Config, db: &Db, people: &[Person]) {
     assert!(
         args.processes == 1 || config.database.url.starts_with("postgres"),
         "--processes: SQLite is served by one process"
@@ -123,7 +156,7 @@ fn main() {
     let ports: Vec<u16> = sweeps.iter().map(|(port, _)| *port).collect();
     let (hello_port, hello_stop) = serve_hello();
     let system = actix_web::rt::System::new();
-    let rows = system.block_on(measure(&args, &db, &ports, hello_port, &people));
+    let rows = system.block_on(measure(args, db, &ports, hello_port, people));
     actix_web::rt::System::new().block_on(async {
         for (_, stop) in &sweeps {
             stop.stop(true).await;
@@ -136,9 +169,16 @@ fn main() {
     } else {
         "SQLite"
     };
+    let stored: i64 = {
+        use diesel::prelude::*;
+        sweep::store::schema::residents::table
+            .count()
+            .get_result(&mut db.conn().unwrap())
+            .unwrap()
+    };
     println!(
-        "\n{} residents, {backend}{}, {} process(es), {} connections, {} runs of ≤ {} s / ≤ {} requests, medians:\n",
-        args.residents,
+        "\n{} residents stored, {backend}{}, {} process(es), {} connections, {} runs of ≤ {} s / ≤ {} requests, medians:\n",
+        stored,
         if backend == "SQLite" {
             format!(" (synchronous = {:?})", config.database.sqlite_synchronous)
         } else {
@@ -486,17 +526,22 @@ async fn scan_load(
     .await
 }
 
-/// Team tokens for the first `TEAMS` teams.
+/// Team tokens for `TEAMS` teams, the first of each district in turn.
 async fn team_tokens(client: &awc::Client, api: &impl Fn(&str) -> String, db: &Db) -> Vec<String> {
     let mut conn = db.conn().unwrap();
-    let district = sweep::store::districts::all_districts(&mut conn).unwrap()[0].id;
-    let teams = sweep::store::teams::all_teams(&mut conn, district).unwrap();
+    let districts = sweep::store::districts::all_districts(&mut conn).unwrap();
+    let each = TEAMS.div_ceil(districts.len());
+    let mut teams = Vec::new();
+    for district in &districts {
+        let all = sweep::store::teams::all_teams(&mut conn, district.id).unwrap();
+        teams.extend(all.into_iter().take(each).map(|t| (district.code.clone(), t.code)));
+    }
     drop(conn);
     let mut tokens = Vec::new();
-    for team in teams.iter().take(TEAMS) {
+    for (district, team) in teams.iter().take(TEAMS) {
         let mut response = client
             .post(api("/team-sessions"))
-            .send_json(&json!({"team": team.code, "pin": demo::TEAM_PIN}))
+            .send_json(&json!({"district": district, "team": team, "pin": demo::TEAM_PIN}))
             .await
             .unwrap();
         let body: Value = response.json().await.unwrap();

@@ -7,7 +7,7 @@
 --
 -- Two rules a partitioned table cannot keep in a unique index, kept otherwise:
 -- * an ID number (its keyed hash) is unique across the city: `resident_id_hashes` holds
---   each one, kept by a trigger on residents, its primary key refusing a second;
+--   each one, kept by triggers on residents, its primary key refusing a second;
 -- * the plan's small tables (slot_moves, slot_unplaced, route_unvisited) name a resident
 --   by id alone, which is no longer a key of residents: they keep their reference to the
 --   round, and residents are never deleted (an import only adds and updates).
@@ -77,18 +77,36 @@ CREATE TABLE resident_id_hashes (
     id_hash     BYTEA PRIMARY KEY,
     district_id BIGINT NOT NULL REFERENCES districts (id)
 );
-CREATE FUNCTION resident_id_hashes_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Kept by statement triggers over the rows each statement changed (transition tables): an
+-- import's COPY of a million residents adds their hashes in one set-based insert.
+CREATE FUNCTION resident_id_hashes_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        DELETE FROM resident_id_hashes WHERE id_hash = OLD.id_hash;
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        INSERT INTO resident_id_hashes (id_hash, district_id) VALUES (NEW.id_hash, NEW.district_id);
-    END IF;
+    INSERT INTO resident_id_hashes (id_hash, district_id) SELECT id_hash, district_id FROM added;
     RETURN NULL;
 END $$;
-CREATE TRIGGER residents_id_hash_unique AFTER INSERT OR DELETE OR UPDATE OF id_hash ON residents
-    FOR EACH ROW EXECUTE FUNCTION resident_id_hashes_keep();
+CREATE FUNCTION resident_id_hashes_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM resident_id_hashes h
+        USING before b JOIN after a ON a.district_id = b.district_id AND a.id = b.id
+        WHERE h.id_hash = b.id_hash AND a.id_hash <> b.id_hash;
+    INSERT INTO resident_id_hashes (id_hash, district_id)
+        SELECT a.id_hash, a.district_id
+        FROM before b JOIN after a ON a.district_id = b.district_id AND a.id = b.id
+        WHERE a.id_hash <> b.id_hash;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION resident_id_hashes_gone() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM resident_id_hashes h USING gone g WHERE h.id_hash = g.id_hash;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER residents_id_hashes_added AFTER INSERT ON residents
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION resident_id_hashes_added();
+CREATE TRIGGER residents_id_hashes_changed AFTER UPDATE ON residents
+    REFERENCING OLD TABLE AS before NEW TABLE AS after
+    FOR EACH STATEMENT EXECUTE FUNCTION resident_id_hashes_changed();
+CREATE TRIGGER residents_id_hashes_gone AFTER DELETE ON residents
+    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION resident_id_hashes_gone();
 
 -- Slot assignments.
 CREATE TABLE slot_assignments (
@@ -102,6 +120,9 @@ CREATE TABLE slot_assignments (
     FOREIGN KEY (district_id, resident_id) REFERENCES residents (district_id, id)
 ) PARTITION BY LIST (district_id);
 CREATE INDEX slot_assignments_site ON slot_assignments (district_id, round_id, site_id, starts_min);
+-- Reads by round alone (the round implies its district, which the query does not name):
+-- one probe per partition instead of a scan of each.
+CREATE INDEX slot_assignments_round ON slot_assignments (round_id, resident_id);
 
 -- Route stops.
 CREATE TABLE route_stops (
@@ -117,6 +138,7 @@ CREATE TABLE route_stops (
     UNIQUE (district_id, round_id, team_id, seq),
     FOREIGN KEY (district_id, resident_id) REFERENCES residents (district_id, id)
 ) PARTITION BY LIST (district_id);
+CREATE INDEX route_stops_round ON route_stops (round_id, resident_id);
 
 -- Samples.
 CREATE TABLE samples (
@@ -135,6 +157,8 @@ CREATE TABLE samples (
 ALTER SEQUENCE samples_id_seq OWNED BY samples.id;
 -- One sample per attempt: a resident scanned into two tubes at once keeps one.
 CREATE UNIQUE INDEX samples_one_per_attempt ON samples (district_id, round_id, resident_id, attempt);
+CREATE INDEX samples_round ON samples (round_id, resident_id);
+CREATE INDEX samples_tube ON samples (tube_id);
 
 -- Door outcomes.
 CREATE TABLE visit_outcomes (
@@ -152,7 +176,7 @@ CREATE TABLE visit_outcomes (
     FOREIGN KEY (district_id, resident_id) REFERENCES residents (district_id, id)
 ) PARTITION BY LIST (district_id);
 ALTER SEQUENCE visit_outcomes_id_seq OWNED BY visit_outcomes.id;
-CREATE INDEX visit_outcomes_round ON visit_outcomes (district_id, round_id, resident_id);
+CREATE INDEX visit_outcomes_round ON visit_outcomes (round_id, resident_id);
 
 -- The audit: a district's changes in its partition, the city's own (no district) in one
 -- of their own. No primary key: a key cannot hold the city's missing district.
