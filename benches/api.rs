@@ -130,10 +130,7 @@ fn city_residents(city: &Path, most: usize) -> Vec<Person> {
         .collect();
     districts.sort();
     let share = most / districts.len().max(1);
-    let mut people: Vec<Person> = districts
-        .iter()
-        .flat_map(|d| residents(d, share))
-        .collect();
+    let mut people: Vec<Person> = districts.iter().flat_map(|d| residents(d, share)).collect();
     people.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(3));
     people
 }
@@ -534,7 +531,11 @@ async fn team_tokens(client: &awc::Client, api: &impl Fn(&str) -> String, db: &D
     let mut teams = Vec::new();
     for district in &districts {
         let all = sweep::store::teams::all_teams(&mut conn, district.id).unwrap();
-        teams.extend(all.into_iter().take(each).map(|t| (district.code.clone(), t.code)));
+        teams.extend(
+            all.into_iter()
+                .take(each)
+                .map(|t| (district.code.clone(), t.code)),
+        );
     }
     drop(conn);
     let mut tokens = Vec::new();
