@@ -106,6 +106,13 @@ fn main() {
     std::fs::create_dir_all(&dir).expect("the bench folder");
     let db = Db::open(&config.database).expect("open the bench database");
     if let Some(city) = &args.city {
+        // Every team's PIN the demo's, as `sweep demo` leaves them.
+        let mut conn = db.conn().expect("a connection");
+        let districts = sweep::districts::all(&mut conn, &config).expect("the city's districts");
+        for (k, district) in districts.iter().enumerate() {
+            demo::open_logins(&mut conn, district, k == 0).expect("team PINs");
+        }
+        drop(conn);
         let people = city_residents(city, 200_000);
         serve_and_measure(&args, &config, &db, &people);
         return;

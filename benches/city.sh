@@ -78,6 +78,9 @@ rm -f "$log".*
 fresh bench_alone
 timed bench_alone district add D1 --name "District 1" >/dev/null
 timed bench_alone --district D1 import "$files/D1" >/dev/null
+# Published there as in the city: a re-plan then keeps the slots residents were told.
+timed bench_alone --district D1 plan --date $date --route-seconds $route_seconds >/dev/null
+timed bench_alone --district D1 publish --date $date >/dev/null
 for run in 1 2 3; do
     for schema in bench_alone bench_city; do
         read -r s _ < <(timed $schema --district D1 plan --date $date --route-seconds $route_seconds)

@@ -51,7 +51,8 @@ where
 
 #[test]
 fn two_processes_on_one_database_act_as_one() {
-    let Some(db) = TestDb::postgres() else {
+    // In a city of two districts, as a city's processes serve it.
+    let Some(db) = TestDb::postgres().map(TestDb::in_a_city) else {
         return;
     };
     district(&db);
