@@ -154,7 +154,7 @@ fn serve_and_measure(args: &Args, config: &Config, db: &Db, people: &[Person]) {
             } else {
                 Db::open(&config.database).expect("another process's pool")
             };
-            serve_sweep(&config, pool)
+            serve_sweep(config, pool)
         })
         .collect();
     let ports: Vec<u16> = sweeps.iter().map(|(port, _)| *port).collect();
