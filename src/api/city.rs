@@ -34,6 +34,9 @@ pub struct DistrictCompletion {
 #[derive(Serialize, ToSchema)]
 pub struct CityCompletion {
     date: chrono::NaiveDate,
+    /// The city's clock (`district.timezone` of the configuration), for the pages' times.
+    #[schema(example = "Asia/Shanghai")]
+    timezone: String,
     /// Every district of the city, by code.
     districts: Vec<DistrictCompletion>,
     /// The districts with a round, added up.
@@ -66,14 +69,16 @@ pub async fn completion(
             .with_timezone(&config.district.timezone)
             .date_naive()
     });
+    let city_config = config.clone();
     let city = blocking(move || {
         let mut conn = db.conn()?;
-        let districts = districts::all(&mut conn, &config)?;
+        let districts = districts::all(&mut conn, &city_config)?;
         Ok(rounds::city_completion(&mut conn, &districts, date)?)
     })
     .await?;
     Ok(web::Json(CityCompletion {
         date: city.date,
+        timezone: config.district.timezone.name().to_string(),
         districts: city
             .districts
             .into_iter()

@@ -18,11 +18,6 @@ async function get(path) {
   return status === 200 ? body : null;
 }
 
-/** A colour from red (nobody yet) to green (everyone), for a share in 0..1. */
-function shade(share) {
-  return `hsl(${Math.round(120 * share)}, 70%, 85%)`;
-}
-
 function share(c) {
   return c.expected ? c.sampled / c.expected : 0;
 }
@@ -105,8 +100,10 @@ async function load() {
   if (!answer) return;
   day = answer;
   if (!date) document.getElementById("date").value = answer.date;
+  // On the city's clock, as the plots' hours are, not the phone's.
   say(document.getElementById("updated"), "updated_at", {
-    time: new Date().toLocaleTimeString(lang() === "en" ? "en-GB" : "zh-CN", { hour: "2-digit", minute: "2-digit" }),
+    time: new Date().toLocaleTimeString(lang() === "en" ? "en-GB" : "zh-CN",
+      { hour: "2-digit", minute: "2-digit", timeZone: answer.timezone }),
   });
   draw();
 }

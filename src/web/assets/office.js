@@ -21,11 +21,6 @@ async function get(path) {
   return status === 200 ? body : null;
 }
 
-/** A colour from red (nobody yet) to green (everyone), for a share in 0..1. */
-function shade(share) {
-  return `hsl(${Math.round(120 * share)}, 70%, 85%)`;
-}
-
 let slotsBySite = new Map();
 
 /** One line per site; its plot is drawn when opened (and at the width it is shown at),

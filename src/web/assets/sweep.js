@@ -619,6 +619,12 @@ function teamLoginForm(done) {
   });
 }
 
+/** A colour from red (nobody yet) to green (everyone), for a share in 0..1 (the office's
+ * and the city's completion tables). */
+function shade(share) {
+  return `hsl(${Math.round(120 * share)}, 70%, 85%)`;
+}
+
 /** Text content, escaped for HTML. */
 function esc(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) => ({
