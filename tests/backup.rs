@@ -19,7 +19,11 @@ fn sampled(path: &std::path::Path) -> Vec<String> {
     use sweep::store::schema::residents;
     let mut conn = diesel::SqliteConnection::establish(&path.display().to_string()).unwrap();
     samples::table
-        .inner_join(residents::table)
+        .inner_join(
+            residents::table.on(residents::district_id
+                .eq(samples::district_id)
+                .and(residents::id.eq(samples::resident_id))),
+        )
         .select(residents::code)
         .load(&mut conn)
         .unwrap()

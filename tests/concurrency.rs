@@ -305,7 +305,11 @@ fn stored_slots(db: &TestDb) -> (Vec<Assigned>, Vec<Load>) {
     use sweep::store::schema::{residents, sites, slot_assignments, slot_loads};
     let mut conn = db.db.conn().unwrap();
     let assigned = slot_assignments::table
-        .inner_join(residents::table)
+        .inner_join(
+            residents::table.on(residents::district_id
+                .eq(slot_assignments::district_id)
+                .and(residents::id.eq(slot_assignments::resident_id))),
+        )
         .inner_join(sites::table)
         .select((residents::code, sites::code, slot_assignments::starts_min))
         .order(residents::code)

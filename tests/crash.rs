@@ -129,7 +129,11 @@ async fn scan_until_killed(
 fn stored(db: &TestDb) -> HashMap<String, i64> {
     let mut conn = db.db.conn().unwrap();
     let codes: Vec<String> = samples::table
-        .inner_join(residents::table)
+        .inner_join(
+            residents::table.on(residents::district_id
+                .eq(samples::district_id)
+                .and(residents::id.eq(samples::resident_id))),
+        )
         .select(residents::code)
         .load(&mut conn)
         .unwrap();

@@ -485,6 +485,28 @@ fn an_id_number_of_another_district_is_refused_by_the_database(db: &TestDb) {
         };
         assert_eq!(in_partition(c, neighbour.id), 60);
         assert_eq!(in_partition(c, ours.id), 0);
+        // Every index of a partitioned table begins with the district, so that a read
+        // naming its district (every read does) looks in one partition, even where the
+        // district comes from a join.
+        #[derive(QueryableByName)]
+        struct Index {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            name: String,
+        }
+        let without_district: Vec<String> = diesel::sql_query(
+            "SELECT i.relname::text AS name FROM pg_index x \
+             JOIN pg_class i ON i.oid = x.indexrelid \
+             JOIN pg_class t ON t.oid = x.indrelid \
+             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0] \
+             WHERE t.relkind = 'p' AND a.attname <> 'district_id' \
+             AND t.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())",
+        )
+        .load::<Index>(c)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.name)
+        .collect();
+        assert_eq!(without_district, Vec::<String>::new());
         #[derive(QueryableByName)]
         struct Line {
             #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]

@@ -38,7 +38,7 @@ fn stored_plan(db: &TestDb) -> Vec<AssignmentRow> {
     let round = sweep::store::rounds::round_on(&mut conn, db.district().id, date())
         .unwrap()
         .unwrap();
-    stored::assignments(&mut conn, round.id).unwrap()
+    stored::assignments(&mut conn, &round).unwrap()
 }
 
 /// The rules every stored plan keeps: each walker placed once or reported, no slot over

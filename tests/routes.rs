@@ -50,8 +50,8 @@ fn check_routes(db: &TestDb) -> Vec<StopRow> {
         .into_iter()
         .map(|v| v.id)
         .collect();
-    let stops = routes::stops(&mut conn, round.id).unwrap();
-    let unvisited = routes::unvisited_export(&mut conn, round.id).unwrap();
+    let stops = routes::stops(&mut conn, &round).unwrap();
+    let unvisited = routes::unvisited_export(&mut conn, &round).unwrap();
     assert_eq!(stops.len() + unvisited.len(), visitors.len());
     let planned: HashSet<i64> = stops.iter().map(|s| s.resident_id).collect();
     assert_eq!(planned.len(), stops.len(), "nobody is planned twice");

@@ -165,6 +165,7 @@ pub fn import(
         );
         return Err(ImportError::Invalid(write.errors));
     }
+    store::districts::analyze_residents(conn, district.id)?;
     Ok(roster::totals(conn, district.id)?)
 }
 

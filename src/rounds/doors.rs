@@ -71,11 +71,11 @@ pub fn record_outcome(
     let resident_id =
         crate::store::residents::resident_id(conn, district.id, door.resident.trim())?
             .ok_or(RoundError::UnknownResident)?;
-    if routes::team_of_stop(conn, round.id, resident_id)? != Some(team.id) {
+    if routes::team_of_stop(conn, &round, resident_id)? != Some(team.id) {
         return Err(RoundError::NotOnYourRoute);
     }
     let now = Utc::now().naive_utc();
-    let action = match routes::last_outcome(conn, round.id, resident_id)? {
+    let action = match routes::last_outcome(conn, &round, resident_id)? {
         Some(before) if before.is_final() && before != door.outcome => {
             format!("correct visit outcome {before} to {}", door.outcome)
         }

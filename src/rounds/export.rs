@@ -21,7 +21,7 @@ pub fn export_slots(
 ) -> Result<usize, RoundError> {
     let mut conn = db.conn()?;
     let round = super::round_on(&mut conn, district, date)?;
-    let rows = crate::store::slots::slot_export(&mut conn, round.id)?;
+    let rows = crate::store::slots::slot_export(&mut conn, &round)?;
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(["resident", "site", "start", "end"])?;
     let clock_minutes = |minutes: i32| {
@@ -58,8 +58,8 @@ pub fn export_routes(
 ) -> Result<(usize, usize), RoundError> {
     let mut conn = db.conn()?;
     let round = super::round_on(&mut conn, district, date)?;
-    let rows = routes::route_export(&mut conn, round.id)?;
-    let unvisited = routes::unvisited_export(&mut conn, round.id)?.len();
+    let rows = routes::route_export(&mut conn, &round)?;
+    let unvisited = routes::unvisited_export(&mut conn, &round)?.len();
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(["team", "seq", "resident", "arrive", "start", "end"])?;
     for (team, seq, resident, arrive, start, end) in &rows {
@@ -121,7 +121,7 @@ pub fn export_unvisited(
 ) -> Result<usize, RoundError> {
     let mut conn = db.conn()?;
     let round = super::round_on(&mut conn, district, date)?;
-    let rows = routes::unvisited_export(&mut conn, round.id)?;
+    let rows = routes::unvisited_export(&mut conn, &round)?;
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(["resident", "reason"])?;
     for (resident, reason) in &rows {

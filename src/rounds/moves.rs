@@ -58,8 +58,8 @@ pub fn move_resident(
     let resident =
         crate::store::residents::resident_id(conn, district.id, request.resident.trim())?
             .ok_or(RoundError::UnknownResident)?;
-    let from = crate::store::slots::assignment(conn, round.id, resident)?
-        .ok_or(RoundError::NoSlotToMove)?;
+    let from =
+        crate::store::slots::assignment(conn, &round, resident)?.ok_or(RoundError::NoSlotToMove)?;
     let sites = crate::store::sites::all_sites(conn, district.id)?;
     let site = sites
         .iter()
@@ -111,7 +111,7 @@ pub fn move_resident(
     predict(&mut source, -1)?;
     predict(&mut target, 1)?;
 
-    let (lat, lon) = crate::store::buildings::home_of(conn, resident)?;
+    let (lat, lon) = crate::store::buildings::home_of(conn, round.district_id, resident)?;
     let home = coordinates(lat, lon);
     let walk = |site_id: i64| -> Result<f64, RoundError> {
         let s = site_of(site_id)?;

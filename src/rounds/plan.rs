@@ -195,7 +195,7 @@ fn plan_slots(
         let plan = slots::plan(&problem);
         crate::store::slots::replace_slot_plan(
             conn,
-            round.id,
+            &round,
             &plan_rows(&round, &problem, &plan, &sites),
         )?;
         rounds::record_walking(
@@ -398,7 +398,7 @@ fn load_problem(
             .push(resident);
     }
     let published = if round.is_published() {
-        crate::store::slots::assignments(conn, round.id)?
+        crate::store::slots::assignments(conn, &round)?
             .into_iter()
             .filter_map(|a| {
                 Some((

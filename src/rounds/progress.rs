@@ -211,9 +211,9 @@ pub fn recalls(
     date: NaiveDate,
 ) -> Result<Vec<Recall>, RoundError> {
     let round = super::round_on(conn, district, date)?;
-    let needed = tubes::retests_needed(conn, round.id)?;
+    let needed = tubes::retests_needed(conn, &round)?;
     let ids: Vec<i64> = needed.keys().copied().collect();
-    Ok(tubes::recall_rows(conn, &ids)?
+    Ok(tubes::recall_rows(conn, round.district_id, &ids)?
         .into_iter()
         .map(|who| Recall {
             reason: match needed[&who.resident_id] {
@@ -256,7 +256,7 @@ pub(super) fn sampled_by_step(
     let date = round.date;
     let step_s = i64::from(step_min.max(1)) * 60;
     let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    let mut seconds: Vec<i64> = completion::first_samples(conn, round.id)?
+    let mut seconds: Vec<i64> = completion::first_samples(conn, &round)?
         .into_iter()
         .map(|utc| (zone.from_utc_datetime(&utc).naive_local() - midnight).num_seconds())
         .collect();

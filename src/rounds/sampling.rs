@@ -133,7 +133,7 @@ pub fn scan(
         return Err(closed());
     }
     let resident_id = find(conn, key, sampler.district, who)?;
-    let earlier = tubes::latest_sample(conn, tube.round_id, resident_id)?;
+    let earlier = tubes::latest_sample(conn, &tube, resident_id)?;
     if let Some(earlier) = &earlier {
         may_sample_again(earlier, tube.pool_size, timezone)?;
     }
@@ -148,7 +148,7 @@ pub fn scan(
     // this attempt: the database keeps one, this one is refused and its place in the tube
     // given back with the transaction.
     if !tubes::add_sample(conn, &tube, resident_id, attempt, sampler.name, now)? {
-        let earlier = tubes::latest_sample(conn, tube.round_id, resident_id)?.ok_or(
+        let earlier = tubes::latest_sample(conn, &tube, resident_id)?.ok_or(
             RoundError::Inconsistent("a sample that took the attempt is gone"),
         )?;
         may_sample_again(&earlier, tube.pool_size, timezone)?;
@@ -164,7 +164,7 @@ pub fn scan(
         &format!("tube {}", tube.code),
         now,
     )?;
-    let (resident, name) = residents::code_and_name(conn, resident_id)?;
+    let (resident, name) = residents::code_and_name(conn, sampler.district.id, resident_id)?;
     let added = Added {
         resident,
         name: masked_name(&name),

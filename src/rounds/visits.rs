@@ -80,10 +80,10 @@ pub fn plan_routes(
         let solver_seconds = started.elapsed().as_secs_f64();
         let rows = route_rows(round, &day, &plan);
         let stored = crate::store::write_transaction(&mut conn, |conn| {
-            if routes::outcomes(conn, round.id)?.len() != day.outcomes_seen {
+            if routes::outcomes(conn, &round)?.len() != day.outcomes_seen {
                 return Ok(false);
             }
-            routes::replace_routes(conn, round.id, &rows)?;
+            routes::replace_routes(conn, &round, &rows)?;
             Ok::<_, diesel::result::Error>(true)
         })?;
         if stored {
@@ -131,11 +131,11 @@ fn load_day(
 ) -> Result<Day, RoundError> {
     let teams = crate::store::teams::all_teams(conn, district.id)?;
     let visitors = crate::store::teams::home_visitors(conn, district.id)?;
-    let stored = routes::stops(conn, round.id)?;
-    let outcomes = routes::outcomes(conn, round.id)?;
+    let stored = routes::stops(conn, &round)?;
+    let outcomes = routes::outcomes(conn, &round)?;
     // Residents whose pool was positive (or whose tube was invalid) are visited again,
     // whatever their door said before: the positive ones first of all.
-    let retests = tubes::retests_needed(conn, round.id)?;
+    let retests = tubes::retests_needed(conn, &round)?;
     let local_seconds = |t: NaiveDateTime| seconds_of_round_day(district, round.date, t);
     let at_seconds = at.map(|t| i64::from(t.minutes()) * 60);
 
@@ -357,7 +357,7 @@ pub fn team_route(
 ) -> Result<TeamRoute, RoundError> {
     let mut conn = db.conn()?;
     let round = super::round_on(&mut conn, district, date)?;
-    let outcomes = last_outcomes(&mut conn, round.id)?;
+    let outcomes = last_outcomes(&mut conn, &round)?;
     let key = db.personal_data_key(&mut conn)?;
     route_of(&mut conn, &round, team_id, team, &outcomes, Some(&key))
 }
@@ -371,7 +371,7 @@ pub fn all_routes(
 ) -> Result<Vec<TeamRoute>, RoundError> {
     let mut conn = db.conn()?;
     let round = super::round_on(&mut conn, district, date)?;
-    let outcomes = last_outcomes(&mut conn, round.id)?;
+    let outcomes = last_outcomes(&mut conn, &round)?;
     let mut all = Vec::new();
     for team in crate::store::teams::all_teams(&mut conn, district.id)? {
         let route = route_of(&mut conn, &round, team.id, team.code, &outcomes, None)?;
@@ -385,9 +385,9 @@ pub fn all_routes(
 /// Each resident's latest outcome at the door this round.
 fn last_outcomes(
     conn: &mut DbConnection,
-    round_id: i64,
+    round: &RoundRow,
 ) -> Result<HashMap<i64, Outcome>, RoundError> {
-    Ok(routes::outcomes(conn, round_id)?
+    Ok(routes::outcomes(conn, round)?
         .into_iter()
         .map(|o| (o.resident_id, o.outcome))
         .collect())
@@ -401,7 +401,7 @@ fn route_of(
     outcomes: &HashMap<i64, Outcome>,
     phones: Option<&crate::domain::PersonalDataKey>,
 ) -> Result<TeamRoute, RoundError> {
-    let stops = routes::team_stops(conn, round.id, team_id)?
+    let stops = routes::team_stops(conn, round, team_id)?
         .into_iter()
         .map(|at| Stop {
             outcome: outcomes.get(&at.resident_id).copied(),

@@ -97,9 +97,14 @@ pub fn buildings_by_code(
 }
 
 /// Where a resident lives: the latitude and longitude of their building.
-pub fn home_of(conn: &mut DbConnection, resident_id: i64) -> QueryResult<(f64, f64)> {
+pub fn home_of(
+    conn: &mut DbConnection,
+    district_id: i64,
+    resident_id: i64,
+) -> QueryResult<(f64, f64)> {
     residents::table
         .inner_join(buildings::table)
+        .filter(residents::district_id.eq(district_id))
         .filter(residents::id.eq(resident_id))
         .select((buildings::lat, buildings::lon))
         .first(conn)

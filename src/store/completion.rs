@@ -67,7 +67,7 @@ pub fn standings(
         query = query.filter(buildings::code.eq(code.to_string()));
     }
     let people: Vec<Place> = query.load(conn)?;
-    let known = known_standings(conn, round.id)?;
+    let known = known_standings(conn, round)?;
     Ok(people
         .into_iter()
         .map(|p| ResidentStanding {
@@ -91,7 +91,7 @@ pub fn spoken_for(conn: &mut DbConnection, round: &RoundRow) -> QueryResult<(u32
         .filter(residents::district_id.eq(round.district_id))
         .count()
         .get_result(conn)?;
-    let known = known_standings(conn, round.id)?;
+    let known = known_standings(conn, round)?;
     Ok((
         u32::try_from(expected).unwrap_or(u32::MAX),
         known.into_values().collect(),
@@ -100,10 +100,14 @@ pub fn spoken_for(conn: &mut DbConnection, round: &RoundRow) -> QueryResult<(u32
 
 /// The standing of every resident a swab or a door has spoken for in the round: the
 /// latest swab decides, then the latest door. Everyone else is pending.
-fn known_standings(conn: &mut DbConnection, round_id: i64) -> QueryResult<HashMap<i64, Standing>> {
+fn known_standings(
+    conn: &mut DbConnection,
+    round: &RoundRow,
+) -> QueryResult<HashMap<i64, Standing>> {
     let swabs: Vec<(i64, TubeStatus)> = samples::table
         .inner_join(tubes::table)
-        .filter(samples::round_id.eq(round_id))
+        .filter(samples::district_id.eq(round.district_id))
+        .filter(samples::round_id.eq(round.id))
         .select((samples::resident_id, tubes::status))
         .order((samples::taken_at, samples::id))
         .load(conn)?;
@@ -112,7 +116,8 @@ fn known_standings(conn: &mut DbConnection, round_id: i64) -> QueryResult<HashMa
         latest_swab.insert(resident, status);
     }
     let doors: Vec<(i64, Outcome)> = visit_outcomes::table
-        .filter(visit_outcomes::round_id.eq(round_id))
+        .filter(visit_outcomes::district_id.eq(round.district_id))
+        .filter(visit_outcomes::round_id.eq(round.id))
         .select((visit_outcomes::resident_id, visit_outcomes::outcome))
         .order((visit_outcomes::recorded_at, visit_outcomes::id))
         .load(conn)?;
@@ -146,15 +151,17 @@ fn known_standings(conn: &mut DbConnection, round_id: i64) -> QueryResult<HashMa
 /// sampled), UTC: one time per resident.
 pub fn first_samples(
     conn: &mut DbConnection,
-    round_id: i64,
+    round: &RoundRow,
 ) -> QueryResult<Vec<chrono::NaiveDateTime>> {
     let mut first: HashMap<i64, chrono::NaiveDateTime> = HashMap::new();
     let swabs: Vec<(i64, chrono::NaiveDateTime)> = samples::table
-        .filter(samples::round_id.eq(round_id))
+        .filter(samples::district_id.eq(round.district_id))
+        .filter(samples::round_id.eq(round.id))
         .select((samples::resident_id, samples::taken_at))
         .load(conn)?;
     let doors: Vec<(i64, chrono::NaiveDateTime)> = visit_outcomes::table
-        .filter(visit_outcomes::round_id.eq(round_id))
+        .filter(visit_outcomes::district_id.eq(round.district_id))
+        .filter(visit_outcomes::round_id.eq(round.id))
         .filter(visit_outcomes::outcome.eq(Outcome::Sampled))
         .select((visit_outcomes::resident_id, visit_outcomes::recorded_at))
         .load(conn)?;

@@ -10,7 +10,8 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sqlite::Sqlite;
 
 use super::schema::{
-    buildings, districts, residents, rounds, route_stops, sites, slot_assignments,
+    buildings, districts, resident_id_hashes, residents, rounds, route_stops, sites,
+    slot_assignments,
 };
 use super::DbConnection;
 use crate::domain::{self, IdHash, PersonalDataKey};
@@ -262,30 +263,38 @@ pub struct ResidentSlot {
 /// SQLite, each statement outside a transaction takes and drops a read lock, a quarter of a
 /// lookup's time when the lookup took three): the lookup is the busiest read a round has.
 /// `None` when there is no such resident or no round on that date.
+///
+/// The resident's district comes from `resident_id_hashes` and every other table is joined
+/// through it: on PostgreSQL each partitioned table is then read in that district's
+/// partition alone (pruned as the join runs), whatever the number of districts.
 pub fn slot_of(
     conn: &mut DbConnection,
     id_hash: &[u8],
     date: NaiveDate,
 ) -> QueryResult<Option<ResidentSlot>> {
-    let query = residents::table
-        .inner_join(buildings::table)
+    let district = resident_id_hashes::district_id;
+    let query = resident_id_hashes::table
         .inner_join(
-            rounds::table.on(rounds::date
-                .eq(date)
-                .and(rounds::district_id.eq(residents::district_id))),
+            residents::table.on(residents::district_id
+                .eq(district)
+                .and(residents::id_hash.eq(resident_id_hashes::id_hash))),
         )
+        .inner_join(buildings::table.on(buildings::id.eq(residents::building_id)))
+        .inner_join(rounds::table.on(rounds::district_id.eq(district).and(rounds::date.eq(date))))
         .left_join(
-            slot_assignments::table.on(slot_assignments::round_id
-                .eq(rounds::id)
+            slot_assignments::table.on(slot_assignments::district_id
+                .eq(district)
+                .and(slot_assignments::round_id.eq(rounds::id))
                 .and(slot_assignments::resident_id.eq(residents::id))),
         )
         .left_join(sites::table.on(sites::id.eq(slot_assignments::site_id)))
         .left_join(
-            route_stops::table.on(route_stops::round_id
-                .eq(rounds::id)
+            route_stops::table.on(route_stops::district_id
+                .eq(district)
+                .and(route_stops::round_id.eq(rounds::id))
                 .and(route_stops::resident_id.eq(residents::id))),
         )
-        .filter(residents::id_hash.eq(id_hash))
+        .filter(resident_id_hashes::id_hash.eq(id_hash))
         .select((
             residents::id,
             residents::name,
@@ -301,8 +310,13 @@ pub fn slot_of(
 }
 
 /// A resident's code and name, as a sampler confirms whom a swab was from.
-pub fn code_and_name(conn: &mut DbConnection, resident_id: i64) -> QueryResult<(String, String)> {
+pub fn code_and_name(
+    conn: &mut DbConnection,
+    district_id: i64,
+    resident_id: i64,
+) -> QueryResult<(String, String)> {
     let query = residents::table
+        .filter(residents::district_id.eq(district_id))
         .filter(residents::id.eq(resident_id))
         .select((residents::code, residents::name));
     crate::on_backend!(conn, |c| query.get_result(c))
@@ -327,9 +341,14 @@ pub fn district_of(
     conn: &mut DbConnection,
     hash: &crate::domain::IdHash,
 ) -> QueryResult<Option<(super::districts::DistrictRow, String, Option<String>)>> {
-    crate::on_backend!(conn, |c| residents::table
-        .inner_join(districts::table)
-        .filter(residents::id_hash.eq(hash.as_bytes()))
+    crate::on_backend!(conn, |c| resident_id_hashes::table
+        .inner_join(districts::table.on(districts::id.eq(resident_id_hashes::district_id)))
+        .inner_join(
+            residents::table.on(residents::district_id
+                .eq(resident_id_hashes::district_id)
+                .and(residents::id_hash.eq(resident_id_hashes::id_hash))),
+        )
+        .filter(resident_id_hashes::id_hash.eq(hash.as_bytes()))
         .select((
             super::districts::DistrictRow::as_select(),
             residents::name,
@@ -340,7 +359,8 @@ pub fn district_of(
 }
 
 /// Of these ID hashes, those registered in another district than `district_id`, with that
-/// district's code (an ID number is unique across the city).
+/// district's code (an ID number is unique across the city). One index over the city, not
+/// one per district: `resident_id_hashes`.
 pub fn registered_elsewhere(
     conn: &mut DbConnection,
     district_id: i64,
@@ -348,11 +368,11 @@ pub fn registered_elsewhere(
 ) -> QueryResult<Vec<(Vec<u8>, String)>> {
     let mut found = Vec::new();
     for chunk in hashes.chunks(super::roster::SMALL_BATCH) {
-        let query = residents::table
-            .inner_join(districts::table)
-            .filter(residents::id_hash.eq_any(chunk))
-            .filter(residents::district_id.ne(district_id))
-            .select((residents::id_hash, districts::code));
+        let query = resident_id_hashes::table
+            .inner_join(districts::table.on(districts::id.eq(resident_id_hashes::district_id)))
+            .filter(resident_id_hashes::id_hash.eq_any(chunk))
+            .filter(resident_id_hashes::district_id.ne(district_id))
+            .select((resident_id_hashes::id_hash, districts::code));
         found.extend(crate::on_backend!(conn, |c| query.load::<(Vec<u8>, String)>(c))?);
     }
     Ok(found)

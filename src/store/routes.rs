@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 
+use super::rounds::RoundRow;
 use super::schema::{
     buildings, residents, route_stops, route_unvisited, team_routes, teams, visit_outcomes,
 };
@@ -44,9 +45,10 @@ pub struct UnvisitedRow {
 }
 
 /// The stored stops of a round, by team and order.
-pub fn stops(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<StopRow>> {
+pub fn stops(conn: &mut DbConnection, round: &RoundRow) -> QueryResult<Vec<StopRow>> {
     route_stops::table
-        .filter(route_stops::round_id.eq(round_id))
+        .filter(route_stops::district_id.eq(round.district_id))
+        .filter(route_stops::round_id.eq(round.id))
         .select(StopRow::as_select())
         .order((route_stops::team_id, route_stops::seq))
         .load(conn)
@@ -63,9 +65,10 @@ pub struct OutcomeRow {
 }
 
 /// Every outcome recorded in a round, oldest first.
-pub fn outcomes(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<OutcomeRow>> {
+pub fn outcomes(conn: &mut DbConnection, round: &RoundRow) -> QueryResult<Vec<OutcomeRow>> {
     visit_outcomes::table
-        .filter(visit_outcomes::round_id.eq(round_id))
+        .filter(visit_outcomes::district_id.eq(round.district_id))
+        .filter(visit_outcomes::round_id.eq(round.id))
         .select(OutcomeRow::as_select())
         .order((visit_outcomes::recorded_at, visit_outcomes::id))
         .load(conn)
@@ -74,11 +77,12 @@ pub fn outcomes(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<Outco
 /// The latest outcome recorded at a resident's door this round, if any.
 pub fn last_outcome(
     conn: &mut DbConnection,
-    round_id: i64,
+    round: &RoundRow,
     resident_id: i64,
 ) -> QueryResult<Option<Outcome>> {
     let query = visit_outcomes::table
-        .filter(visit_outcomes::round_id.eq(round_id))
+        .filter(visit_outcomes::district_id.eq(round.district_id))
+        .filter(visit_outcomes::round_id.eq(round.id))
         .filter(visit_outcomes::resident_id.eq(resident_id))
         .select(visit_outcomes::outcome)
         .order((
@@ -122,10 +126,19 @@ pub struct RouteRows {
 // SQLite allows 32,766 bound values a statement; rows here bind at most 7.
 const CHUNK: usize = 32_766 / 7;
 
-pub fn replace_routes(conn: &mut DbConnection, round_id: i64, rows: &RouteRows) -> QueryResult<()> {
-    diesel::delete(team_routes::table.filter(team_routes::round_id.eq(round_id))).execute(conn)?;
-    diesel::delete(route_stops::table.filter(route_stops::round_id.eq(round_id))).execute(conn)?;
-    diesel::delete(route_unvisited::table.filter(route_unvisited::round_id.eq(round_id)))
+pub fn replace_routes(
+    conn: &mut DbConnection,
+    round: &RoundRow,
+    rows: &RouteRows,
+) -> QueryResult<()> {
+    diesel::delete(team_routes::table.filter(team_routes::round_id.eq(round.id))).execute(conn)?;
+    diesel::delete(
+        route_stops::table
+            .filter(route_stops::district_id.eq(round.district_id))
+            .filter(route_stops::round_id.eq(round.id)),
+    )
+    .execute(conn)?;
+    diesel::delete(route_unvisited::table.filter(route_unvisited::round_id.eq(round.id)))
         .execute(conn)?;
     for chunk in rows.teams.chunks(CHUNK) {
         crate::on_backend!(conn, |c| diesel::insert_into(team_routes::table)
@@ -148,11 +161,16 @@ pub fn replace_routes(conn: &mut DbConnection, round_id: i64, rows: &RouteRows) 
 /// One exported stop: team code, order, resident code, arrival, start and end.
 pub type ExportedStop = (String, i32, String, i32, i32, i32);
 
-pub fn route_export(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<ExportedStop>> {
+pub fn route_export(conn: &mut DbConnection, round: &RoundRow) -> QueryResult<Vec<ExportedStop>> {
     route_stops::table
         .inner_join(teams::table)
-        .inner_join(residents::table)
-        .filter(route_stops::round_id.eq(round_id))
+        .inner_join(
+            residents::table.on(residents::district_id
+                .eq(route_stops::district_id)
+                .and(residents::id.eq(route_stops::resident_id))),
+        )
+        .filter(route_stops::district_id.eq(round.district_id))
+        .filter(route_stops::round_id.eq(round.id))
         .select((
             teams::code,
             route_stops::seq,
@@ -168,11 +186,15 @@ pub fn route_export(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<E
 /// Residents no team can visit: code and reason.
 pub fn unvisited_export(
     conn: &mut DbConnection,
-    round_id: i64,
+    round: &RoundRow,
 ) -> QueryResult<Vec<(String, String)>> {
     route_unvisited::table
-        .inner_join(residents::table)
-        .filter(route_unvisited::round_id.eq(round_id))
+        .inner_join(
+            residents::table.on(residents::district_id
+                .eq(round.district_id)
+                .and(residents::id.eq(route_unvisited::resident_id))),
+        )
+        .filter(route_unvisited::round_id.eq(round.id))
         .select((residents::code, route_unvisited::reason))
         .order(residents::code)
         .load(conn)
@@ -217,12 +239,19 @@ pub struct TeamStop {
 
 pub fn team_stops(
     conn: &mut DbConnection,
-    round_id: i64,
+    round: &RoundRow,
     team_id: i64,
 ) -> QueryResult<Vec<TeamStop>> {
     route_stops::table
-        .inner_join(residents::table.inner_join(buildings::table))
-        .filter(route_stops::round_id.eq(round_id))
+        .inner_join(
+            residents::table
+                .on(residents::district_id
+                    .eq(route_stops::district_id)
+                    .and(residents::id.eq(route_stops::resident_id)))
+                .inner_join(buildings::table),
+        )
+        .filter(route_stops::district_id.eq(round.district_id))
+        .filter(route_stops::round_id.eq(round.id))
         .filter(route_stops::team_id.eq(team_id))
         .select((
             route_stops::seq,
@@ -252,11 +281,12 @@ pub fn team_stops(
 /// The team whose route holds this resident in this round, if any.
 pub fn team_of_stop(
     conn: &mut DbConnection,
-    round_id: i64,
+    round: &RoundRow,
     resident_id: i64,
 ) -> QueryResult<Option<i64>> {
     route_stops::table
-        .filter(route_stops::round_id.eq(round_id))
+        .filter(route_stops::district_id.eq(round.district_id))
+        .filter(route_stops::round_id.eq(round.id))
         .filter(route_stops::resident_id.eq(resident_id))
         .select(route_stops::team_id)
         .get_result(conn)

@@ -302,21 +302,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Which district each ID number (its keyed hash) is registered in: a table kept by
+    /// triggers on PostgreSQL (the city-wide rule a partitioned table cannot index), a view
+    /// of residents' unique index on SQLite.
+    resident_id_hashes (id_hash) {
+        id_hash -> Binary,
+        district_id -> BigInt,
+    }
+}
+
+// No join of a district's large tables with residents by resident id alone: residents are
+// partitioned by district on PostgreSQL, so such a join would look in every district's
+// partition. Those joins are written out with the district (`residents::district_id`).
 diesel::joinable!(buildings -> communities (community_id));
 diesel::joinable!(residents -> districts (district_id));
 diesel::joinable!(rounds -> districts (district_id));
 diesel::joinable!(samples -> tubes (tube_id));
-diesel::joinable!(samples -> residents (resident_id));
 diesel::joinable!(residents -> buildings (building_id));
-diesel::joinable!(slot_assignments -> residents (resident_id));
 diesel::joinable!(slot_assignments -> sites (site_id));
 diesel::joinable!(slot_assignments -> rounds (round_id));
 diesel::joinable!(slot_loads -> sites (site_id));
-diesel::joinable!(route_stops -> residents (resident_id));
 diesel::joinable!(route_stops -> teams (team_id));
-diesel::joinable!(route_unvisited -> residents (resident_id));
 diesel::joinable!(team_routes -> teams (team_id));
-diesel::joinable!(visit_outcomes -> residents (resident_id));
 diesel::joinable!(sessions -> teams (team_id));
 diesel::joinable!(sessions -> accounts (account_id));
 
@@ -326,6 +334,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     communities,
     buildings,
     residents,
+    resident_id_hashes,
     sites,
     teams,
     rounds,

@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 
+use super::rounds::RoundRow;
 use super::schema::{
     residents, rounds, sites, slot_assignments, slot_loads, slot_moves, slot_unplaced,
 };
@@ -20,9 +21,10 @@ pub struct AssignmentRow {
     pub ends_min: i32,
 }
 
-pub fn assignments(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<AssignmentRow>> {
+pub fn assignments(conn: &mut DbConnection, round: &RoundRow) -> QueryResult<Vec<AssignmentRow>> {
     slot_assignments::table
-        .filter(slot_assignments::round_id.eq(round_id))
+        .filter(slot_assignments::district_id.eq(round.district_id))
+        .filter(slot_assignments::round_id.eq(round.id))
         .select(AssignmentRow::as_select())
         .load(conn)
 }
@@ -78,13 +80,17 @@ const CHUNK: usize = 32_766 / 11;
 
 pub fn replace_slot_plan(
     conn: &mut DbConnection,
-    round_id: i64,
+    round: &RoundRow,
     plan: &SlotPlanRows,
 ) -> QueryResult<()> {
-    diesel::delete(slot_assignments::table.filter(slot_assignments::round_id.eq(round_id)))
-        .execute(conn)?;
-    diesel::delete(slot_loads::table.filter(slot_loads::round_id.eq(round_id))).execute(conn)?;
-    diesel::delete(slot_unplaced::table.filter(slot_unplaced::round_id.eq(round_id)))
+    diesel::delete(
+        slot_assignments::table
+            .filter(slot_assignments::district_id.eq(round.district_id))
+            .filter(slot_assignments::round_id.eq(round.id)),
+    )
+    .execute(conn)?;
+    diesel::delete(slot_loads::table.filter(slot_loads::round_id.eq(round.id))).execute(conn)?;
+    diesel::delete(slot_unplaced::table.filter(slot_unplaced::round_id.eq(round.id)))
         .execute(conn)?;
     // A million rows: binary COPY where there is one.
     match conn {
@@ -122,12 +128,17 @@ pub fn replace_slot_plan(
 /// The export's rows: resident code, site code, start and end, by site and time.
 pub fn slot_export(
     conn: &mut DbConnection,
-    round_id: i64,
+    round: &RoundRow,
 ) -> QueryResult<Vec<(String, String, i32, i32)>> {
     slot_assignments::table
-        .inner_join(residents::table)
+        .inner_join(
+            residents::table.on(residents::district_id
+                .eq(slot_assignments::district_id)
+                .and(residents::id.eq(slot_assignments::resident_id))),
+        )
         .inner_join(sites::table)
-        .filter(slot_assignments::round_id.eq(round_id))
+        .filter(slot_assignments::district_id.eq(round.district_id))
+        .filter(slot_assignments::round_id.eq(round.id))
         .select((
             residents::code,
             sites::code,
@@ -150,11 +161,12 @@ pub fn slot_loads(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<(St
 
 pub fn assignment(
     conn: &mut DbConnection,
-    round_id: i64,
+    round: &RoundRow,
     resident_id: i64,
 ) -> QueryResult<Option<AssignmentRow>> {
     slot_assignments::table
-        .filter(slot_assignments::round_id.eq(round_id))
+        .filter(slot_assignments::district_id.eq(round.district_id))
+        .filter(slot_assignments::round_id.eq(round.id))
         .filter(slot_assignments::resident_id.eq(resident_id))
         .select(AssignmentRow::as_select())
         .get_result(conn)
@@ -189,6 +201,7 @@ pub fn move_resident(
         .execute(conn)?;
     diesel::update(
         slot_assignments::table
+            .filter(slot_assignments::district_id.eq(to.district_id))
             .filter(slot_assignments::round_id.eq(to.round_id))
             .filter(slot_assignments::resident_id.eq(to.resident_id)),
     )

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::rounds::RoundRow;
 use super::schema::{buildings, residents, samples, tubes};
 use super::DbConnection;
 use crate::domain::TubeStatus;
@@ -96,14 +97,16 @@ pub struct LatestSample {
     pub attempt: i32,
 }
 
+/// A resident's latest sample in the round `tube` belongs to.
 pub fn latest_sample(
     conn: &mut DbConnection,
-    round_id: i64,
+    tube: &TubeRow,
     resident_id: i64,
 ) -> QueryResult<Option<LatestSample>> {
     let query = samples::table
         .inner_join(tubes::table)
-        .filter(samples::round_id.eq(round_id))
+        .filter(samples::district_id.eq(tube.district_id))
+        .filter(samples::round_id.eq(tube.round_id))
         .filter(samples::resident_id.eq(resident_id))
         .select((
             tubes::code,
@@ -178,17 +181,19 @@ pub fn set_result(
 /// or an invalid one (sampling again): resident id → that tube's status.
 pub fn retests_needed(
     conn: &mut DbConnection,
-    round_id: i64,
+    round: &RoundRow,
 ) -> QueryResult<HashMap<i64, TubeStatus>> {
     let flagged: Vec<i64> = samples::table
         .inner_join(tubes::table)
-        .filter(samples::round_id.eq(round_id))
+        .filter(samples::district_id.eq(round.district_id))
+        .filter(samples::round_id.eq(round.id))
         .filter(tubes::status.eq_any([TubeStatus::Positive, TubeStatus::Invalid]))
         .select(samples::resident_id)
         .load(conn)?;
     let history: Vec<(i64, TubeStatus)> = samples::table
         .inner_join(tubes::table)
-        .filter(samples::round_id.eq(round_id))
+        .filter(samples::district_id.eq(round.district_id))
+        .filter(samples::round_id.eq(round.id))
         .filter(samples::resident_id.eq_any(&flagged))
         .select((samples::resident_id, tubes::status))
         .order((samples::taken_at, samples::id))
@@ -214,9 +219,14 @@ pub struct RecallRow {
     pub home_visit: bool,
 }
 
-pub fn recall_rows(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<RecallRow>> {
+pub fn recall_rows(
+    conn: &mut DbConnection,
+    district_id: i64,
+    ids: &[i64],
+) -> QueryResult<Vec<RecallRow>> {
     residents::table
         .inner_join(buildings::table)
+        .filter(residents::district_id.eq(district_id))
         .filter(residents::id.eq_any(ids))
         .select((
             residents::id,

@@ -102,7 +102,7 @@ fn a_positive_pool_recalls_its_residents_to_a_single_tube_retest(db: &TestDb) {
         .unwrap()
         .unwrap();
     assert!(
-        sweep::store::routes::team_of_stop(&mut conn, round.id, resident)
+        sweep::store::routes::team_of_stop(&mut conn, &round, resident)
             .unwrap()
             .is_some(),
         "the recalled resident is not routed: {summary:?}"

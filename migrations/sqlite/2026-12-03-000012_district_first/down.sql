@@ -1,0 +1,1 @@
+DROP VIEW resident_id_hashes;
