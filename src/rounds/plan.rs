@@ -398,7 +398,7 @@ fn load_problem(
             .push(resident);
     }
     let published = if round.is_published() {
-        crate::store::slots::assignments(conn, &round)?
+        crate::store::slots::assignments(conn, round)?
             .into_iter()
             .filter_map(|a| {
                 Some((

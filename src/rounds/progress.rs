@@ -256,7 +256,7 @@ pub(super) fn sampled_by_step(
     let date = round.date;
     let step_s = i64::from(step_min.max(1)) * 60;
     let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    let mut seconds: Vec<i64> = completion::first_samples(conn, &round)?
+    let mut seconds: Vec<i64> = completion::first_samples(conn, round)?
         .into_iter()
         .map(|utc| (zone.from_utc_datetime(&utc).naive_local() - midnight).num_seconds())
         .collect();

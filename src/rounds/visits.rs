@@ -80,10 +80,10 @@ pub fn plan_routes(
         let solver_seconds = started.elapsed().as_secs_f64();
         let rows = route_rows(round, &day, &plan);
         let stored = crate::store::write_transaction(&mut conn, |conn| {
-            if routes::outcomes(conn, &round)?.len() != day.outcomes_seen {
+            if routes::outcomes(conn, round)?.len() != day.outcomes_seen {
                 return Ok(false);
             }
-            routes::replace_routes(conn, &round, &rows)?;
+            routes::replace_routes(conn, round, &rows)?;
             Ok::<_, diesel::result::Error>(true)
         })?;
         if stored {
@@ -131,11 +131,11 @@ fn load_day(
 ) -> Result<Day, RoundError> {
     let teams = crate::store::teams::all_teams(conn, district.id)?;
     let visitors = crate::store::teams::home_visitors(conn, district.id)?;
-    let stored = routes::stops(conn, &round)?;
-    let outcomes = routes::outcomes(conn, &round)?;
+    let stored = routes::stops(conn, round)?;
+    let outcomes = routes::outcomes(conn, round)?;
     // Residents whose pool was positive (or whose tube was invalid) are visited again,
     // whatever their door said before: the positive ones first of all.
-    let retests = tubes::retests_needed(conn, &round)?;
+    let retests = tubes::retests_needed(conn, round)?;
     let local_seconds = |t: NaiveDateTime| seconds_of_round_day(district, round.date, t);
     let at_seconds = at.map(|t| i64::from(t.minutes()) * 60);
 
