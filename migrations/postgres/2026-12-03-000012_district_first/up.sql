@@ -17,3 +17,9 @@ DROP INDEX samples_round;
 DROP INDEX samples_tube;
 DROP INDEX visit_outcomes_round;
 CREATE INDEX visit_outcomes_round ON visit_outcomes (district_id, round_id, resident_id);
+
+-- A database migrated by an early `district_keys` still has the plan tables' references
+-- to residents (row-by-row checks through every partition, see that migration): gone, so
+-- that every database has the same layout.
+ALTER TABLE slot_assignments DROP CONSTRAINT IF EXISTS slot_assignments_district_id_resident_id_fkey;
+ALTER TABLE route_stops DROP CONSTRAINT IF EXISTS route_stops_district_id_resident_id_fkey;
