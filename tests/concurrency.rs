@@ -489,7 +489,132 @@ fn two_first_imports_at_once_store_each_resident_once(db: &TestDb) {
     assert_eq!(stored, 2_000);
 }
 
+/// An ID number is the city's: two districts' first imports at once, the same people on
+/// both rosters (a family registered where they live and where they work), both checked
+/// before either writes. The database refuses the second's rows, and that import answers
+/// as its check would have — each line, naming the district that has the ID number — with
+/// nothing of it written.
+fn two_districts_import_the_same_new_id_numbers_at_once_one_keeps_them(db: &TestDb) {
+    let roster = db.dir.path().join("shared");
+    sweep::demo::write_district(
+        &roster,
+        sweep::demo::DemoSpec {
+            residents: 3_000,
+            seed: 7,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let ours = db.district();
+    let other = sweep::districts::add(&mut db.db.conn().unwrap(), &db.config, "C3", "", None)
+        .expect("a third district");
+    let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let imports: Vec<_> = [ours.clone(), other.clone()]
+        .into_iter()
+        .map(|district| {
+            let (db, roster, start) = (db.db.clone(), roster.clone(), start.clone());
+            std::thread::spawn(move || {
+                let files = sweep::import::RosterFiles::from_dir(
+                    &roster,
+                    &indicatif::ProgressBar::hidden(),
+                )
+                .unwrap();
+                start.wait();
+                sweep::import::import(&db, &district, files, 5)
+            })
+        })
+        .collect();
+    let answers: Vec<_> = imports.into_iter().map(|i| i.join().unwrap()).collect();
+    let stored = |district: i64| -> i64 {
+        use sweep::store::schema::residents;
+        residents::table
+            .filter(residents::district_id.eq(district))
+            .count()
+            .get_result(&mut db.db.conn().unwrap())
+            .unwrap()
+    };
+    let (winner, loser) = match (&answers[0], &answers[1]) {
+        (Ok(_), Err(_)) => (&ours, (&other, &answers[1])),
+        (Err(_), Ok(_)) => (&other, (&ours, &answers[0])),
+        _ => panic!("exactly one import keeps the ID numbers: {answers:?}"),
+    };
+    let (loser, refused) = loser;
+    let Err(sweep::import::ImportError::Invalid(problems)) = refused else {
+        panic!("the refused import names its rows: {refused:?}");
+    };
+    assert_eq!(problems.errors, 3_000, "every resident's line is named");
+    assert_eq!(problems.shown.len(), 5);
+    for error in &problems.shown {
+        assert_eq!(
+            (error.file, error.column.as_deref(), error.problem.code()),
+            ("residents.csv", Some("id_number"), "id_number_in_district")
+        );
+        assert_eq!(
+            error.problem.params(),
+            &[("district", winner.code.clone())],
+            "names the district that has it, nothing else of it"
+        );
+    }
+    assert_eq!(stored(winner.id), 3_000);
+    assert_eq!(
+        stored(loser.id),
+        0,
+        "nothing of the refused import is written"
+    );
+}
+
+/// Two offices adding the same district code at the same moment: one district is made (with
+/// its partitions, on PostgreSQL), the other hears the code is taken.
+fn one_district_code_added_twice_at_once_is_added_once(db: &TestDb) {
+    let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let adds: Vec<_> = (0..2)
+        .map(|_| {
+            let (db, config, start) = (db.db.clone(), db.config.clone(), start.clone());
+            std::thread::spawn(move || {
+                let mut conn = db.conn().unwrap();
+                start.wait();
+                sweep::districts::add(&mut conn, &config, "C4", "Fourth", None)
+            })
+        })
+        .collect();
+    let answers: Vec<_> = adds.into_iter().map(|a| a.join().unwrap()).collect();
+    let made: Vec<_> = answers.iter().filter_map(|a| a.as_ref().ok()).collect();
+    assert_eq!(made.len(), 1, "{answers:?}");
+    assert!(
+        answers.iter().any(
+            |a| matches!(a, Err(sweep::districts::DistrictError::Taken(code)) if code == "C4")
+        ),
+        "{answers:?}"
+    );
+    let mut conn = db.db.conn().unwrap();
+    let codes: Vec<String> = sweep::store::districts::all_districts(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.code)
+        .collect();
+    assert_eq!(codes, ["C4", "D1", "N2"]);
+    drop(conn);
+    // The district made is whole: a roster goes into it.
+    let roster = db.dir.path().join("fourth");
+    sweep::demo::write_district(
+        &roster,
+        sweep::demo::DemoSpec {
+            residents: 50,
+            seed: 4,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let files =
+        sweep::import::RosterFiles::from_dir(&roster, &indicatif::ProgressBar::hidden()).unwrap();
+    let totals =
+        sweep::import::import(&db.db, made[0], files, 5).expect("the district takes a roster");
+    assert_eq!(totals.residents, 50);
+}
+
 on_both_backends!(
+    two_districts_import_the_same_new_id_numbers_at_once_one_keeps_them,
+    one_district_code_added_twice_at_once_is_added_once,
     two_first_imports_at_once_store_each_resident_once,
     one_resident_scanned_into_two_tubes_at_once_is_sampled_once,
     a_tube_never_holds_more_than_its_pool_size,

@@ -169,6 +169,37 @@ fn a_demo_round_is_planned_and_stored_whole(db: &TestDb) {
             .insert(a.site_id);
     }
     assert!(sites_of.values().all(|s| s.len() == 1));
+
+    // On PostgreSQL the partitions the import and the plan filled have statistics at once,
+    // whether autovacuum runs or not: without them a lookup was planned as if they were
+    // empty, and read a round's every stop by the wrong index.
+    if let sweep::store::DbConnection::Pg(c) = &mut *conn {
+        #[derive(diesel::QueryableByName, Debug, PartialEq)]
+        struct Analyzed {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            name: String,
+        }
+        let district = db.district().id;
+        let analyzed: Vec<String> = diesel::sql_query(format!(
+            "SELECT relname::text AS name FROM pg_stat_user_tables \
+             WHERE schemaname = current_schema() AND last_analyze IS NOT NULL \
+             AND relname IN ('residents_d{district}', 'slot_assignments_d{district}', \
+                             'route_stops_d{district}') ORDER BY relname"
+        ))
+        .load::<Analyzed>(c)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+        assert_eq!(
+            analyzed,
+            [
+                format!("residents_d{district}"),
+                format!("route_stops_d{district}"),
+                format!("slot_assignments_d{district}")
+            ]
+        );
+    }
 }
 
 fn a_published_round_keeps_slots_that_still_fit_after_a_lane_closes(db: &TestDb) {

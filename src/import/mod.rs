@@ -156,7 +156,22 @@ pub fn import(
         return Err(ImportError::Invalid(check.errors));
     }
     let mut write = Import::new(Pass::Write, district.id, errors_shown);
-    db.bulk_settings(conn, |conn| write.run(conn, &files, &key, this_year))?;
+    let written = db.bulk_settings(conn, |conn| write.run(conn, &files, &key, this_year));
+    if let Err(ImportError::Store(diesel::result::Error::DatabaseError(
+        diesel::result::DatabaseErrorKind::UniqueViolation,
+        _,
+    ))) = &written
+    {
+        // Another district's import stored some of these ID numbers between this one's
+        // check and its write, and the database refused them (the city-wide key on ID
+        // hashes). Checked again, the rows are named as a check names them.
+        let mut recheck = Import::new(Pass::Check { city: true }, district.id, errors_shown);
+        recheck.run(conn, &files, &key, this_year)?;
+        if !recheck.errors.is_empty() {
+            return Err(ImportError::Invalid(recheck.errors));
+        }
+    }
+    written?;
     if !write.errors.is_empty() {
         // The files or the roster changed between the passes; what was written stays.
         tracing::error!(
@@ -165,7 +180,7 @@ pub fn import(
         );
         return Err(ImportError::Invalid(write.errors));
     }
-    store::districts::analyze_residents(conn, district.id)?;
+    store::districts::analyze(conn, store::districts::Bulk::Residents, district.id)?;
     Ok(roster::totals(conn, district.id)?)
 }
 
@@ -395,10 +410,13 @@ impl Import {
             let checking = scope.spawn(move || checker.check(file, sender, errors));
             let mut written = Ok(());
             if first_residents {
+                let district_id = self.district_id;
                 written = store::write_transaction(conn, |conn| {
+                    let load = store::residents::begin_first_load(conn, district_id)?;
                     batches
                         .iter()
-                        .try_for_each(|batch| stored_residents.write(conn, &batch))
+                        .try_for_each(|batch| stored_residents.write(conn, &batch))?;
+                    store::residents::finish_first_load(conn, district_id, load)
                 });
             }
             for batch in batches {

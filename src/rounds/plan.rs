@@ -162,6 +162,11 @@ pub fn plan_round_while(
     );
     let started = std::time::Instant::now();
     let (round, slots) = plan_slots(db, config, district, &options)?;
+    crate::store::districts::analyze(
+        &mut *db.conn()?,
+        crate::store::districts::Bulk::SlotAssignments,
+        district.id,
+    )?;
     crate::metrics::get().planned("slots", started.elapsed());
     let started = std::time::Instant::now();
     let home_visits = visits::plan_routes(db, config, district, &round, options.routes)?;

@@ -1,5 +1,6 @@
 //! The districts of the city: the tenants of the database.
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use super::schema::districts;
@@ -24,6 +25,14 @@ pub fn add_district(
     timezone: &str,
 ) -> QueryResult<Option<DistrictRow>> {
     conn.transaction(|conn| {
+        // On PostgreSQL making the partitions adds triggers to districts (the partitions
+        // reference it), which waits for every transaction that wrote a row of it: two adds
+        // at once, each holding its new row and waiting for the other's, deadlocked. One
+        // add at a time, the other waiting here before it writes anything. (Reads of
+        // districts and references to it go on.)
+        if let DbConnection::Pg(c) = &mut *conn {
+            c.batch_execute("LOCK TABLE districts IN SHARE ROW EXCLUSIVE MODE")?;
+        }
         let added = crate::on_backend!(conn, |c| diesel::insert_into(districts::table)
             .values((
                 districts::code.eq(code),
@@ -71,14 +80,32 @@ pub fn all_districts(conn: &mut DbConnection) -> QueryResult<Vec<DistrictRow>> {
         .load(conn)
 }
 
-/// Gives the planner fresh statistics of the district's residents after an import. On
-/// PostgreSQL a partition loaded in bulk has none until autovacuum comes round to it, and
-/// until then a lookup may be planned as if the partition were empty (6 lookups a second
-/// instead of hundreds, measured in a city of ten million). SQLite plans by its indexes.
-pub fn analyze_residents(conn: &mut DbConnection, district_id: i64) -> QueryResult<()> {
-    if let DbConnection::Pg(c) = conn {
-        // The partition `district_partitions` made for the district.
-        diesel::sql_query(format!("ANALYZE residents_d{district_id}")).execute(c)?;
-    }
+/// A district's tables that its bulk writes fill: an import its residents, a plan its slot
+/// assignments and route stops.
+#[derive(Debug, Clone, Copy)]
+pub enum Bulk {
+    Residents,
+    SlotAssignments,
+    RouteStops,
+}
+
+/// Gives the planner fresh statistics of a district's table after a bulk write. On
+/// PostgreSQL a partition written in bulk has none until autovacuum comes round to it (and
+/// none ever where autovacuum is off), and until then a lookup may be planned as if it were
+/// empty: 6 lookups a second instead of hundreds before residents were analyzed, and a
+/// lookup reading all 10,000 stops of a round by the wrong index before route stops were
+/// (both measured in a city of ten million). SQLite plans by its indexes.
+pub fn analyze(conn: &mut DbConnection, table: Bulk, district_id: i64) -> QueryResult<()> {
+    let DbConnection::Pg(c) = conn else {
+        return Ok(());
+    };
+    let name = match table {
+        // Made by the district's first import (none before it).
+        Bulk::Residents if !super::residents::has_partition(c, district_id)? => return Ok(()),
+        Bulk::Residents => "residents",
+        Bulk::SlotAssignments => "slot_assignments",
+        Bulk::RouteStops => "route_stops",
+    };
+    diesel::sql_query(format!("ANALYZE {name}_d{district_id}")).execute(c)?;
     Ok(())
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 use chrono::NaiveDate;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sqlite::Sqlite;
@@ -173,12 +174,76 @@ impl StoredResidents {
     }
 }
 
+/// Where a district's first residents are written: on PostgreSQL, when the district has no
+/// residents partition yet (its first import), into a temporary table named `residents`,
+/// which takes the partitioned table's place for this connection until
+/// [`finish_first_load`] makes it the district's partition (the migration `first_load`):
+/// the COPY meets no index, no reference and no trigger. Otherwise into `residents` itself.
+#[must_use]
+pub struct FirstLoad {
+    own_partition: bool,
+}
+
+/// Begins writing a district's first residents, inside the transaction that writes them.
+pub fn begin_first_load(conn: &mut DbConnection, district_id: i64) -> QueryResult<FirstLoad> {
+    let DbConnection::Pg(c) = conn else {
+        return Ok(FirstLoad {
+            own_partition: false,
+        });
+    };
+    let own_partition = !has_partition(c, district_id)?;
+    if own_partition {
+        c.batch_execute(
+            "CREATE TEMP TABLE residents \
+             (LIKE residents INCLUDING DEFAULTS INCLUDING CONSTRAINTS) ON COMMIT DROP",
+        )?;
+    }
+    Ok(FirstLoad { own_partition })
+}
+
+/// Ends writing a district's first residents: on PostgreSQL, the rows loaded become the
+/// district's partition, with its indexes and references made once, and their ID hashes
+/// registered for the city (refused, as a unique violation, where another district has
+/// one).
+pub fn finish_first_load(
+    conn: &mut DbConnection,
+    district_id: i64,
+    load: FirstLoad,
+) -> QueryResult<()> {
+    if let (DbConnection::Pg(c), true) = (conn, load.own_partition) {
+        diesel::sql_query("SELECT residents_attach_loaded($1)")
+            .bind::<diesel::sql_types::BigInt, _>(district_id)
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Whether the district's residents partition exists (made by its first import).
+pub fn has_partition(conn: &mut diesel::PgConnection, district_id: i64) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        exists: bool,
+    }
+    Ok(diesel::sql_query(
+        "SELECT to_regclass(format('%I.%I', current_schema(), 'residents_d' || $1::bigint)) \
+         IS NOT NULL AS exists",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(district_id)
+    .get_result::<Exists>(conn)?
+    .exists)
+}
+
 /// A `ROWS`-row `INSERT` of residents that diesel keeps prepared: every full chunk runs
 /// the same compiled statement. (SQLite compiles a multi-row insert into a program as
 /// long as its rows, so compiling one per chunk costs more than running it; a statement
 /// per row pays for opening every index's cursor once per row instead. diesel's own batch
-/// insert is never cached.) `OR ROLLBACK`: rows were checked before, so a failed
-/// constraint means the whole import is off, and no statement journal is needed.
+/// insert is never cached.) `OR FAIL`: a failed constraint (rows were checked before, so
+/// only another district's import at the same moment can fail one: an ID number it stored
+/// first) means the whole transaction is rolled back by its caller, so the statement's own
+/// rows need not be undone and no statement journal is kept; the transaction stays open
+/// for that rollback and the error keeps its kind (`OR ROLLBACK` ended the transaction
+/// under diesel, which then reported only that it had none to roll back).
 struct InsertResidents<'a, const ROWS: usize>(&'a [&'a ResidentRow; ROWS]);
 
 /// Rows per prepared statement.
@@ -193,7 +258,7 @@ impl<const ROWS: usize> QueryFragment<Sqlite> for InsertResidents<'_, ROWS> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
         use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, Text};
         out.push_sql(
-            "INSERT OR ROLLBACK INTO residents (district_id, code, name, id_hash, id_masked, phone_masked, building_id, \
+            "INSERT OR FAIL INTO residents (district_id, code, name, id_hash, id_masked, phone_masked, building_id, \
              unit, floor, room, household, birth_year, mobility, home_visit, available_from_min, \
              available_to_min, notes, phone_sealed) VALUES ",
         );
