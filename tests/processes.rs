@@ -160,3 +160,49 @@ fn processes_starting_at_once_on_a_new_database_migrate_it_once() {
         .count() as i64;
     assert_eq!(applied, known, "each migration applied once");
 }
+
+/// N processes must not exhaust the server's connections silently: each process's pool is
+/// seen by the next one starting (whether its connections are open yet or not), and a
+/// process whose pool does not fit in what is left refuses to start, saying why.
+#[test]
+fn a_process_whose_pool_does_not_fit_the_server_refuses_to_start() {
+    let Some(db) = TestDb::postgres() else {
+        return;
+    };
+    // A first process promising itself 40 connections (it holds one so far) …
+    let mut config = db.config.database.clone();
+    config.pool_size = 40;
+    let first = Db::open(&config).expect("a pool of 40 fits a fresh server");
+    let (open, promised): (i64, i64) =
+        diesel::dsl::sql::<(diesel::sql_types::BigInt, diesel::sql_types::BigInt)>(
+            "SELECT count(*), count(DISTINCT application_name) FROM pg_stat_activity \
+         WHERE application_name LIKE 'sweep/%/pool=40'",
+        )
+        .get_result(
+            &mut first
+                .unpooled_connection()
+                .map(|c| match c {
+                    sweep::store::DbConnection::Pg(c) => c,
+                    _ => unreachable!("a PostgreSQL test"),
+                })
+                .unwrap(),
+        )
+        .unwrap();
+    assert!(
+        (1..40).contains(&open) && promised >= 1,
+        "its pool is named after its size before it is full: {open} open, {promised} pools"
+    );
+    // … and a second asking for more than any server here has.
+    config.pool_size = 100_000;
+    let refused = Db::open(&config)
+        .err()
+        .expect("a pool of 100,000 is refused");
+    let said = refused.to_string();
+    assert!(
+        said.contains("database.pool_size is 100000")
+            && said.contains("max_connections")
+            && said.contains("promised to other sweep processes"),
+        "{said}"
+    );
+    drop(first);
+}

@@ -417,6 +417,15 @@ impl From<diesel::result::Error> for ApiError {
                     "another change made at the same moment conflicts with this one; reload and try again",
                 )
             }
+            // PostgreSQL broke a deadlock between this change and another by refusing this
+            // one: nothing of it was written, and sent again it goes through. diesel gives no kind for it; the
+            // server's message (in English unless lc_messages says otherwise) names it.
+            Error::DatabaseError(Kind::Unknown, info)
+                if info.message().starts_with("deadlock detected") =>
+            {
+                tracing::warn!(error = %e, "a change lost a deadlock");
+                ApiError::unavailable("the change was not saved; send it again")
+            }
             _ => {
                 tracing::error!(error = %e, "database error");
                 ApiError::internal("database error")

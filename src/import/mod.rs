@@ -180,7 +180,7 @@ pub fn import(
         );
         return Err(ImportError::Invalid(write.errors));
     }
-    store::districts::analyze(conn, store::districts::Bulk::Residents, district.id)?;
+    store::districts::analyze(conn, store::districts::Bulk::Residents)?;
     Ok(roster::totals(conn, district.id)?)
 }
 

@@ -87,11 +87,7 @@ pub fn plan_routes(
             Ok::<_, diesel::result::Error>(true)
         })?;
         if stored {
-            crate::store::districts::analyze(
-                &mut conn,
-                crate::store::districts::Bulk::RouteStops,
-                district.id,
-            )?;
+            crate::store::districts::analyze(&mut conn, crate::store::districts::Bulk::RouteStops)?;
             let mut unvisited = BTreeMap::new();
             for (_, reason) in &plan.unvisited {
                 *unvisited.entry(*reason).or_default() += 1;

@@ -13,6 +13,7 @@
 
 pub mod access;
 pub mod backup;
+pub mod budget;
 pub mod buildings;
 pub mod completion;
 pub mod districts;
@@ -131,20 +132,31 @@ fn one_line(message: &str) -> String {
         .join(" ")
 }
 
-/// A PostgreSQL URL that gives up connecting after 2 s, unless it says otherwise: an
-/// unreachable server is reported at once, not after the system's TCP timeout.
-fn with_connect_timeout(url: &str) -> String {
-    if url.contains("connect_timeout=") {
-        return url.to_string();
-    }
-    let joiner = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{joiner}connect_timeout=2")
+/// A PostgreSQL URL that gives up connecting after 2 s unless it says otherwise (an
+/// unreachable server is reported at once, not after the system's TCP timeout), and whose
+/// connections carry the pool's name (see [`budget`]).
+fn pool_url(url: &str, application_name: &str) -> String {
+    let mut url = url.to_string();
+    let mut add = |key: &str, value: &str| {
+        if !url.contains(&format!("{key}=")) {
+            let joiner = if url.contains('?') { '&' } else { '?' };
+            url = format!("{url}{joiner}{key}={value}");
+        }
+    };
+    add("connect_timeout", "2");
+    add(
+        "application_name",
+        &application_name.replace('/', "%2F").replace('=', "%3D"),
+    );
+    url
 }
 
 /// Opens connections for the pool; SQLite ones get their per-connection settings here.
 #[derive(Debug, Clone)]
 pub struct Manager {
     target: Target,
+    /// PostgreSQL: the `application_name` of the pool's connections.
+    application_name: String,
     busy_timeout_ms: u32,
     synchronous: SqliteSynchronous,
 }
@@ -175,9 +187,15 @@ impl ManageConnection for Manager {
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
             }
-            Target::Postgres(url) => Ok(DbConnection::Pg(PgConnection::establish(
-                &with_connect_timeout(url),
-            )?)),
+            Target::Postgres(url) => {
+                let mut conn = PgConnection::establish(&pool_url(url, &self.application_name))?;
+                // No JIT: it pays off for long analytical queries, and a team's route whose
+                // estimate had gone wrong (a partitioned table without statistics) spent
+                // 4.3 s compiling itself to run in 10 ms (docs/performance.md).
+                conn.batch_execute("SET jit = off")
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Pg(conn))
+            }
         }
     }
 
@@ -213,6 +231,7 @@ impl Db {
         let target = Target::from_url(&config.url);
         let manager = Manager {
             target: target.clone(),
+            application_name: budget::application_name(config.pool_size),
             busy_timeout_ms: config.busy_timeout_ms,
             synchronous: config.sqlite_synchronous,
         };
@@ -233,9 +252,15 @@ impl Db {
                 )));
             }
         }
-        manager
+        let mut first = manager
             .connect()
             .map_err(|e| open_error(one_line(&e.to_string())))?;
+        if let DbConnection::Pg(conn) = &mut first {
+            let budget = budget::budget(conn, &manager.application_name)
+                .map_err(|e| open_error(one_line(&e.to_string())))?;
+            budget::check(&budget, config.pool_size).map_err(open_error)?;
+        }
+        drop(first);
         let pool = Pool::builder()
             .max_size(config.pool_size)
             .min_idle(Some(1))

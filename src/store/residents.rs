@@ -219,7 +219,7 @@ pub fn finish_first_load(
 }
 
 /// Whether the district's residents partition exists (made by its first import).
-pub fn has_partition(conn: &mut diesel::PgConnection, district_id: i64) -> QueryResult<bool> {
+fn has_partition(conn: &mut diesel::PgConnection, district_id: i64) -> QueryResult<bool> {
     #[derive(QueryableByName)]
     struct Exists {
         #[diesel(sql_type = diesel::sql_types::Bool)]
