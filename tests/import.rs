@@ -249,6 +249,20 @@ T1,流动采样1队,2,31.22,200,08:00,17:00,fast,35
             teams: 0
         }
     );
+    // Not even an empty table: on PostgreSQL a district's first import makes its residents'
+    // partition, and only a roster that is written does (the checking pass once made an
+    // empty one, and the write that followed went row by row through its indexes).
+    if let sweep::store::DbConnection::Pg(c) = &mut *db.db.conn().unwrap() {
+        let partition: Option<String> = diesel::select(diesel::dsl::sql::<
+            diesel::sql_types::Nullable<diesel::sql_types::Text>,
+        >(&format!(
+            "to_regclass('residents_d{}')::text",
+            db.district().id
+        )))
+        .get_result(c)
+        .unwrap();
+        assert_eq!(partition, None);
+    }
 }
 
 /// A row with a bad field still hears of its building and floor; rows and problems are

@@ -404,8 +404,10 @@ impl Import {
         };
         let (sender, batches) = std::sync::mpsc::sync_channel(2);
         let sender = self.writes().then_some(sender);
+        // Only the pass that writes loads them: the checking pass has nothing to load, and
+        // an empty first load would leave the district an empty partition to write into.
+        let first_residents = stored_residents.is_empty() && sender.is_some();
         let errors = &mut self.errors;
-        let first_residents = stored_residents.is_empty();
         let written = std::thread::scope(|scope| {
             let checking = scope.spawn(move || checker.check(file, sender, errors));
             let mut written = Ok(());
