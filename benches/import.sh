@@ -87,9 +87,9 @@ SELECT r.code, r.name, decode(md5(r.id_number), 'hex') AS id_hash, r.id_number A
 FROM raw r JOIN buildings b ON b.code = r.building;
 DELETE FROM residents;
 SQL
-    timed psql "$bench_url" -qc "INSERT INTO residents (code, name, id_hash, id_masked, phone_masked,
-        building_id, unit, floor, room, household, birth_year, mobility, home_visit, available_from,
-        available_to, notes) SELECT * FROM staged"
+    timed psql "$bench_url" -qc "INSERT INTO residents (district_id, code, name, id_hash, id_masked,
+        phone_masked, building_id, unit, floor, room, household, birth_year, mobility, home_visit,
+        available_from_min, available_to_min, notes) SELECT 1, * FROM staged"
     psql "$bench_url" -qc "DROP TABLE raw" -c "DROP TABLE staged" -c "DELETE FROM residents"
 done
 psql "$pg_url" -qc "DROP DATABASE sweep_bench"
