@@ -1,8 +1,9 @@
 //! Load on the HTTP API over loopback, beside a plain actix-web "hello" endpoint measured in
 //! the same run (the ceiling this machine and this load generator reach).
 //!
-//!     cargo bench --bench api -- [--residents N] [--database URL] [--connections C]
-//!                                [--seconds S] [--requests N] [--runs R] [--processes P]
+//!     cargo bench --bench api -- [--residents N] [--database URL] [--read-url URL]
+//!                                [--connections C] [--seconds S] [--requests N] [--runs R]
+//!                                [--processes P]
 //!
 //! The district (demo, seed 1) is made once under `target/bench-api/N/` — imported, planned
 //! and published, with the demo logins — and kept for later runs; `--database`
@@ -16,6 +17,9 @@
 //! `POST /site/scans` (each connection a sampler with its own 10-in-1 tube, every scan a
 //! different resident, answered after its transaction committed; opening the next tube
 //! is not counted as a scan).
+//!
+//! With `--read-url URL` (PostgreSQL; `.ci/replica start` makes one and prints its URL),
+//! the reads that may go to a replica (`database.read_url`) go to that one.
 //!
 //! With `--processes P` (PostgreSQL), P sweep applications serve the district, each with a
 //! connection pool of its own (`database.pool_size`), as P `sweep serve` processes behind a
@@ -62,6 +66,9 @@ struct Args {
     /// A PostgreSQL URL; default: SQLite in target/bench-api/N/sweep.db.
     #[arg(long)]
     database: Option<String>,
+    /// A streaming replica of --database, for the lookups (`database.read_url`).
+    #[arg(long)]
+    read_url: Option<String>,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 32)]
     connections: usize,
@@ -96,6 +103,7 @@ fn main() {
         .database
         .clone()
         .unwrap_or_else(|| dir.join("sweep.db").display().to_string());
+    config.database.read_url = args.read_url.clone().unwrap_or_default();
     config.server.bind = "127.0.0.1:0".into();
     // One client address makes every lookup here; the per-client limit would stop it.
     config.access.lookups_per_minute = u32::MAX;

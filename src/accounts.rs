@@ -196,6 +196,17 @@ pub struct Caller {
     pub team_id: Option<i64>,
     /// `office:<login>`, `lab:<login>` or `team:<code>`, as the audit names them.
     pub name: String,
+    /// The session's key (its token's hash), to record where the caller last wrote.
+    pub session: Vec<u8>,
+    /// Where on the primary the caller last wrote, if they did since a replica was set:
+    /// their reads are served by the replica only once it has replayed that far.
+    pub read_fence: Option<String>,
+}
+
+/// After the caller's write, records where on the primary it is, so that the caller's
+/// next reads see it ([`crate::store::Db::reader`]).
+pub fn wrote(db: &Db, caller_session: &[u8]) -> Result<(), AccountError> {
+    Ok(db.fence_after_write(caller_session)?)
 }
 
 /// Opens a session for these credentials, from the client `client` (its address): every
@@ -297,6 +308,7 @@ pub fn log_in(
             account_id,
             team_id,
             expires_at,
+            read_fence: None,
         },
     )?;
     let district = match district_id {
@@ -314,8 +326,9 @@ pub fn log_in(
 /// Whose unexpired session `token` is; `None` for an unknown or expired token.
 pub fn caller(db: &Db, config: &Config, token: &str) -> Result<Option<Caller>, AccountError> {
     let now = Utc::now().naive_utc();
+    let token_hash = secrets::token_hash(token);
     let Some((session, team, login, district)) =
-        access::session(&mut *db.conn()?, &secrets::token_hash(token), now)?
+        access::session(&mut *db.conn()?, &token_hash, now)?
     else {
         return Ok(None);
     };
@@ -334,6 +347,8 @@ pub fn caller(db: &Db, config: &Config, token: &str) -> Result<Option<Caller>, A
         district: district.map(|row| districts::district(row, config)),
         team_id: session.team_id,
         name,
+        session: token_hash,
+        read_fence: session.read_fence,
     }))
 }
 

@@ -46,6 +46,9 @@ pub enum LogFormat {
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
     pub url: String,
+    /// A streaming replica of `url` (PostgreSQL) for reads that may lag a moment; empty
+    /// for none.
+    pub read_url: String,
     pub pool_size: u32,
     pub busy_timeout_ms: u32,
     pub sqlite_synchronous: SqliteSynchronous,
@@ -205,6 +208,19 @@ impl Config {
         if self.database.pool_size == 0 {
             return fail("database.pool_size", "must be at least 1");
         }
+        let postgres = |url: &str| {
+            let url = url.trim();
+            url.starts_with("postgres://") || url.starts_with("postgresql://")
+        };
+        let replica_of_postgres =
+            postgres(&self.database.read_url) && postgres(&self.database.url);
+        if !(self.database.read_url.trim().is_empty() || replica_of_postgres) {
+            return fail(
+                "database.read_url",
+                "names a PostgreSQL replica (postgres://…) of a PostgreSQL database.url; \
+                 leave it empty on SQLite",
+            );
+        }
         if !(5..=24 * 60).contains(&self.slots.minutes) {
             return fail("slots.minutes", "must be between 5 and 1440");
         }
@@ -363,6 +379,7 @@ mod tests {
     fn defaults_load() {
         let config = Config::load_with_env(None, no_env).unwrap();
         assert_eq!(config.database.url, "sweep.db");
+        assert_eq!(config.database.read_url, "");
         assert_eq!(config.district.timezone, chrono_tz::Asia::Shanghai);
         assert_eq!(config.slots.minutes, 30);
         assert_eq!(config.tubes.pool_size, 10);
@@ -417,6 +434,13 @@ mod tests {
             err.contains("timezone") && err.contains("Mars/Olympus"),
             "{err}"
         );
+
+        // A replica of a SQLite file is a mistake, said before anything opens.
+        let env = |name: &str| {
+            (name == "SWEEP_DATABASE_READ_URL").then(|| "postgres://replica/sweep".to_string())
+        };
+        let err = Config::load_with_env(None, env).unwrap_err().to_string();
+        assert!(err.contains("database.read_url"), "{err}");
     }
 
     #[test]

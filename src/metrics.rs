@@ -23,6 +23,7 @@ pub struct Metrics {
     pool_wait_seconds: Histogram,
     plan_seconds: HistogramVec,
     pool_connections: IntGaugeVec,
+    reads: IntCounterVec,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
@@ -90,6 +91,16 @@ impl Metrics {
             &["state"],
         )
         .expect("a valid gauge");
+        let reads = IntCounterVec::new(
+            Opts::new(
+                "sweep_reads_total",
+                "Reads that may go to the replica (database.read_url), by the server that \
+                 served them: replica, primary_after_write (the replica had not replayed the \
+                 caller's write yet), primary_replica_down",
+            ),
+            &["served_by"],
+        )
+        .expect("a valid counter");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(request_seconds.clone()),
@@ -98,6 +109,7 @@ impl Metrics {
             Box::new(pool_wait_seconds.clone()),
             Box::new(plan_seconds.clone()),
             Box::new(pool_connections.clone()),
+            Box::new(reads.clone()),
         ] {
             registry
                 .register(collector)
@@ -112,6 +124,7 @@ impl Metrics {
             pool_wait_seconds,
             plan_seconds,
             pool_connections,
+            reads,
         }
     }
 
@@ -142,6 +155,11 @@ impl Metrics {
         self.plan_seconds
             .with_label_values(&[part])
             .observe(took.as_secs_f64());
+    }
+
+    /// A read sent towards the replica, by the server that served it.
+    pub fn read_served(&self, served_by: &str) {
+        self.reads.with_label_values(&[served_by]).inc();
     }
 
     pub fn pool(&self, open: u32, idle: u32) {

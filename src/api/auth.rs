@@ -5,8 +5,9 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -27,6 +28,10 @@ pub struct Actor {
     pub team_id: Option<i64>,
     /// As the audit record names them: `office:<login>`, `lab:<login>`, `team:<code>`.
     pub name: String,
+    /// The session's key, and where on the primary its owner last wrote (see
+    /// [`Actor::reads_from_replica`]).
+    session: Vec<u8>,
+    read_fence: Option<String>,
 }
 
 impl Actor {
@@ -59,6 +64,30 @@ impl Actor {
         }
     }
 
+    /// Whether this role's views are read from a replica where one is configured: the
+    /// office's and the city's. Teams, sites and labs read what they are about to change.
+    pub fn reads_from_replica(&self) -> bool {
+        matches!(self.role, Role::Office | Role::City)
+    }
+
+    /// The database the caller's read-only views read: the replica once it holds the
+    /// caller's own last write, else the primary. Blocking: call inside [`blocking`].
+    pub fn reader(&self, db: &Db) -> Db {
+        if self.reads_from_replica() {
+            db.reader(self.read_fence.as_deref())
+        } else {
+            db.clone()
+        }
+    }
+
+    /// After a change the caller asked for succeeded: their next reads must see it.
+    pub fn wrote(&self, db: &Db) -> Result<(), ApiError> {
+        if self.reads_from_replica() && db.has_replica() {
+            accounts::wrote(db, &self.session)?;
+        }
+        Ok(())
+    }
+
     /// Who owns a request key: the caller, named with the district (codes of teams and
     /// logins of accounts are unique only within it).
     pub fn key_owner(&self) -> String {
@@ -69,6 +98,29 @@ impl Actor {
     }
 }
 
+/// Middleware's second half: after a change by a caller whose views read from a replica
+/// succeeded, records where it left the primary, so that the caller's next view shows it.
+/// The change is done whatever happens here; a position not recorded only risks a view a
+/// few milliseconds old, so it is logged, not answered as an error.
+pub async fn after_change<B>(
+    response: ServiceResponse<B>,
+) -> Result<ServiceResponse<B>, actix_web::Error> {
+    let request = response.request();
+    if request.method().is_safe() || !response.status().is_success() {
+        return Ok(response);
+    }
+    let actor = request.extensions().get::<Actor>().cloned();
+    let db = request.app_data::<web::Data<Db>>().cloned();
+    if let (Some(actor), Some(db)) = (actor, db) {
+        if actor.reads_from_replica() && db.has_replica() {
+            if let Err(e) = blocking(move || actor.wrote(&db)).await {
+                tracing::warn!(error = %e, "a change's WAL position was not recorded");
+            }
+        }
+    }
+    Ok(response)
+}
+
 fn unauthorized(message: &str) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message)
 }
@@ -77,6 +129,8 @@ impl FromRequest for Actor {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Actor, ApiError>>>>;
 
+    /// The actor is also kept in the request's extensions, for the middleware that records
+    /// a write's position after a change ([`Actor::wrote`]).
     fn from_request(request: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let token = request
             .headers()
@@ -86,6 +140,7 @@ impl FromRequest for Actor {
             .map(str::to_string);
         let db = request.app_data::<web::Data<Db>>().cloned();
         let config = request.app_data::<web::Data<Config>>().cloned();
+        let request = request.clone();
         Box::pin(async move {
             let token =
                 token.ok_or_else(|| unauthorized("log in first: Authorization: Bearer <token>"))?;
@@ -94,12 +149,16 @@ impl FromRequest for Actor {
             let caller = blocking(move || Ok(accounts::caller(&db, &config, &token)?)).await?;
             let caller = caller
                 .ok_or_else(|| unauthorized("the token is unknown or expired; log in again"))?;
-            Ok(Actor {
+            let actor = Actor {
                 role: caller.role,
                 district: caller.district,
                 team_id: caller.team_id,
                 name: caller.name,
-            })
+                session: caller.session,
+                read_fence: caller.read_fence,
+            };
+            request.extensions_mut().insert(actor.clone());
+            Ok(actor)
         })
     }
 }

@@ -71,7 +71,7 @@ pub async fn completion(
     });
     let city_config = config.clone();
     let city = blocking(move || {
-        let mut conn = db.conn()?;
+        let mut conn = actor.reader(&db).conn()?;
         let districts = districts::all(&mut conn, &city_config)?;
         Ok(rounds::city_completion(&mut conn, &districts, date)?)
     })

@@ -418,13 +418,21 @@ impl From<diesel::result::Error> for ApiError {
                 )
             }
             // PostgreSQL broke a deadlock between this change and another by refusing this
-            // one: nothing of it was written, and sent again it goes through. diesel gives no kind for it; the
-            // server's message (in English unless lc_messages says otherwise) names it.
+            // one: nothing of it was written, and sent again it goes through. diesel gives
+            // no kind for it; the server's message (in English unless lc_messages says
+            // otherwise) names it.
             Error::DatabaseError(Kind::Unknown, info)
                 if info.message().starts_with("deadlock detected") =>
             {
                 tracing::warn!(error = %e, "a change lost a deadlock");
                 ApiError::unavailable("the change was not saved; send it again")
+            }
+            // The server went away under a pooled connection (a restart, a replica that
+            // stopped): the pool drops that connection, and sent again the request gets
+            // another.
+            Error::DatabaseError(Kind::ClosedConnection, _) => {
+                tracing::warn!(error = %e, "a database connection was closed");
+                ApiError::unavailable("the database connection was lost; send it again")
             }
             _ => {
                 tracing::error!(error = %e, "database error");

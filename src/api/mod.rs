@@ -57,6 +57,10 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
                 .wrap_fn(|request, service| {
+                    let response = service.call(request);
+                    async move { auth::after_change(response.await?).await }
+                })
+                .wrap_fn(|request, service| {
                     let method = request.method().clone();
                     let started = Instant::now();
                     let response = service.call(request);

@@ -47,17 +47,20 @@ pub async fn audit_trail(
     let district = actor.require(Role::Office)?.clone();
     let action = query.into_inner().action;
     let entries = blocking(move || {
-        Ok(
-            stored::audit_trail(&mut *db.conn()?, district.id, 500, action.as_deref())?
-                .into_iter()
-                .map(|(actor, action, subject, at)| AuditEntry {
-                    actor,
-                    action,
-                    subject,
-                    at,
-                })
-                .collect(),
-        )
+        Ok(stored::audit_trail(
+            &mut *actor.reader(&db).conn()?,
+            district.id,
+            500,
+            action.as_deref(),
+        )?
+        .into_iter()
+        .map(|(actor, action, subject, at)| AuditEntry {
+            actor,
+            action,
+            subject,
+            at,
+        })
+        .collect())
     })
     .await?;
     Ok(web::Json(entries))
@@ -119,7 +122,14 @@ pub async fn recalls(
 ) -> Result<web::Json<Vec<Recall>>, ApiError> {
     let district = actor.require(Role::Office)?.clone();
     let date = query.date.unwrap_or_else(|| district.today());
-    let list = blocking(move || Ok(rounds::recalls(&mut *db.conn()?, &district, date)?)).await?;
+    let list = blocking(move || {
+        Ok(rounds::recalls(
+            &mut *actor.reader(&db).conn()?,
+            &district,
+            date,
+        )?)
+    })
+    .await?;
     Ok(web::Json(list.into_iter().map(Recall::from).collect()))
 }
 
@@ -212,7 +222,7 @@ pub async fn completion(
     let date = query.date.unwrap_or_else(|| district.today());
     let completion = blocking(move || {
         Ok(rounds::completion(
-            &mut *db.conn()?,
+            &mut *actor.reader(&db).conn()?,
             &district,
             date,
             query.building.as_deref(),
@@ -272,7 +282,7 @@ pub async fn sweep_list(
     })?;
     let list = blocking(move || {
         Ok(rounds::still_to_sample(
-            &mut *db.conn()?,
+            &mut *actor.reader(&db).conn()?,
             &district,
             date,
             &building,
@@ -335,7 +345,7 @@ pub async fn progress(
     let step_min = config.slots.minutes;
     let progress = blocking(move || {
         Ok(rounds::sampled_over_the_day(
-            &mut *db.conn()?,
+            &mut *actor.reader(&db).conn()?,
             &district,
             date,
             step_min,

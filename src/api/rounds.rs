@@ -212,6 +212,7 @@ pub async fn export(
     let district = actor.require(Role::Office)?.clone();
     let (date, what) = path.into_inner();
     let csv = blocking(move || {
+        let db = actor.reader(&db);
         let mut out = Vec::new();
         match what.as_str() {
             "slots.csv" => {
@@ -302,21 +303,23 @@ pub async fn slots(
     let date = path.into_inner();
     let slots = blocking(move || {
         let clock = |m: i32| TimeOfDay::from_minutes(m).map_or(String::new(), |t| t.to_string());
-        Ok(rounds::slot_loads(&mut *db.conn()?, &district, date)?
-            .into_iter()
-            .map(|(site, l)| SlotView {
-                site,
-                from: clock(l.starts_min),
-                to: clock(l.ends_min),
-                planned: l.planned,
-                capacity: l.capacity,
-                utilisation: l.utilisation,
-                mean_wait_minutes: l.mean_wait_minutes,
-                p90_wait_minutes: l.p90_wait_minutes,
-                mean_queue: l.mean_queue,
-                p90_queue: l.p90_queue,
-            })
-            .collect())
+        Ok(
+            rounds::slot_loads(&mut *actor.reader(&db).conn()?, &district, date)?
+                .into_iter()
+                .map(|(site, l)| SlotView {
+                    site,
+                    from: clock(l.starts_min),
+                    to: clock(l.ends_min),
+                    planned: l.planned,
+                    capacity: l.capacity,
+                    utilisation: l.utilisation,
+                    mean_wait_minutes: l.mean_wait_minutes,
+                    p90_wait_minutes: l.p90_wait_minutes,
+                    mean_queue: l.mean_queue,
+                    p90_queue: l.p90_queue,
+                })
+                .collect(),
+        )
     })
     .await?;
     Ok(web::Json(slots))
@@ -343,6 +346,7 @@ pub async fn missing(
     let district = actor.require(Role::Office)?.clone();
     let date = path.into_inner();
     let csv = blocking(move || {
+        let db = actor.reader(&db);
         let mut out = Vec::new();
         rounds::export_missing(&db, &district, date, &mut out)?;
         Ok(out)
@@ -502,7 +506,8 @@ pub async fn routes(
 ) -> Result<web::Json<Vec<super::team::RouteView>>, ApiError> {
     let district = actor.require(Role::Office)?.clone();
     let date = path.into_inner();
-    let routes = blocking(move || Ok(rounds::all_routes(&db, &district, date)?)).await?;
+    let routes =
+        blocking(move || Ok(rounds::all_routes(&actor.reader(&db), &district, date)?)).await?;
     Ok(web::Json(routes.into_iter().map(Into::into).collect()))
 }
 
@@ -550,7 +555,7 @@ pub async fn list(actor: Actor, db: web::Data<Db>) -> Result<web::Json<Rounds>, 
     let today = district.today();
     let of = district.clone();
     let rounds = blocking(move || {
-        Ok(rounds::all_rounds(&mut *db.conn()?, &of)?
+        Ok(rounds::all_rounds(&mut *actor.reader(&db).conn()?, &of)?
             .into_iter()
             .map(|r| RoundListed {
                 date: r.date,

@@ -92,12 +92,27 @@ pub struct SessionRow {
     pub account_id: Option<i64>,
     pub team_id: Option<i64>,
     pub expires_at: NaiveDateTime,
+    /// PostgreSQL: the primary's WAL position after the owner's last write, if it wrote
+    /// since a replica was configured ([`set_read_fence`]).
+    pub read_fence: Option<String>,
 }
 
 pub fn open_session(conn: &mut DbConnection, session: &SessionRow) -> QueryResult<()> {
     crate::on_backend!(conn, |c| diesel::insert_into(sessions::table)
         .values(session)
         .execute(c))?;
+    Ok(())
+}
+
+/// Records on a session where the primary's WAL is now, after its owner's write committed:
+/// the owner's next reads are served by a replica only once it has replayed that far
+/// ([`crate::store::Db::reader`]). PostgreSQL only.
+pub fn set_read_fence(conn: &mut PgConnection, token_hash: &[u8]) -> QueryResult<()> {
+    diesel::update(sessions::table.find(token_hash))
+        .set(sessions::read_fence.eq(diesel::dsl::sql::<
+            diesel::sql_types::Nullable<diesel::sql_types::Text>,
+        >("pg_current_wal_lsn()::text")))
+        .execute(conn)?;
     Ok(())
 }
 

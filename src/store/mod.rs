@@ -18,6 +18,7 @@ pub mod buildings;
 pub mod completion;
 pub mod districts;
 mod locks;
+mod replica;
 pub mod residents;
 pub mod roster;
 pub mod rounds;
@@ -189,6 +190,7 @@ impl ManageConnection for Manager {
             }
             Target::Postgres(url) => {
                 let mut conn = PgConnection::establish(&pool_url(url, &self.application_name))?;
+                conn.set_instrumentation(note_closed_connections);
                 // No JIT: it pays off for long analytical queries, and a team's route whose
                 // estimate had gone wrong (a partitioned table without statistics) spent
                 // 4.3 s compiling itself to run in 10 ms (docs/performance.md).
@@ -205,9 +207,31 @@ impl ManageConnection for Manager {
     }
 
     /// A connection left inside a transaction — one it cannot end, or one a panic left
-    /// open — is dropped, not reused.
+    /// open — is dropped, not reused; so is one whose server went away (a restart, a
+    /// replica that stopped), which diesel does not mark: a statement of this thread was
+    /// told its connection was closed, and the connection fails a test.
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        std::thread::panicking() || !is_idle(conn)
+        std::thread::panicking()
+            || !is_idle(conn)
+            || (CONNECTION_CLOSED.take() && self.is_valid(conn).is_err())
+    }
+}
+
+thread_local! {
+    /// Whether a statement run on this thread since the last connection went back to the
+    /// pool was told its connection was closed. A connection is used by one thread at a time
+    /// and given back by it, so the flag points at the connection to test.
+    static CONNECTION_CLOSED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn note_closed_connections(event: diesel::connection::InstrumentationEvent<'_>) {
+    use diesel::result::{DatabaseErrorKind, Error};
+    if let diesel::connection::InstrumentationEvent::FinishQuery {
+        error: Some(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)),
+        ..
+    } = event
+    {
+        CONNECTION_CLOSED.set(true);
     }
 }
 
@@ -223,12 +247,31 @@ pub struct Db {
     target: Target,
     /// Read once: nothing changes the key, and every lookup and scan needs it.
     personal_key: std::sync::Arc<std::sync::OnceLock<crate::domain::PersonalDataKey>>,
+    /// A streaming replica's pool (`database.read_url`), for the reads [`Db::reader`] sends.
+    replica: Option<std::sync::Arc<replica::Replica>>,
 }
 
 impl Db {
-    /// Opens the district's database, creating and migrating it when it is new.
+    /// Opens the district's database, creating and migrating it when it is new; and its
+    /// replica, where `read_url` names one.
     pub fn open(config: &DatabaseConfig) -> Result<Db, StoreError> {
-        let target = Target::from_url(&config.url);
+        let mut db = Db::connect(config, &config.url)?;
+        db.migrate()?;
+        if !config.read_url.trim().is_empty() {
+            // The key is made on first use, which a read-only replica cannot do: the
+            // primary makes or reads it now, and the replica's reads share it.
+            db.personal_data_key(&mut *db.conn()?)?;
+            let mut replica = Db::connect(config, config.read_url.trim())?;
+            replica.personal_key = db.personal_key.clone();
+            db.replica = Some(std::sync::Arc::new(replica::Replica::new(replica)));
+        }
+        Ok(db)
+    }
+
+    /// A pool of connections to `url`, its first connection opened and (on PostgreSQL) the
+    /// server's connection budget checked.
+    fn connect(config: &DatabaseConfig, url: &str) -> Result<Db, StoreError> {
+        let target = Target::from_url(url);
         let manager = Manager {
             target: target.clone(),
             application_name: budget::application_name(config.pool_size),
@@ -270,14 +313,13 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .build(manager.clone())
             .map_err(|e| open_error(one_line(&e.to_string())))?;
-        let db = Db {
+        Ok(Db {
             pool,
             manager,
             target,
             personal_key: Default::default(),
-        };
-        db.migrate()?;
-        Ok(db)
+            replica: None,
+        })
     }
 
     /// Opens a district's database that must exist already: for the commands that work on

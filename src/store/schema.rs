@@ -230,6 +230,7 @@ diesel::table! {
         account_id -> Nullable<BigInt>,
         team_id -> Nullable<BigInt>,
         expires_at -> Timestamp,
+        read_fence -> Nullable<Text>,
     }
 }
 

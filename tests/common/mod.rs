@@ -17,6 +17,8 @@ use sweep::domain::District;
 use sweep::store::Db;
 
 pub const POSTGRES_URL_VARIABLE: &str = "SWEEP_TEST_DATABASE_URL";
+/// A streaming replica of that server (`.ci/replica start` makes one and prints its URL).
+pub const REPLICA_URL_VARIABLE: &str = "SWEEP_TEST_REPLICA_URL";
 
 pub struct TestDb {
     pub db: Db,
@@ -58,6 +60,69 @@ impl TestDb {
         let url = format!("{base}{separator}options=-csearch_path%3D{schema}");
         let dir = tempfile::tempdir().expect("temporary folder");
         Some(Self::open(url, dir, Some((base, schema))))
+    }
+
+    /// A PostgreSQL test database whose reads may go to the replica named by
+    /// SWEEP_TEST_REPLICA_URL (`database.read_url`, the same schema); `None`, with a note,
+    /// without a replica.
+    pub fn postgres_with_replica() -> Option<TestDb> {
+        let Ok(replica) = std::env::var(REPLICA_URL_VARIABLE) else {
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: {REPLICA_URL_VARIABLE} is not set; the replica's tests are skipped \
+                 (.ci/run sets it, from .ci/replica start)"
+            );
+            return None;
+        };
+        let mut test = Self::postgres()?;
+        let (_, schema) = test.pg_schema.clone().expect("a PostgreSQL schema");
+        let separator = if replica.contains('?') { '&' } else { '?' };
+        let read_url = format!("{replica}{separator}options=-csearch_path%3D{schema}");
+        // The schema and its tables reach the replica by replication: wait for them.
+        let mut reader = PgConnection::establish(&read_url)
+            .unwrap_or_else(|e| panic!("{REPLICA_URL_VARIABLE} is set but not reachable: {e}"));
+        test.wait_for_replica(&mut reader);
+        test.config.database.read_url = read_url;
+        test.db = Db::open(&test.config.database).expect("open the test database and replica");
+        Some(test)
+    }
+
+    /// Waits (at most 30 s) until the replica has replayed everything written so far.
+    pub fn wait_for_replica(&self, replica: &mut PgConnection) {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Lsn {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            lsn: String,
+        }
+        #[derive(QueryableByName)]
+        struct Replayed {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            replayed: bool,
+        }
+        let (base, _) = self.pg_schema.as_ref().expect("a PostgreSQL test database");
+        let mut primary = PgConnection::establish(base).expect("the primary");
+        let written = diesel::sql_query("SELECT pg_current_wal_lsn()::text AS lsn")
+            .get_result::<Lsn>(&mut primary)
+            .expect("the primary's WAL position")
+            .lsn;
+        let started = std::time::Instant::now();
+        loop {
+            let replayed =
+                diesel::sql_query("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS replayed")
+                    .bind::<diesel::sql_types::Text, _>(&written)
+                    .get_result::<Replayed>(replica)
+                    .expect("the replica's replay position")
+                    .replayed;
+            if replayed {
+                return;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "the replica did not replay {written} in 30 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     fn open(url: String, dir: tempfile::TempDir, pg_schema: Option<(String, String)>) -> TestDb {
