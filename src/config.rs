@@ -212,8 +212,7 @@ impl Config {
             let url = url.trim();
             url.starts_with("postgres://") || url.starts_with("postgresql://")
         };
-        let replica_of_postgres =
-            postgres(&self.database.read_url) && postgres(&self.database.url);
+        let replica_of_postgres = postgres(&self.database.read_url) && postgres(&self.database.url);
         if !(self.database.read_url.trim().is_empty() || replica_of_postgres) {
             return fail(
                 "database.read_url",

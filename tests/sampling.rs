@@ -12,6 +12,17 @@ use sweep::domain::{District, TubeStatus};
 use sweep::rounds::{self, LabResult, RoundError, Sampler, Who};
 use sweep::store::DbConnection;
 
+/// A scan in its own transaction, as the API runs one: a refusal writes nothing.
+fn scan(
+    conn: &mut DbConnection,
+    key: &sweep::domain::PersonalDataKey,
+    sampler: Sampler,
+    tube: &str,
+    who: Who,
+) -> Result<(rounds::Tube, rounds::Added), RoundError> {
+    sweep::store::write_transaction(conn, |c| rounds::scan(c, key, sampler, tube, who))
+}
+
 fn team(conn: &mut DbConnection, district: &District, code: &str) -> i64 {
     sweep::store::access::team_pin(conn, district.id, code)
         .unwrap()
@@ -62,7 +73,7 @@ fn the_sampling_rules_hold(db: &TestDb) {
     ));
 
     // Scanning: whom, once; only into one's own tube; only people we know.
-    let (tube, added) = rounds::scan(conn, &key, t1, "A-1", Who::Code(r1)).unwrap();
+    let (tube, added) = scan(conn, &key, t1, "A-1", Who::Code(r1)).unwrap();
     assert_eq!((tube.swabs, added.resident.as_str()), (1, r1));
     assert!(
         added.name.contains('*'),
@@ -70,30 +81,30 @@ fn the_sampling_rules_hold(db: &TestDb) {
         added.name
     );
     assert!(matches!(
-        rounds::scan(conn, &key, t1, "A-1", Who::Code(r1)),
+        scan(conn, &key, t1, "A-1", Who::Code(r1)),
         Err(RoundError::AlreadySampled { tube, .. }) if tube == "A-1"
     ));
     assert!(matches!(
-        rounds::scan(conn, &key, t2, "A-1", Who::Code(r2)),
+        scan(conn, &key, t2, "A-1", Who::Code(r2)),
         Err(RoundError::NotYourTube(_))
     ));
     assert!(matches!(
-        rounds::scan(conn, &key, t1, "A-1", Who::Code("NOBODY")),
+        scan(conn, &key, t1, "A-1", Who::Code("NOBODY")),
         Err(RoundError::UnknownResident)
     ));
     assert!(matches!(
-        rounds::scan(conn, &key, t1, "A-1", Who::Ticket("0.0")),
+        scan(conn, &key, t1, "A-1", Who::Ticket("0.0")),
         Err(RoundError::UnknownTicket)
     ));
     assert!(matches!(
-        rounds::scan(conn, &key, t1, "A-1", Who::IdNumber("123")),
+        scan(conn, &key, t1, "A-1", Who::IdNumber("123")),
         Err(RoundError::Invalid {
             field: "id_number",
             ..
         })
     ));
     assert!(matches!(
-        rounds::scan(conn, &key, t1, "NO-SUCH", Who::Code(r2)),
+        scan(conn, &key, t1, "NO-SUCH", Who::Code(r2)),
         Err(RoundError::UnknownTube(_))
     ));
 
@@ -116,7 +127,7 @@ fn the_sampling_rules_hold(db: &TestDb) {
         Err(RoundError::TubeAlreadyClosed(_))
     ));
     assert!(matches!(
-        rounds::scan(conn, &key, t1, "A-1", Who::Code(r2)),
+        scan(conn, &key, t1, "A-1", Who::Code(r2)),
         Err(RoundError::TubeClosed(_))
     ));
     assert_eq!(
@@ -131,14 +142,14 @@ fn the_sampling_rules_hold(db: &TestDb) {
     // After a positive pool: a retest only into a single tube, which is then full.
     rounds::open_tube(conn, t1, date, "POOL-2", 10).unwrap();
     assert!(matches!(
-        rounds::scan(conn, &key, t1, "POOL-2", Who::Code(r1)),
+        scan(conn, &key, t1, "POOL-2", Who::Code(r1)),
         Err(RoundError::NeedsSingleTube(tube)) if tube == "A-1"
     ));
     rounds::open_tube(conn, t1, date, "SINGLE-1", 1).unwrap();
-    let (single, _) = rounds::scan(conn, &key, t1, "SINGLE-1", Who::Code(r1)).unwrap();
+    let (single, _) = scan(conn, &key, t1, "SINGLE-1", Who::Code(r1)).unwrap();
     assert_eq!((single.swabs, single.status), (1, TubeStatus::Closed));
     assert!(matches!(
-        rounds::scan(conn, &key, t1, "POOL-2", Who::Code(r1)),
+        scan(conn, &key, t1, "POOL-2", Who::Code(r1)),
         Err(RoundError::AlreadySampled { tube, .. }) if tube == "SINGLE-1"
     ));
 
@@ -172,7 +183,7 @@ fn the_sampling_rules_hold(db: &TestDb) {
             .unwrap(),
     );
     assert!(matches!(
-        rounds::scan(conn, &key, theirs, "A-1", Who::Ticket(&ticket)),
+        scan(conn, &key, theirs, "A-1", Who::Ticket(&ticket)),
         Err(RoundError::UnknownTicket)
     ));
 }

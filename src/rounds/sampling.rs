@@ -13,8 +13,9 @@ use chrono_tz::Tz;
 
 use super::RoundError;
 use crate::domain::{masked_name, District, IdNumber, PersonalDataKey, TubeStatus};
+use crate::store::residents::{self, Named};
 use crate::store::tubes::{self, LatestSample, TubeRow};
-use crate::store::{access, residents, DbConnection};
+use crate::store::{access, DbConnection};
 
 /// Pool sizes a tube may have: 1 (single-tube retests) to 50.
 const POOL_SIZES: std::ops::RangeInclusive<i32> = 1..=50;
@@ -118,7 +119,10 @@ pub fn open_tube(
 }
 
 /// Puts a resident of the sampler's district's swab into the sampler's open tube. A
-/// resident sampled already is told when, on the district's clock.
+/// resident sampled already is told when, on the district's clock. Runs in the caller's
+/// write transaction, which a refusal must roll back: the swab's place in the tube is
+/// taken before the resident's earlier samples are read (most have none, and a scan is a
+/// round trip shorter without the read), and given back with the transaction.
 pub fn scan(
     conn: &mut DbConnection,
     key: &PersonalDataKey,
@@ -132,29 +136,28 @@ pub fn scan(
     if tube.status != TubeStatus::Open {
         return Err(closed());
     }
-    let resident_id = find(conn, key, sampler.district, who)?;
-    let earlier = tubes::latest_sample(conn, &tube, resident_id)?;
-    if let Some(earlier) = &earlier {
-        may_sample_again(earlier, tube.pool_size, timezone)?;
-    }
-    let attempt = earlier.map_or(1, |e| e.attempt + 1);
+    let (resident_id, resident, name) = find(conn, key, sampler.district, who)?;
     let now = Utc::now().naive_utc();
     // The tube's row first: concurrent scans into this tube wait here, and a full tube
     // refuses the swab.
-    if !tubes::take_place(conn, tube.id, now)? {
-        return Err(closed());
-    }
-    // A scan of the same resident at the same moment (another tube, another site) took
-    // this attempt: the database keeps one, this one is refused and its place in the tube
-    // given back with the transaction.
-    if !tubes::add_sample(conn, &tube, resident_id, attempt, sampler.name, now)? {
+    let taken = tubes::take_place(conn, tube.id, now)?.ok_or_else(closed)?;
+    // Most residents are sampled once a round: the first attempt is tried first, and only
+    // when it is taken is the sample that took it read, to see whether this one may
+    // follow it. A scan of the same resident at the same moment (another tube, another
+    // site) that took an attempt is met the same way: the database keeps one, this one is
+    // refused and its place in the tube given back with the transaction.
+    let mut attempt = 1;
+    while !tubes::add_sample(conn, &tube, resident_id, attempt, sampler.name, now)? {
         let earlier = tubes::latest_sample(conn, &tube, resident_id)?.ok_or(
             RoundError::Inconsistent("a sample that took the attempt is gone"),
         )?;
         may_sample_again(&earlier, tube.pool_size, timezone)?;
-        return Err(RoundError::Inconsistent(
-            "a sample was refused that may be taken",
-        ));
+        if earlier.attempt < attempt {
+            return Err(RoundError::Inconsistent(
+                "a sample was refused that may be taken",
+            ));
+        }
+        attempt = earlier.attempt + 1;
     }
     access::audit(
         conn,
@@ -164,12 +167,11 @@ pub fn scan(
         &format!("tube {}", tube.code),
         now,
     )?;
-    let (resident, name) = residents::code_and_name(conn, sampler.district.id, resident_id)?;
     let added = Added {
         resident,
         name: masked_name(&name),
     };
-    Ok((tube_now(conn, sampler.district, &tube.code)?, added))
+    Ok((taken, added))
 }
 
 /// Closes the sampler's tube before it is full.
@@ -284,34 +286,32 @@ fn may_sample_again(
     }
 }
 
-/// The resident of the district the sampler identified (a ticket of another district's
-/// resident is not one of this district's).
+/// The resident of the district the sampler identified, with their code and name (a ticket
+/// of another district's resident is not one of this district's).
 fn find(
     conn: &mut DbConnection,
     key: &PersonalDataKey,
     district: &District,
     who: Who,
-) -> Result<i64, RoundError> {
-    match who {
-        Who::Ticket(ticket) => {
-            let id = key
-                .resident_of_ticket(ticket)
-                .ok_or(RoundError::UnknownTicket)?;
-            if residents::lives_in(conn, district.id, id)? {
-                Ok(id)
-            } else {
-                Err(RoundError::UnknownTicket)
-            }
-        }
-        Who::Code(code) => residents::resident_id(conn, district.id, code.trim())?
-            .ok_or(RoundError::UnknownResident),
+) -> Result<(i64, String, String), RoundError> {
+    let id_hash;
+    let (named, unknown) = match who {
+        Who::Ticket(ticket) => (
+            Named::Id(
+                key.resident_of_ticket(ticket)
+                    .ok_or(RoundError::UnknownTicket)?,
+            ),
+            RoundError::UnknownTicket,
+        ),
+        Who::Code(code) => (Named::Code(code.trim()), RoundError::UnknownResident),
         Who::IdNumber(text) => {
             let id = IdNumber::parse(text).map_err(|e| RoundError::Invalid {
                 field: "id_number",
                 message: format!("id_number {e}"),
             })?;
-            residents::with_id_hash(conn, district.id, &key.id_hash(&id))?
-                .ok_or(RoundError::UnknownIdNumber)
+            id_hash = key.id_hash(&id);
+            (Named::IdHash(&id_hash), RoundError::UnknownIdNumber)
         }
-    }
+    };
+    residents::named(conn, district.id, named)?.ok_or(unknown)
 }

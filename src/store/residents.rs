@@ -374,30 +374,42 @@ pub fn slot_of(
     crate::on_backend!(conn, |c| query.get_result(c).optional())
 }
 
-/// A resident's code and name, as a sampler confirms whom a swab was from.
-pub fn code_and_name(
-    conn: &mut DbConnection,
-    district_id: i64,
-    resident_id: i64,
-) -> QueryResult<(String, String)> {
-    let query = residents::table
-        .filter(residents::district_id.eq(district_id))
-        .filter(residents::id.eq(resident_id))
-        .select((residents::code, residents::name));
-    crate::on_backend!(conn, |c| query.get_result(c))
+/// How a sampler names the resident in front of them.
+#[derive(Debug, Clone, Copy)]
+pub enum Named<'a> {
+    /// By the id a ticket carries.
+    Id(i64),
+    /// By the district's resident code.
+    Code(&'a str),
+    /// By the keyed hash of their ID number.
+    IdHash(&'a crate::domain::IdHash),
 }
 
-/// The resident of the district whose ID number has this hash.
-pub fn with_id_hash(
+/// The district's resident so named: id, code and name (which the scan's answer confirms
+/// them by) — in the one statement a scan spends on finding whom the swab is from.
+pub fn named(
     conn: &mut DbConnection,
     district_id: i64,
-    hash: &crate::domain::IdHash,
-) -> QueryResult<Option<i64>> {
-    let query = residents::table
-        .filter(residents::id_hash.eq(hash.as_bytes()))
-        .filter(residents::district_id.eq(district_id))
-        .select(residents::id);
-    crate::on_backend!(conn, |c| query.get_result(c).optional())
+    named: Named,
+) -> QueryResult<Option<(i64, String, String)>> {
+    let of_district = residents::table.filter(residents::district_id.eq(district_id));
+    let found = (residents::id, residents::code, residents::name);
+    match named {
+        Named::Id(id) => {
+            let query = of_district.filter(residents::id.eq(id)).select(found);
+            crate::on_backend!(conn, |c| query.get_result(c).optional())
+        }
+        Named::Code(code) => {
+            let query = of_district.filter(residents::code.eq(code)).select(found);
+            crate::on_backend!(conn, |c| query.get_result(c).optional())
+        }
+        Named::IdHash(hash) => {
+            let query = of_district
+                .filter(residents::id_hash.eq(hash.as_bytes()))
+                .select(found);
+            crate::on_backend!(conn, |c| query.get_result(c).optional())
+        }
+    }
 }
 
 /// The district a resident with this ID hash is registered in (an ID number is the
@@ -452,15 +464,6 @@ pub fn walkers(conn: &mut DbConnection, district_id: i64) -> QueryResult<Vec<(i6
         .select((residents::id, residents::building_id, residents::household))
         .order((residents::building_id, residents::household, residents::id))
         .load(conn)
-}
-
-/// Whether resident `resident_id` is one of the district's.
-pub fn lives_in(conn: &mut DbConnection, district_id: i64, resident_id: i64) -> QueryResult<bool> {
-    let query = residents::table
-        .filter(residents::id.eq(resident_id))
-        .filter(residents::district_id.eq(district_id))
-        .select(residents::id);
-    Ok(crate::on_backend!(conn, |c| query.get_result::<i64>(c).optional())?.is_some())
 }
 
 /// A resident's id by the district's code.

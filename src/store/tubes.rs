@@ -63,10 +63,15 @@ pub fn open_tube(
     tube(conn, district_id, code)
 }
 
-/// Takes a place for one more swab in an open tube, closing it when that fills it; false
-/// when the tube is closed or full. One conditional update, so concurrent scans into one
-/// tube queue on its row and never fill it past its pool size.
-pub fn take_place(conn: &mut DbConnection, tube_id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+/// Takes a place for one more swab in an open tube, closing it when that fills it, and
+/// gives the tube as it is then; `None` when the tube is closed or full. One conditional
+/// update, so concurrent scans into one tube queue on its row and never fill it past its
+/// pool size.
+pub fn take_place(
+    conn: &mut DbConnection,
+    tube_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Option<TubeRow>> {
     use diesel::dsl::case_when;
     use diesel::sql_types::{Nullable, Text, Timestamp};
     let fills = (tubes::swabs + 1).ge(tubes::pool_size);
@@ -84,7 +89,10 @@ pub fn take_place(conn: &mut DbConnection, tube_id: i64, now: NaiveDateTime) -> 
             .eq(case_when::<_, _, Nullable<Timestamp>>(fills, Some(now))
                 .otherwise(tubes::closed_at)),
     ));
-    Ok(crate::on_backend!(conn, |c| query.execute(c))? == 1)
+    crate::on_backend!(conn, |c| query
+        .returning(TubeRow::as_returning())
+        .get_result(c)
+        .optional())
 }
 
 /// A resident's latest sample in a round.
