@@ -357,10 +357,13 @@ pub fn team_route(
     team: String,
 ) -> Result<TeamRoute, RoundError> {
     let mut conn = db.conn()?;
-    let round = super::round_on(&mut conn, district, date)?;
-    let outcomes = last_outcomes(&mut conn, &round)?;
     let key = db.personal_data_key(&mut conn)?;
-    route_of(&mut conn, &round, team_id, team, &outcomes, Some(&key))
+    let stops = routes::team_stops(&mut conn, district.id, date, team_id)?;
+    if stops.is_empty() {
+        // A team without stops is told so only if there is a round that day.
+        super::round_on(&mut conn, district, date)?;
+    }
+    Ok(route_of(date, team, stops, Some(&key)))
 }
 
 /// Every team's route on `date`, for the office (numbers masked); teams without stops
@@ -371,50 +374,33 @@ pub fn all_routes(
     date: NaiveDate,
 ) -> Result<Vec<TeamRoute>, RoundError> {
     let mut conn = db.conn()?;
-    let round = super::round_on(&mut conn, district, date)?;
-    let outcomes = last_outcomes(&mut conn, &round)?;
+    super::round_on(&mut conn, district, date)?;
     let mut all = Vec::new();
     for team in crate::store::teams::all_teams(&mut conn, district.id)? {
-        let route = route_of(&mut conn, &round, team.id, team.code, &outcomes, None)?;
-        if !route.stops.is_empty() {
-            all.push(route);
+        let stops = routes::team_stops(&mut conn, district.id, date, team.id)?;
+        if !stops.is_empty() {
+            all.push(route_of(date, team.code, stops, None));
         }
     }
     Ok(all)
 }
 
-/// Each resident's latest outcome at the door this round.
-fn last_outcomes(
-    conn: &mut DbConnection,
-    round: &RoundRow,
-) -> Result<HashMap<i64, Outcome>, RoundError> {
-    Ok(routes::outcomes(conn, round)?
-        .into_iter()
-        .map(|o| (o.resident_id, o.outcome))
-        .collect())
-}
-
+/// A team's route from its stops; with `phones`, each resident's whole number opened.
 fn route_of(
-    conn: &mut DbConnection,
-    round: &RoundRow,
-    team_id: i64,
+    date: NaiveDate,
     team: String,
-    outcomes: &HashMap<i64, Outcome>,
+    stops: Vec<(routes::TeamStop, Option<Outcome>)>,
     phones: Option<&crate::domain::PersonalDataKey>,
-) -> Result<TeamRoute, RoundError> {
-    let stops = routes::team_stops(conn, round, team_id)?
+) -> TeamRoute {
+    let stops = stops
         .into_iter()
-        .map(|at| Stop {
-            outcome: outcomes.get(&at.resident_id).copied(),
+        .map(|(at, outcome)| Stop {
+            outcome,
             phone: phones
                 .zip(at.phone_sealed.as_deref())
                 .and_then(|(key, sealed)| key.open_phone(sealed)),
             at,
         })
         .collect();
-    Ok(TeamRoute {
-        team,
-        date: round.date,
-        stops,
-    })
+    TeamRoute { team, date, stops }
 }

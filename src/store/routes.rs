@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::rounds::RoundRow;
 use super::schema::{
-    buildings, residents, route_stops, route_unvisited, team_routes, teams, visit_outcomes,
+    buildings, residents, rounds, route_stops, route_unvisited, team_routes, teams, visit_outcomes,
 };
 use super::DbConnection;
 use crate::domain::Outcome;
@@ -237,12 +237,23 @@ pub struct TeamStop {
     pub phone_sealed: Option<Vec<u8>>,
 }
 
+/// A team's stops on `date` in visiting order, each with the latest outcome recorded at
+/// its door this round — one statement, as a team's phone asks for it every few minutes
+/// all day: the round found by its date, and the outcomes of the team's doors only (not
+/// every door of the round, which grows all day). No stops: no round that day, or none
+/// for the team.
 pub fn team_stops(
     conn: &mut DbConnection,
-    round: &RoundRow,
+    district_id: i64,
+    date: chrono::NaiveDate,
     team_id: i64,
-) -> QueryResult<Vec<TeamStop>> {
-    route_stops::table
+) -> QueryResult<Vec<(TeamStop, Option<Outcome>)>> {
+    let query = route_stops::table
+        .inner_join(
+            rounds::table.on(rounds::district_id
+                .eq(district_id)
+                .and(rounds::id.eq(route_stops::round_id))),
+        )
         .inner_join(
             residents::table
                 .on(residents::district_id
@@ -250,32 +261,54 @@ pub fn team_stops(
                     .and(residents::id.eq(route_stops::resident_id)))
                 .inner_join(buildings::table),
         )
-        .filter(route_stops::district_id.eq(round.district_id))
-        .filter(route_stops::round_id.eq(round.id))
+        .left_join(
+            visit_outcomes::table.on(visit_outcomes::district_id
+                .eq(district_id)
+                .and(visit_outcomes::round_id.eq(route_stops::round_id))
+                .and(visit_outcomes::resident_id.eq(route_stops::resident_id))),
+        )
+        .filter(route_stops::district_id.eq(district_id))
+        .filter(rounds::date.eq(date))
         .filter(route_stops::team_id.eq(team_id))
         .select((
-            route_stops::seq,
-            residents::id,
-            residents::code,
-            residents::name,
-            residents::phone_masked,
-            buildings::address,
-            residents::unit,
-            residents::floor,
-            residents::room,
-            buildings::has_elevator,
-            residents::notes,
-            residents::available_from_min,
-            residents::available_to_min,
-            route_stops::arrives_s,
-            route_stops::starts_s,
-            route_stops::ends_s,
-            buildings::lat,
-            buildings::lon,
-            residents::phone_sealed,
+            (
+                route_stops::seq,
+                residents::id,
+                residents::code,
+                residents::name,
+                residents::phone_masked,
+                buildings::address,
+                residents::unit,
+                residents::floor,
+                residents::room,
+                buildings::has_elevator,
+                residents::notes,
+                residents::available_from_min,
+                residents::available_to_min,
+                route_stops::arrives_s,
+                route_stops::starts_s,
+                route_stops::ends_s,
+                buildings::lat,
+                buildings::lon,
+                residents::phone_sealed,
+            ),
+            visit_outcomes::outcome.nullable(),
         ))
-        .order(route_stops::seq)
-        .load(conn)
+        .order((
+            route_stops::seq,
+            visit_outcomes::recorded_at,
+            visit_outcomes::id,
+        ));
+    let rows: Vec<(TeamStop, Option<Outcome>)> = crate::on_backend!(conn, |c| query.load(c))?;
+    // A door with several outcomes comes once per outcome, the latest last: it is kept.
+    let mut stops: Vec<(TeamStop, Option<Outcome>)> = Vec::with_capacity(rows.len());
+    for (stop, outcome) in rows {
+        match stops.last_mut() {
+            Some(last) if last.0.seq == stop.seq => last.1 = outcome,
+            _ => stops.push((stop, outcome)),
+        }
+    }
+    Ok(stops)
 }
 
 /// The team whose route holds this resident in this round, if any.

@@ -199,6 +199,20 @@ fn a_team_sees_its_own_route_and_records_outcomes_once(db: &TestDb) {
             )
             .await;
         assert_eq!(status, 201);
+        // The door has two outcomes now: the route shows the latest, once.
+        let (_, corrected) = api
+            .send(
+                "GET",
+                &format!("/api/v1/team/route?date={DATE}"),
+                Some(&t1),
+                None,
+            )
+            .await;
+        assert_eq!(corrected["stops"][0]["outcome"], "unable");
+        assert_eq!(
+            corrected["stops"].as_array().unwrap().len(),
+            route["stops"].as_array().unwrap().len()
+        );
     });
     let mut conn = db.db.conn().unwrap();
     let recorded: i64 = visit_outcomes::table.count().get_result(&mut conn).unwrap();
