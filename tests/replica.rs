@@ -36,6 +36,29 @@ impl Drop for ReplayPaused {
     }
 }
 
+/// A lookup of the district's first resident who walks to a site, as they would send it.
+fn a_walkers_lookup(db: &TestDb) -> serde_json::Value {
+    let walker = walkers(db, 1).remove(0);
+    let name = csv::Reader::from_path(db.dir.path().join("demo/residents.csv"))
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .find(|r| r[0] == walker)
+        .map(|r| r[1].to_string())
+        .unwrap();
+    json!({"id_number": id_number_of(db, &walker), "name": name, "date": DATE})
+}
+
+async fn look_up(api: &Api, lookup: &serde_json::Value) -> (u16, serde_json::Value) {
+    api.send(
+        "POST",
+        "/api/v1/resident/lookup",
+        None,
+        Some(lookup.clone()),
+    )
+    .await
+}
+
 /// The status of the office's first round, as its rounds list shows it.
 async fn round_status(api: &Api, office: &str) -> String {
     let (status, body) = api
@@ -52,22 +75,13 @@ fn lookups_are_served_by_the_replica_and_an_office_reads_its_own_writes() {
     };
     let _turn = REPLAY.lock().unwrap_or_else(|e| e.into_inner());
     district(&db);
-    let walker = walkers(&db, 1).remove(0);
-    let id_number = id_number_of(&db, &walker);
-    let name = csv::Reader::from_path(db.dir.path().join("demo/residents.csv"))
-        .unwrap()
-        .records()
-        .map(Result::unwrap)
-        .find(|r| r[0] == walker)
-        .map(|r| r[1].to_string())
-        .unwrap();
+    let lookup = a_walkers_lookup(&db);
     let read_url = db.config.database.read_url.clone();
     let mut replica = PgConnection::establish(&read_url).expect("the replica");
     db.wait_for_replica(&mut replica);
 
     let test = &db;
     with_api_config(&db, &db.config, |api| async move {
-        let lookup = json!({"id_number": id_number, "name": name, "date": DATE});
         let office = api.login("wang", "office-password").await;
         assert_eq!(round_status(&api, &office).await, "draft");
 
@@ -85,14 +99,7 @@ fn lookups_are_served_by_the_replica_and_an_office_reads_its_own_writes() {
         // The office reads its own write: from the primary, as the replica lacks it.
         assert_eq!(round_status(&api, &office).await, "published");
         // A resident's lookup is served by the replica, which has not replayed it yet.
-        let (status, body) = api
-            .send(
-                "POST",
-                "/api/v1/resident/lookup",
-                None,
-                Some(lookup.clone()),
-            )
-            .await;
+        let (status, body) = look_up(&api, &lookup).await;
         assert_eq!(
             (status, body["error"].as_str()),
             (404, Some("not_published")),
@@ -101,9 +108,7 @@ fn lookups_are_served_by_the_replica_and_an_office_reads_its_own_writes() {
         // Once replayed, the replica shows the write.
         drop(paused);
         test.wait_for_replica(&mut replica);
-        let (status, body) = api
-            .send("POST", "/api/v1/resident/lookup", None, Some(lookup))
-            .await;
+        let (status, body) = look_up(&api, &lookup).await;
         assert_eq!(
             (status, body["kind"].as_str()),
             (200, Some("site")),
@@ -180,15 +185,7 @@ fn reads_go_back_to_the_primary_when_the_replica_is_down() {
     let _turn = REPLAY.lock().unwrap_or_else(|e| e.into_inner());
     district(&db);
     sweep::rounds::publish_round(&db.db, &db.district(), DATE.parse().unwrap()).unwrap();
-    let walker = walkers(&db, 1).remove(0);
-    let id_number = id_number_of(&db, &walker);
-    let name = csv::Reader::from_path(db.dir.path().join("demo/residents.csv"))
-        .unwrap()
-        .records()
-        .map(Result::unwrap)
-        .find(|r| r[0] == walker)
-        .map(|r| r[1].to_string())
-        .unwrap();
+    let lookup = a_walkers_lookup(&db);
     let mut replica = PgConnection::establish(&db.config.database.read_url).unwrap();
     db.wait_for_replica(&mut replica);
     // The same replica, reached through a relay that the test cuts.
@@ -201,7 +198,6 @@ fn reads_go_back_to_the_primary_when_the_replica_is_down() {
     db.db = sweep::store::Db::open(&db.config.database).unwrap();
 
     with_api_config(&db, &db.config, |api| async move {
-        let lookup = json!({"id_number": id_number, "name": name, "date": DATE});
         let mut answers = Vec::new();
         for replica_up in [true, false] {
             if !replica_up {
@@ -209,14 +205,7 @@ fn reads_go_back_to_the_primary_when_the_replica_is_down() {
             }
             // More lookups than the pool has connections to the replica.
             for _ in 0..10 {
-                let (status, body) = api
-                    .send(
-                        "POST",
-                        "/api/v1/resident/lookup",
-                        None,
-                        Some(lookup.clone()),
-                    )
-                    .await;
+                let (status, body) = look_up(&api, &lookup).await;
                 assert!(
                     (status, body["kind"].as_str()) == (200, Some("site"))
                         || (!replica_up && status == 503),

@@ -175,15 +175,18 @@ fn a_team_sees_its_own_route_and_records_outcomes_once(db: &TestDb) {
             )
             .await;
         assert_eq!(status, 201);
-        let (_, route) = api
-            .send(
+        let route = || async {
+            api.send(
                 "GET",
                 &format!("/api/v1/team/route?date={DATE}"),
                 Some(&t1),
                 None,
             )
-            .await;
-        assert_eq!(route["stops"][0]["outcome"], "sampled");
+            .await
+            .1
+        };
+        let before = route().await;
+        assert_eq!(before["stops"][0]["outcome"], "sampled");
         // Changing a final outcome is a correction, and the audit says so.
         let (status, _) = api
             .send(
@@ -200,18 +203,11 @@ fn a_team_sees_its_own_route_and_records_outcomes_once(db: &TestDb) {
             .await;
         assert_eq!(status, 201);
         // The door has two outcomes now: the route shows the latest, once.
-        let (_, corrected) = api
-            .send(
-                "GET",
-                &format!("/api/v1/team/route?date={DATE}"),
-                Some(&t1),
-                None,
-            )
-            .await;
+        let corrected = route().await;
         assert_eq!(corrected["stops"][0]["outcome"], "unable");
         assert_eq!(
             corrected["stops"].as_array().unwrap().len(),
-            route["stops"].as_array().unwrap().len()
+            before["stops"].as_array().unwrap().len()
         );
     });
     let mut conn = db.db.conn().unwrap();
