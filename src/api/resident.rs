@@ -200,8 +200,7 @@ pub async fn ticket_svg(
     }
     let ticket = path.into_inner();
     let genuine =
-        blocking(move || Ok(rounds::is_our_ticket(&db.reader(None), &ticket)?.then_some(ticket)))
-            .await?;
+        blocking(move || Ok(rounds::is_our_ticket(&db, &ticket)?.then_some(ticket))).await?;
     let ticket = genuine.ok_or_else(|| {
         ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such ticket")
     })?;

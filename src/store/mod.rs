@@ -346,6 +346,15 @@ impl Db {
         Ok(self.personal_key.get_or_init(|| key).clone())
     }
 
+    /// The key, read (or made) on first use only: a caller that needs nothing else of the
+    /// database takes no connection once it is known.
+    pub fn cached_personal_data_key(&self) -> Result<crate::domain::PersonalDataKey, StoreError> {
+        match self.personal_key.get() {
+            Some(key) => Ok(key.clone()),
+            None => Ok(self.personal_data_key(&mut *self.conn()?)?),
+        }
+    }
+
     pub fn target(&self) -> &Target {
         &self.target
     }

@@ -1,5 +1,5 @@
 //! Reads from a streaming replica (`database.read_url`). A read that may lag a moment behind
-//! the primary — a resident's lookup, a ticket, the office's and the city's views — is sent
+//! the primary — a resident's lookup, the office's and the city's views — is sent
 //! to the replica; writes, and the reads that decide a write, stay on the primary. A caller
 //! who wrote reads their own write: their session carries the primary's WAL position after
 //! the write, and the replica serves them only once it has replayed that far. A replica that
