@@ -295,6 +295,69 @@ fn two_plans_of_one_round_at_once_one_is_refused(db: &TestDb) {
     });
 }
 
+/// Two districts re-planning and publishing their rounds at the same moment, three times:
+/// every plan and publish finishes (on PostgreSQL a plan makes its round's partition, which
+/// locks the tables its references point to; taken in the wrong order, a plan and a
+/// publish waited for each other), and each round's plan is stored whole.
+fn plans_and_publishes_of_two_districts_at_once_all_finish(db: &TestDb) {
+    district(db);
+    let roster = db.dir.path().join("second");
+    sweep::demo::write_district(
+        &roster,
+        sweep::demo::DemoSpec {
+            residents: 3_000,
+            seed: 8,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let second = sweep::districts::add(&mut db.db.conn().unwrap(), &db.config, "C3", "", None)
+        .expect("a second district");
+    let files =
+        sweep::import::RosterFiles::from_dir(&roster, &indicatif::ProgressBar::hidden()).unwrap();
+    sweep::import::import(&db.db, &second, files, 5).unwrap();
+    let date: chrono::NaiveDate = DATE.parse().unwrap();
+    let one_second = || {
+        let mut options = sweep::rounds::PlanOptions::on(date);
+        options.routes.seconds = Some(0.2);
+        options
+    };
+    sweep::rounds::plan_round(&db.db, &db.config, &second, one_second()).unwrap();
+    for _trial in 0..3 {
+        let start = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let work: Vec<_> = [db.district(), second.clone()]
+            .into_iter()
+            .flat_map(|district| [(district.clone(), true), (district, false)])
+            .map(|(district, plans)| {
+                let (db, config, start) = (db.db.clone(), db.config.clone(), start.clone());
+                let options = one_second();
+                std::thread::spawn(move || {
+                    start.wait();
+                    if plans {
+                        sweep::rounds::plan_round(&db, &config, &district, options)
+                            .map(|summary| Some(summary.slots.placed))
+                    } else {
+                        sweep::rounds::publish_round(&db, &district, date).map(|()| None)
+                    }
+                })
+            })
+            .collect();
+        let placed: Vec<_> = work
+            .into_iter()
+            .map(|w| w.join().unwrap().expect("every plan and publish finishes"))
+            .collect();
+        for (district, placed) in [(db.district(), placed[0]), (second.clone(), placed[2])] {
+            use sweep::store::schema::slot_assignments;
+            let stored: i64 = slot_assignments::table
+                .filter(slot_assignments::district_id.eq(district.id))
+                .count()
+                .get_result(&mut db.db.conn().unwrap())
+                .unwrap();
+            assert_eq!(Some(stored as usize), placed, "district {}", district.code);
+        }
+    }
+}
+
 /// A resident's code, and their slot's site code and start.
 type Assigned = (String, String, i32);
 /// A slot's site code and start, planned and capacity.
@@ -622,6 +685,7 @@ on_both_backends!(
     one_request_id_sent_many_times_at_once_is_done_once,
     one_tube_code_opened_twice_at_once_is_opened_once,
     two_plans_of_one_round_at_once_one_is_refused,
+    plans_and_publishes_of_two_districts_at_once_all_finish,
     office_moves_at_once_never_overfill_a_slot_nor_miscount_it,
     scans_go_on_while_the_roster_is_imported,
 );
