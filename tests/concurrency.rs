@@ -296,9 +296,9 @@ fn two_plans_of_one_round_at_once_one_is_refused(db: &TestDb) {
 }
 
 /// Two districts re-planning and publishing their rounds at the same moment, three times:
-/// every plan and publish finishes (on PostgreSQL a plan makes its round's partition, which
-/// locks the tables its references point to; taken in the wrong order, a plan and a
-/// publish waited for each other), and each round's plan is stored whole.
+/// every plan and publish finishes, and each round's plan is stored whole. (A plan that
+/// made its round a partition of its own locked the tables its references point to, and
+/// deadlocked with a publish; see docs/performance.md.)
 fn plans_and_publishes_of_two_districts_at_once_all_finish(db: &TestDb) {
     district(db);
     let roster = db.dir.path().join("second");

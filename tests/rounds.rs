@@ -420,9 +420,93 @@ fn random_districts_keep_the_rules_when_stored_on_postgres() {
     random_districts_keep_the_rules_when_stored(TestDb::postgres);
 }
 
+/// A slot assignment must name a round and a site that exist, and a round or site that
+/// assignments name cannot go. (On PostgreSQL these are checked once per statement by the
+/// migration `plan_writes`, not by references; a plan is then written as its differences
+/// from the plan stored.) Re-planned unchanged, the plan stored is the same.
+fn slot_assignments_name_a_round_and_a_site_that_exist(db: &TestDb) {
+    use sweep::store::schema::{rounds as rounds_table, sites, slot_assignments};
+    let dir = db.dir.path().join("demo");
+    demo::write_district(
+        &dir,
+        DemoSpec {
+            residents: 600,
+            seed: 6,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    import_dir(db, &dir);
+    plan(db);
+    let before = stored_plan(db);
+    plan(db);
+    assert_eq!(
+        stored_plan(db),
+        before,
+        "an unchanged re-plan stores the same plan"
+    );
+
+    let mut conn = db.db.conn().unwrap();
+    let planned = before[0];
+    let refused = |conn: &mut sweep::store::DbConnection, row: AssignmentRow| {
+        sweep::store::write_transaction(conn, |conn| {
+            sweep::on_backend!(conn, |c| diesel::insert_into(slot_assignments::table)
+                .values(&row)
+                .execute(c))
+        })
+        .unwrap_err()
+    };
+    let stranger = AssignmentRow {
+        resident_id: planned.resident_id + 1_000_000,
+        ..planned
+    };
+    for row in [
+        AssignmentRow {
+            site_id: 424_242,
+            ..stranger
+        },
+        AssignmentRow {
+            round_id: 424_242,
+            ..stranger
+        },
+    ] {
+        let error = refused(&mut conn, row);
+        assert!(
+            matches!(
+                error,
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                    _
+                )
+            ),
+            "{row:?}: {error:?}"
+        );
+    }
+    let gone = sweep::store::write_transaction(&mut conn, |conn| {
+        sweep::on_backend!(conn, |c| diesel::delete(
+            rounds_table::table.filter(rounds_table::id.eq(planned.round_id))
+        )
+        .execute(c))
+    });
+    assert!(gone.is_err(), "a planned round cannot be deleted");
+    let gone = sweep::store::write_transaction(&mut conn, |conn| {
+        sweep::on_backend!(conn, |c| diesel::delete(
+            sites::table.filter(sites::id.eq(planned.site_id))
+        )
+        .execute(c))
+    });
+    assert!(
+        gone.is_err(),
+        "a site with residents planned cannot be deleted"
+    );
+    drop(conn);
+    assert_eq!(stored_plan(db), before);
+}
+
 on_both_backends!(
     a_demo_round_is_planned_and_stored_whole,
     a_published_round_keeps_slots_that_still_fit_after_a_lane_closes,
     slots_export_as_csv_with_local_times,
     planning_without_sites_or_a_round_is_a_clear_error,
+    slot_assignments_name_a_round_and_a_site_that_exist,
 );

@@ -187,7 +187,6 @@ fn plan_slots(
 ) -> Result<(RoundRow, SlotSummary), RoundError> {
     let mut conn = db.conn()?;
     crate::store::write_transaction(&mut conn, |conn| {
-        crate::store::slots::lock_for_new_plan(conn)?;
         let sites = crate::store::sites::all_sites(conn, district.id)?;
         if sites.is_empty() {
             return Err(RoundError::NoSites);

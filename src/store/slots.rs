@@ -76,22 +76,6 @@ pub struct SlotPlanRows {
     pub moves: Vec<MoveRow>,
 }
 
-/// Taken first by a transaction that stores a slot plan. On PostgreSQL, making the round's
-/// new partition takes the tables its references point to (districts, rounds, sites) in
-/// SHARE ROW EXCLUSIVE mode, which waits for every transaction writing them; taken midway,
-/// after this transaction had itself locked or written its round, it could wait for a
-/// publish that waits for this transaction's round: a deadlock. Taken before anything
-/// else, it waits for nobody who waits for it. While a plan runs the city's writes to
-/// those three tables wait (plans, publishes, moves' walking, imports of sites); reads,
-/// scans, lookups and door outcomes do not. On SQLite the write transaction already holds
-/// the database's one write lock.
-pub fn lock_for_new_plan(conn: &mut DbConnection) -> QueryResult<()> {
-    if let DbConnection::Pg(c) = conn {
-        c.batch_execute("LOCK TABLE districts, rounds, sites IN SHARE ROW EXCLUSIVE MODE")?;
-    }
-    Ok(())
-}
-
 // SQLite allows 32,766 bound values a statement; rows here bind at most 11.
 const CHUNK: usize = 32_766 / 11;
 
@@ -100,23 +84,37 @@ pub fn replace_slot_plan(
     round: &RoundRow,
     plan: &SlotPlanRows,
 ) -> QueryResult<()> {
+    diesel::delete(slot_loads::table.filter(slot_loads::round_id.eq(round.id))).execute(conn)?;
+    diesel::delete(slot_unplaced::table.filter(slot_unplaced::round_id.eq(round.id)))
+        .execute(conn)?;
     match conn {
-        // A million rows: on PostgreSQL a round's assignments are a partition of their own
-        // (the migration `round_partitions`), loaded by binary COPY into a temporary table
-        // of that name with no index, reference or trigger, then made the round's partition
-        // in place of the previous plan's (see [`lock_for_new_plan`]).
+        // A million rows by binary COPY: a new round's straight into the table, a re-plan's
+        // into a temporary table of the same name (it shadows the stored one for this
+        // connection), from which only the residents whose slot changed are written (the
+        // migration `plan_writes`, which also checks the rows' references once per
+        // statement instead of once a row).
         DbConnection::Pg(c) => {
-            c.batch_execute(
-                "CREATE TEMP TABLE slot_assignments \
-                 (LIKE slot_assignments INCLUDING DEFAULTS) ON COMMIT DROP",
-            )?;
+            let stored = diesel::select(diesel::dsl::exists(
+                slot_assignments::table
+                    .filter(slot_assignments::district_id.eq(round.district_id))
+                    .filter(slot_assignments::round_id.eq(round.id)),
+            ))
+            .get_result::<bool>(c)?;
+            if stored {
+                c.batch_execute(
+                    "CREATE TEMP TABLE slot_assignments \
+                     (LIKE slot_assignments INCLUDING DEFAULTS) ON COMMIT DROP",
+                )?;
+            }
             diesel::copy_from(slot_assignments::table)
                 .from_insertable(&plan.assignments)
                 .execute(c)?;
-            diesel::sql_query("SELECT slot_assignments_attach_loaded($1, $2)")
-                .bind::<diesel::sql_types::BigInt, _>(round.district_id)
-                .bind::<diesel::sql_types::BigInt, _>(round.id)
-                .execute(c)?;
+            if stored {
+                diesel::sql_query("SELECT replace_slot_assignments($1, $2)")
+                    .bind::<diesel::sql_types::BigInt, _>(round.district_id)
+                    .bind::<diesel::sql_types::BigInt, _>(round.id)
+                    .execute(c)?;
+            }
         }
         DbConnection::Sqlite(c) => {
             diesel::delete(
@@ -132,9 +130,6 @@ pub fn replace_slot_plan(
             }
         }
     }
-    diesel::delete(slot_loads::table.filter(slot_loads::round_id.eq(round.id))).execute(conn)?;
-    diesel::delete(slot_unplaced::table.filter(slot_unplaced::round_id.eq(round.id)))
-        .execute(conn)?;
     for chunk in plan.loads.chunks(CHUNK) {
         crate::on_backend!(conn, |c| diesel::insert_into(slot_loads::table)
             .values(chunk)

@@ -1,0 +1,11 @@
+DROP FUNCTION replace_slot_assignments(BIGINT, BIGINT);
+DROP TRIGGER districts_named_by_slots ON districts;
+DROP TRIGGER sites_named_by_slots ON sites;
+DROP TRIGGER rounds_named_by_slots ON rounds;
+DROP FUNCTION slot_assignments_referenced();
+DROP TRIGGER slot_assignments_changed ON slot_assignments;
+DROP TRIGGER slot_assignments_added ON slot_assignments;
+DROP FUNCTION slot_assignments_refer();
+ALTER TABLE slot_assignments ADD FOREIGN KEY (district_id) REFERENCES districts (id);
+ALTER TABLE slot_assignments ADD FOREIGN KEY (round_id) REFERENCES rounds (id);
+ALTER TABLE slot_assignments ADD FOREIGN KEY (site_id) REFERENCES sites (id);
