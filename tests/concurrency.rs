@@ -109,6 +109,68 @@ fn one_resident_scanned_into_two_tubes_at_once_is_sampled_once(db: &TestDb) {
     assert_eq!(swabs, expected.len() as i64);
 }
 
+/// After a positive pool, a recalled resident scanned into two single tubes at the same
+/// moment (two samplers, two phones) is retested once: one tube takes the swab, the other
+/// hears the resident is sampled and stays empty.
+fn a_recalled_resident_scanned_into_two_single_tubes_at_once_is_retested_once(db: &TestDb) {
+    district(db);
+    common::api::lab_account(db);
+    let residents = walkers(db, 6);
+    let recalled = residents.clone();
+    with_api(db, |api| async move {
+        let t1 = api.login_team("T001", "1111").await;
+        let t2 = api.login_team("T002", "2222").await;
+        let lab = api.login("lab1", "lab-password").await;
+        api.open_tube(&t1, "POOL", Some(6)).await;
+        for resident in &residents {
+            assert_eq!(api.scan(&t1, "POOL", json!(resident)).await.0, 201);
+        }
+        assert_eq!(api.record_result(&lab, "POOL", "positive").await.0, 201);
+        for (trial, resident) in residents.iter().enumerate() {
+            let (a, b) = (format!("SA-{trial}"), format!("SB-{trial}"));
+            api.open_tube(&t1, &a, Some(1)).await;
+            api.open_tube(&t2, &b, Some(1)).await;
+            let (first, second) = futures_util::join!(
+                api.send(
+                    "POST",
+                    "/api/v1/site/scans",
+                    Some(&t1),
+                    Some(scan(&a, resident).1)
+                ),
+                api.send(
+                    "POST",
+                    "/api/v1/site/scans",
+                    Some(&t2),
+                    Some(scan(&b, resident).1)
+                ),
+            );
+            assert_eq!(
+                codes(&[first, second]),
+                ["201", "409 already_sampled"],
+                "trial {trial}"
+            );
+        }
+    });
+    let mut conn = db.db.conn().unwrap();
+    let retests: Vec<(i64, i32)> = samples::table
+        .filter(samples::attempt.eq(2))
+        .select((samples::resident_id, samples::attempt))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(
+        retests.len(),
+        recalled.len(),
+        "each recalled resident retested once"
+    );
+    let single_swabs: i64 = tubes::table
+        .filter(tubes::code.ne("POOL"))
+        .select(diesel::dsl::sum(tubes::swabs))
+        .get_result::<Option<i64>>(&mut conn)
+        .unwrap()
+        .unwrap();
+    assert_eq!(single_swabs, recalled.len() as i64);
+}
+
 fn a_tube_never_holds_more_than_its_pool_size(db: &TestDb) {
     district(db);
     let residents = walkers(db, 15);
@@ -680,6 +742,7 @@ on_both_backends!(
     one_district_code_added_twice_at_once_is_added_once,
     two_first_imports_at_once_store_each_resident_once,
     one_resident_scanned_into_two_tubes_at_once_is_sampled_once,
+    a_recalled_resident_scanned_into_two_single_tubes_at_once_is_retested_once,
     a_tube_never_holds_more_than_its_pool_size,
     two_results_for_one_tube_keep_the_one_acknowledged,
     one_request_id_sent_many_times_at_once_is_done_once,

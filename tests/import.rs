@@ -556,6 +556,50 @@ fn an_id_number_of_another_district_is_refused_by_the_database(db: &TestDb) {
     }
 }
 
+/// A district's first roster is checked and written in one pass: a bad row near the end of
+/// residents.csv, found after thousands of rows and the buildings, sites and teams were
+/// written, leaves nothing of the import behind, and a good roster goes in afterwards.
+fn a_first_roster_with_one_bad_row_at_the_end_leaves_nothing(db: &TestDb) {
+    let dir = db.dir.path().join("late");
+    demo::write_district(
+        &dir,
+        DemoSpec {
+            residents: 20_000,
+            seed: 9,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let residents = dir.join("residents.csv");
+    let good = std::fs::read_to_string(&residents).unwrap();
+    let second_line = good.lines().nth(1).unwrap().to_string();
+    let lines = good.lines().count();
+    std::fs::write(&residents, format!("{good}{second_line}\n")).unwrap();
+    let errors = errors_of(import_dir(db, &dir));
+    assert_eq!(
+        errors
+            .iter()
+            .map(|e| (e.file, e.line, e.problem.code()))
+            .collect::<Vec<_>>(),
+        [
+            ("residents.csv", lines as u64 + 1, "duplicate_code"),
+            ("residents.csv", lines as u64 + 1, "same_id_number")
+        ]
+    );
+    assert_eq!(
+        totals(db),
+        Totals {
+            buildings: 0,
+            residents: 0,
+            sites: 0,
+            teams: 0
+        }
+    );
+    std::fs::write(&residents, good).unwrap();
+    let totals = import_dir(db, &dir).unwrap();
+    assert_eq!(totals.residents, 20_000);
+}
+
 on_both_backends!(
     an_id_number_of_another_district_is_refused_by_the_database,
     every_problem_of_every_row_is_counted_and_the_list_is_cut,
@@ -568,4 +612,5 @@ on_both_backends!(
     the_same_person_cannot_appear_twice,
     a_household_cannot_span_two_buildings,
     headers_must_name_known_columns,
+    a_first_roster_with_one_bad_row_at_the_end_leaves_nothing,
 );

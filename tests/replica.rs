@@ -124,6 +124,86 @@ fn lookups_are_served_by_the_replica_and_an_office_reads_its_own_writes() {
     });
 }
 
+/// The office's slots as it reads them: each slot's site, start and planned count.
+async fn planned(api: &Api, office: &str) -> Vec<(String, String, i64, i64)> {
+    let (status, slots) = api
+        .send(
+            "GET",
+            &format!("/api/v1/office/rounds/{DATE}/slots"),
+            Some(office),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{slots}");
+    slots
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["site"].as_str().unwrap().to_string(),
+                s["from"].as_str().unwrap().to_string(),
+                s["planned"].as_i64().unwrap(),
+                s["capacity"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// One office sending several changes at the same moment (each writes where its session's
+/// reads may next come from): every change is answered, and the office reads all of them
+/// back at once although the replica has replayed none.
+#[test]
+fn an_office_sending_changes_at_once_reads_them_all_back() {
+    let Some(db) = TestDb::postgres_with_replica() else {
+        return;
+    };
+    let _turn = REPLAY.lock().unwrap_or_else(|e| e.into_inner());
+    district(&db);
+    let movers = walkers(&db, 6);
+    let read_url = db.config.database.read_url.clone();
+    let mut replica = PgConnection::establish(&read_url).expect("the replica");
+    db.wait_for_replica(&mut replica);
+
+    with_api_config(&db, &db.config, |api| async move {
+        let office = api.login("wang", "office-password").await;
+        let before = planned(&api, &office).await;
+        let (site, from, _, _) = before
+            .iter()
+            .filter(|(_, _, planned, capacity)| capacity - planned >= movers.len() as i64)
+            .max_by_key(|(_, _, planned, capacity)| capacity - planned)
+            .cloned()
+            .expect("a slot with room for every mover");
+        let _paused = ReplayPaused::pause(&read_url);
+        let path = format!("/api/v1/office/rounds/{DATE}/moves");
+        let moves = movers.iter().map(|resident| {
+            api.send(
+                "POST",
+                &path,
+                Some(&office),
+                Some(json!({"request_id": uuid::Uuid::new_v4(), "resident": resident, "site": site, "start": from})),
+            )
+        });
+        for (status, body) in futures_util::future::join_all(moves).await {
+            assert_eq!(status, 200, "{body}");
+        }
+        // Each mover's slot as the office's export gives it: the one it was moved to.
+        let (status, csv) = api
+            .text(&format!("/api/v1/office/rounds/{DATE}/slots.csv"), &office)
+            .await;
+        assert_eq!(status, 200, "{csv}");
+        for resident in &movers {
+            let row = csv
+                .lines()
+                .find(|line| line.starts_with(&format!("{resident},")))
+                .unwrap_or_else(|| panic!("{resident} in the export"));
+            let fields: Vec<&str> = row.split(',').collect();
+            assert_eq!(fields[1], site, "{row}");
+            assert!(fields[2].ends_with(&format!(" {from}")), "{row}");
+        }
+    });
+}
+
 /// A TCP relay to the replica that can be cut: the replica as the network sees it going down.
 struct Relay {
     port: u16,

@@ -1,13 +1,16 @@
 //! Roster import: the office's four CSV files → validated domain values → the store.
 //!
-//! Everything is checked before anything is written, in two passes over the files, each
-//! streaming (a million residents in bounded memory): the first checks every row against
-//! the roster as stored and writes nothing; if any row anywhere was bad, the caller gets
-//! every bad row at once and nothing changed. Only then does the second pass write, in
-//! short transactions (the small files in one, residents a batch at a time), so that the
-//! sites' scans, which wait for SQLite's one write lock, are never held up for long. One
-//! import runs at a time, so that the second pass writes against the roster the first
-//! checked.
+//! Everything is checked before anything is written, streaming (a million residents in
+//! bounded memory), and an import is all or nothing: if any row anywhere was bad, the
+//! caller gets every bad row at once and nothing changed.
+//!
+//! A district's first roster is checked and written in one pass, in one transaction that
+//! a bad row rolls back: nobody can be scanned before there is anyone to scan, so nothing
+//! waits for it. A later roster is read twice: the first pass checks every row against
+//! the roster as stored and writes nothing; only then does the second write, in short
+//! transactions (the small files in one, residents a batch at a time), so that the sites'
+//! scans, which wait for SQLite's one write lock, are never held up for long. One import
+//! runs at a time, so that the second pass writes against the roster the first checked.
 
 mod csv_file;
 mod first_seen;
@@ -53,7 +56,7 @@ pub enum ImportError {
     Db(#[from] store::StoreError),
 }
 
-/// Opens one roster file afresh: an import reads each file twice.
+/// Opens one roster file afresh: an import may read each file twice.
 pub type Opener = Box<dyn Fn() -> std::io::Result<Box<dyn Read + Send>> + Send + Sync>;
 
 /// The roster files given for one import; any of them may be absent.
@@ -65,6 +68,8 @@ pub struct RosterFiles {
     pub teams: Option<Opener>,
     /// The size of residents.csv when known (0 when not), to size the checks' tables once.
     pub residents_bytes: u64,
+    /// Advances with the bytes read, and the files' size together.
+    progress: Option<(ProgressBar, u64)>,
 }
 
 impl RosterFiles {
@@ -87,8 +92,8 @@ impl RosterFiles {
         }
     }
 
-    /// Whichever of the four files `dir` holds; `progress` advances with the bytes read (each
-    /// file is read twice).
+    /// Whichever of the four files `dir` holds; `progress` advances with the bytes read (once
+    /// or twice each, as the import tells it).
     pub fn from_dir(dir: &Path, progress: &ProgressBar) -> Result<Self, ImportError> {
         let mut files = RosterFiles::default();
         let mut total_bytes = 0;
@@ -114,7 +119,7 @@ impl RosterFiles {
         if files.is_empty() {
             return Err(ImportError::NoFiles(dir.to_path_buf()));
         }
-        progress.set_length(2 * total_bytes);
+        files.progress = Some((progress.clone(), total_bytes));
         Ok(files)
     }
 
@@ -122,6 +127,13 @@ impl RosterFiles {
     pub fn sized(&mut self, name: &str, bytes: u64) {
         if name == rows::RESIDENTS.file {
             self.residents_bytes = bytes;
+        }
+    }
+
+    /// The import reads the files `passes` times.
+    fn read_times(&self, passes: u64) {
+        if let Some((progress, bytes)) = &self.progress {
+            progress.set_length(passes * bytes);
         }
     }
 
@@ -150,13 +162,46 @@ pub fn import(
     // An ID number is the city's: with other districts stored, the checking pass looks up
     // the good rows' ID numbers among theirs.
     let city = crate::store::districts::all_districts(conn)?.len() > 1;
-    let mut check = Import::new(Pass::Check { city }, district.id, errors_shown);
-    check.run(conn, &files, &key, this_year)?;
-    if !check.errors.is_empty() {
-        return Err(ImportError::Invalid(check.errors));
-    }
-    let mut write = Import::new(Pass::Write, district.id, errors_shown);
-    let written = db.bulk_settings(conn, |conn| write.run(conn, &files, &key, this_year));
+    let first = files.residents.is_some() && store::residents::none_stored(conn, district.id)?;
+    let written = if first {
+        files.read_times(1);
+        let mut once = Import::new(Pass::CheckAndWrite { city }, district.id, errors_shown);
+        db.bulk_settings(conn, |conn| {
+            store::write_transaction(conn, |conn| {
+                store::residents::lock_for_first_load(conn)?;
+                once.run(conn, &files, &key, this_year)?;
+                if once.errors.is_empty() {
+                    Ok(())
+                } else {
+                    // Rolls back whatever was written.
+                    let errors = std::mem::replace(&mut once.errors, Problems::new(errors_shown));
+                    Err(ImportError::Invalid(errors))
+                }
+            })
+        })
+    } else {
+        files.read_times(2);
+        let mut check = Import::new(Pass::Check { city }, district.id, errors_shown);
+        check.run(conn, &files, &key, this_year)?;
+        if !check.errors.is_empty() {
+            return Err(ImportError::Invalid(check.errors));
+        }
+        let mut write = Import::new(Pass::Write, district.id, errors_shown);
+        db.bulk_settings(conn, |conn| write.run(conn, &files, &key, this_year))
+            .and_then(|()| {
+                if write.errors.is_empty() {
+                    Ok(())
+                } else {
+                    // The files or the roster changed between the passes; what was written
+                    // stays.
+                    tracing::error!(
+                        errors = write.errors.errors,
+                        "a roster import found bad rows only while writing"
+                    );
+                    Err(ImportError::Invalid(write.errors))
+                }
+            })
+    };
     if let Err(ImportError::Store(diesel::result::Error::DatabaseError(
         diesel::result::DatabaseErrorKind::UniqueViolation,
         _,
@@ -172,14 +217,6 @@ pub fn import(
         }
     }
     written?;
-    if !write.errors.is_empty() {
-        // The files or the roster changed between the passes; what was written stays.
-        tracing::error!(
-            errors = write.errors.errors,
-            "a roster import found bad rows only while writing"
-        );
-        return Err(ImportError::Invalid(write.errors));
-    }
     store::districts::analyze(conn, store::districts::Bulk::Residents)?;
     Ok(roster::totals(conn, district.id)?)
 }
@@ -229,7 +266,8 @@ fn expected_rows(bytes: u64) -> usize {
 const ROWS_PER_TRANSACTION: usize = 2_048;
 const PAUSE_BETWEEN_TRANSACTIONS: std::time::Duration = std::time::Duration::from_millis(5);
 
-/// What a pass over the files does: check every row, or write the checked rows.
+/// What a pass over the files does: check every row, write the checked rows, or both at
+/// once (a district's first roster, inside the caller's transaction).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pass {
     /// `city`: other districts are stored, whose ID numbers a new one must not be.
@@ -237,6 +275,19 @@ enum Pass {
         city: bool,
     },
     Write,
+    CheckAndWrite {
+        city: bool,
+    },
+}
+
+impl Pass {
+    /// Whether the good rows' ID numbers are looked for in other districts.
+    fn checks_city(self) -> bool {
+        matches!(
+            self,
+            Pass::Check { city: true } | Pass::CheckAndWrite { city: true }
+        )
+    }
 }
 
 struct Import {
@@ -281,8 +332,21 @@ impl Import {
         }
     }
 
+    /// Runs `work` in a transaction of its own, or, in a pass that checks and writes at
+    /// once, in the caller's.
+    fn in_transaction<T>(
+        pass: Pass,
+        conn: &mut DbConnection,
+        work: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<T>,
+    ) -> diesel::QueryResult<T> {
+        match pass {
+            Pass::CheckAndWrite { .. } => work(conn),
+            _ => store::write_transaction(conn, work),
+        }
+    }
+
     fn writes(&self) -> bool {
-        self.pass == Pass::Write && self.errors.is_empty()
+        matches!(self.pass, Pass::Write | Pass::CheckAndWrite { .. }) && self.errors.is_empty()
     }
 
     /// One pass over the files: buildings first (residents live in them), then sites and
@@ -320,7 +384,7 @@ impl Import {
         if self.writes() {
             // The small files together, in one short transaction.
             let district_id = self.district_id;
-            store::write_transaction(conn, |conn| {
+            Self::in_transaction(self.pass, conn, |conn| {
                 write_buildings(conn, district_id, buildings)?;
                 crate::store::sites::upsert_sites(
                     conn,
@@ -394,7 +458,7 @@ impl Import {
         let stored_residents = StoredResidents::load(conn, self.district_id)?;
         let checker = residents::Checker {
             district_id: self.district_id,
-            collect_ids: self.pass == Pass::Check { city: true },
+            collect_ids: self.pass.checks_city(),
             expected_rows,
             file_buildings: &self.file_buildings,
             stored_buildings: &stored_buildings,
@@ -413,13 +477,14 @@ impl Import {
             let mut written = Ok(());
             if first_residents {
                 let district_id = self.district_id;
-                written = store::write_transaction(conn, |conn| {
+                let load = |conn: &mut DbConnection| {
                     let load = store::residents::begin_first_load(conn, district_id)?;
                     batches
                         .iter()
                         .try_for_each(|batch| stored_residents.write(conn, &batch))?;
                     store::residents::finish_first_load(conn, district_id, load)
-                });
+                };
+                written = Self::in_transaction(self.pass, conn, load);
             }
             for batch in batches {
                 // After a failed write keep draining, so the checker never blocks.

@@ -174,6 +174,29 @@ impl StoredResidents {
     }
 }
 
+/// Whether the district has no residents stored yet (its next import is its first).
+pub fn none_stored(conn: &mut DbConnection, district_id: i64) -> QueryResult<bool> {
+    let any = diesel::select(diesel::dsl::exists(
+        residents::table.filter(residents::district_id.eq(district_id)),
+    ));
+    Ok(!crate::on_backend!(conn, |c| any.get_result::<bool>(c))?)
+}
+
+/// Taken first by the transaction that writes a district's first roster. On PostgreSQL the
+/// residents' partition, attached at the end, takes the tables its references point to
+/// (buildings, districts) in SHARE ROW EXCLUSIVE mode, which waits for every transaction
+/// writing them — and this one writes the roster's buildings first. Two first imports
+/// taking it at the end would each wait for the other's buildings: taken first, the
+/// second waits for the first to end. Meanwhile other districts' writes to buildings (a
+/// later import's) wait too; reads, scans and lookups do not. On SQLite the transaction
+/// already holds the database's one write lock.
+pub fn lock_for_first_load(conn: &mut DbConnection) -> QueryResult<()> {
+    if let DbConnection::Pg(c) = conn {
+        c.batch_execute("LOCK TABLE districts, buildings IN SHARE ROW EXCLUSIVE MODE")?;
+    }
+    Ok(())
+}
+
 /// Where a district's first residents are written: on PostgreSQL, when the district has no
 /// residents partition yet (its first import), into a temporary table named `residents`,
 /// which takes the partitioned table's place for this connection until
