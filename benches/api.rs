@@ -145,7 +145,16 @@ fn city_residents(city: &Path, most: usize) -> Vec<Person> {
         .collect();
     districts.sort();
     let share = most / districts.len().max(1);
-    let mut people: Vec<Person> = districts.iter().flat_map(|d| residents(d, share)).collect();
+    let mut people: Vec<Person> = districts
+        .iter()
+        .flat_map(|d| {
+            let code = d.file_name().unwrap().to_string_lossy().to_string();
+            residents(d, share).into_iter().map(move |p| Person {
+                district: code.clone(),
+                ..p
+            })
+        })
+        .collect();
     people.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(3));
     people
 }
@@ -261,6 +270,8 @@ fn prepare(dir: &Path, db: &Db, config: &Config, residents: u32) {
 }
 
 struct Person {
+    /// The district's code in a city (the roster's folder name), empty for one district.
+    district: String,
     code: String,
     name: String,
     id_number: String,
@@ -278,6 +289,7 @@ fn residents(dir: &Path, most: usize) -> Vec<Person> {
         .map(|r| {
             let r = r.unwrap();
             Person {
+                district: String::new(),
                 code: r[code].to_string(),
                 name: r[name].to_string(),
                 id_number: r[id].to_string(),
@@ -472,7 +484,7 @@ async fn measure(
                 timed(
                     client
                         .get(api(&format!("/team/route?date={DATE}")))
-                        .bearer_auth(&tokens[picks[i] % tokens.len()])
+                        .bearer_auth(&tokens[picks[i] % tokens.len()].1)
                         .send(),
                 )
             })
@@ -495,7 +507,7 @@ async fn scan_load(
     args: &Args,
     client: &awc::Client,
     api: &impl Fn(&str) -> String,
-    tokens: &[String],
+    tokens: &[(String, String)],
     people: &[Person],
     run: usize,
     over: impl Fn() -> bool,
@@ -503,10 +515,21 @@ async fn scan_load(
     let tubes: Vec<RefCell<(String, usize)>> = (0..args.connections)
         .map(|_| RefCell::new((String::new(), 10)))
         .collect();
+    // In a city a team scans its own district's residents (codes are the district's).
+    let mut by_district: std::collections::HashMap<&str, Vec<&Person>> = Default::default();
+    for person in people.iter().filter(|p| !p.district.is_empty()) {
+        by_district
+            .entry(&person.district)
+            .or_default()
+            .push(person);
+    }
     load_until(args, over, |user, i| {
         let tube = &tubes[user];
-        let token = &tokens[user % tokens.len()];
-        let person = &people[i % people.len()];
+        let (district, token) = &tokens[user % tokens.len()];
+        let person = match by_district.get(district.as_str()) {
+            Some(own) => own[i % own.len()],
+            None => &people[i % people.len()],
+        };
         async move {
             if tube.borrow().1 >= 10 {
                 let code = format!("B{run}-{user}-{i}");
@@ -538,8 +561,13 @@ async fn scan_load(
     .await
 }
 
-/// Team tokens for `TEAMS` teams, the first of each district in turn.
-async fn team_tokens(client: &awc::Client, api: &impl Fn(&str) -> String, db: &Db) -> Vec<String> {
+/// Team tokens for `TEAMS` teams, the first of each district in turn, with their district's
+/// code.
+async fn team_tokens(
+    client: &awc::Client,
+    api: &impl Fn(&str) -> String,
+    db: &Db,
+) -> Vec<(String, String)> {
     let mut conn = db.conn().unwrap();
     let districts = sweep::store::districts::all_districts(&mut conn).unwrap();
     let each = TEAMS.div_ceil(districts.len());
@@ -561,7 +589,10 @@ async fn team_tokens(client: &awc::Client, api: &impl Fn(&str) -> String, db: &D
             .await
             .unwrap();
         let body: Value = response.json().await.unwrap();
-        tokens.push(body["token"].as_str().unwrap().to_string());
+        tokens.push((
+            district.clone(),
+            body["token"].as_str().unwrap().to_string(),
+        ));
     }
     tokens
 }
