@@ -62,6 +62,26 @@ fn scan(tube: &str, resident: &str) -> (String, Value) {
     )
 }
 
+/// Scans `resident` into `tubes[0]` (the first team's) and `tubes[1]` (the second's) at the
+/// same moment; the two answers' codes.
+async fn into_two_tubes_at_once(
+    api: &Api,
+    teams: [&str; 2],
+    tubes: [&str; 2],
+    resident: &str,
+) -> Vec<String> {
+    let send = |k: usize| {
+        api.send(
+            "POST",
+            "/api/v1/site/scans",
+            Some(teams[k]),
+            Some(scan(tubes[k], resident).1),
+        )
+    };
+    let (first, second) = futures_util::join!(send(0), send(1));
+    codes(&[first, second])
+}
+
 fn one_resident_scanned_into_two_tubes_at_once_is_sampled_once(db: &TestDb) {
     district(db);
     let residents = walkers(db, 8);
@@ -73,22 +93,8 @@ fn one_resident_scanned_into_two_tubes_at_once_is_sampled_once(db: &TestDb) {
             let (a, b) = (format!("A-{trial}"), format!("B-{trial}"));
             open_tube(&api, &t1, &a).await;
             open_tube(&api, &t2, &b).await;
-            let (first, second) = futures_util::join!(
-                api.send(
-                    "POST",
-                    "/api/v1/site/scans",
-                    Some(&t1),
-                    Some(scan(&a, resident).1)
-                ),
-                api.send(
-                    "POST",
-                    "/api/v1/site/scans",
-                    Some(&t2),
-                    Some(scan(&b, resident).1)
-                ),
-            );
             assert_eq!(
-                codes(&[first, second]),
+                into_two_tubes_at_once(&api, [&t1, &t2], [&a, &b], resident).await,
                 ["201", "409 already_sampled"],
                 "trial {trial}"
             );
@@ -130,22 +136,8 @@ fn a_recalled_resident_scanned_into_two_single_tubes_at_once_is_retested_once(db
             let (a, b) = (format!("SA-{trial}"), format!("SB-{trial}"));
             api.open_tube(&t1, &a, Some(1)).await;
             api.open_tube(&t2, &b, Some(1)).await;
-            let (first, second) = futures_util::join!(
-                api.send(
-                    "POST",
-                    "/api/v1/site/scans",
-                    Some(&t1),
-                    Some(scan(&a, resident).1)
-                ),
-                api.send(
-                    "POST",
-                    "/api/v1/site/scans",
-                    Some(&t2),
-                    Some(scan(&b, resident).1)
-                ),
-            );
             assert_eq!(
-                codes(&[first, second]),
+                into_two_tubes_at_once(&api, [&t1, &t2], [&a, &b], resident).await,
                 ["201", "409 already_sampled"],
                 "trial {trial}"
             );

@@ -43,6 +43,14 @@ fn import_dir(db: &TestDb, dir: &Path) -> Result<Totals, ImportError> {
     import::import(&db.db, &db.district(), files, 1_000)
 }
 
+/// What a district holds before its first import.
+const NOTHING: Totals = Totals {
+    buildings: 0,
+    residents: 0,
+    sites: 0,
+    teams: 0,
+};
+
 fn totals(db: &TestDb) -> Totals {
     roster::totals(&mut db.db.conn().unwrap(), db.district().id).unwrap()
 }
@@ -240,15 +248,7 @@ T1,流动采样1队,2,31.22,200,08:00,17:00,fast,35
         messages[9]
     );
     assert!(messages[13].contains("first on line 2"), "{}", messages[13]);
-    assert_eq!(
-        totals(db),
-        Totals {
-            buildings: 0,
-            residents: 0,
-            sites: 0,
-            teams: 0
-        }
-    );
+    assert_eq!(totals(db), NOTHING);
     // Not even an empty table: on PostgreSQL a district's first import makes its residents'
     // partition, and only a roster that is written does (the checking pass once made an
     // empty one, and the write that followed went row by row through its indexes).
@@ -586,15 +586,7 @@ fn a_first_roster_with_one_bad_row_at_the_end_leaves_nothing(db: &TestDb) {
             ("residents.csv", lines as u64 + 1, "same_id_number")
         ]
     );
-    assert_eq!(
-        totals(db),
-        Totals {
-            buildings: 0,
-            residents: 0,
-            sites: 0,
-            teams: 0
-        }
-    );
+    assert_eq!(totals(db), NOTHING);
     std::fs::write(&residents, good).unwrap();
     let totals = import_dir(db, &dir).unwrap();
     assert_eq!(totals.residents, 20_000);
