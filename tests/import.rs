@@ -592,6 +592,76 @@ fn a_first_roster_with_one_bad_row_at_the_end_leaves_nothing(db: &TestDb) {
     assert_eq!(totals.residents, 20_000);
 }
 
+/// Copies residents.csv of `dir` with the ID numbers (and the birth years they hold) of rows
+/// `rows` (0 = the first after the header) replaced by the neighbour district's first ones.
+fn with_neighbours_id_numbers(db: &TestDb, dir: &Path, rows: &[usize]) {
+    let id_numbers = |path: &Path| -> (csv::StringRecord, Vec<csv::StringRecord>) {
+        let mut reader = csv::Reader::from_path(path).unwrap();
+        let headers = reader.headers().unwrap().clone();
+        (headers, reader.records().map(Result::unwrap).collect())
+    };
+    let (headers, neighbours) = id_numbers(&db.dir.path().join("neighbour/residents.csv"));
+    let columns = ["id_number", "birth_year"].map(|c| headers.iter().position(|h| h == c).unwrap());
+    let (headers, mut ours) = id_numbers(&dir.join("residents.csv"));
+    for (k, row) in rows.iter().enumerate() {
+        let mut fields: Vec<String> = ours[*row].iter().map(str::to_string).collect();
+        for column in columns {
+            fields[column] = neighbours[k][column].to_string();
+        }
+        ours[*row] = csv::StringRecord::from(fields);
+    }
+    let mut writer = csv::Writer::from_path(dir.join("residents.csv")).unwrap();
+    writer.write_record(&headers).unwrap();
+    for row in ours {
+        writer.write_record(&row).unwrap();
+    }
+    writer.flush().unwrap();
+}
+
+/// An ID number registered in another district, in a district's first roster (checked and
+/// written in one pass) and in a later one (checked first): the lines are named with the
+/// other district's code, and nothing of the import is written.
+fn an_id_number_of_another_district_names_that_district(db: &TestDb) {
+    let dir = db.dir.path().join("ours");
+    demo::write_district(
+        &dir,
+        DemoSpec {
+            residents: 30,
+            seed: 9,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let good = std::fs::read_to_string(dir.join("residents.csv")).unwrap();
+    let registered_elsewhere = |result| {
+        errors_of(result)
+            .into_iter()
+            .map(|e| {
+                let district = e.problem.params().first().map(|(_, v)| v.clone());
+                (e.line, e.problem.code(), district)
+            })
+            .collect::<Vec<_>>()
+    };
+    let named = |lines: [u64; 2]| {
+        lines.map(|line| {
+            (
+                line,
+                "id_number_in_district",
+                Some(common::NEIGHBOUR.to_string()),
+            )
+        })
+    };
+    with_neighbours_id_numbers(db, &dir, &[1, 20]);
+    assert_eq!(registered_elsewhere(import_dir(db, &dir)), named([3, 22]));
+    assert_eq!(totals(db), NOTHING);
+
+    std::fs::write(dir.join("residents.csv"), &good).unwrap();
+    assert_eq!(import_dir(db, &dir).unwrap().residents, 30);
+    with_neighbours_id_numbers(db, &dir, &[4, 9]);
+    assert_eq!(registered_elsewhere(import_dir(db, &dir)), named([6, 11]));
+    assert_eq!(totals(db).residents, 30);
+}
+
 on_both_backends!(
     an_id_number_of_another_district_is_refused_by_the_database,
     every_problem_of_every_row_is_counted_and_the_list_is_cut,
@@ -605,4 +675,5 @@ on_both_backends!(
     a_household_cannot_span_two_buildings,
     headers_must_name_known_columns,
     a_first_roster_with_one_bad_row_at_the_end_leaves_nothing,
+    an_id_number_of_another_district_names_that_district,
 );

@@ -165,7 +165,7 @@ pub fn import(
     let first = files.residents.is_some() && store::residents::none_stored(conn, district.id)?;
     let written = if first {
         files.read_times(1);
-        let mut once = Import::new(Pass::CheckAndWrite { city }, district.id, errors_shown);
+        let mut once = Import::new(Pass::CheckAndWrite, district.id, errors_shown);
         db.bulk_settings(conn, |conn| {
             store::write_transaction(conn, |conn| {
                 store::residents::lock_for_first_load(conn)?;
@@ -207,9 +207,10 @@ pub fn import(
         _,
     ))) = &written
     {
-        // Another district's import stored some of these ID numbers between this one's
-        // check and its write, and the database refused them (the city-wide key on ID
-        // hashes). Checked again, the rows are named as a check names them.
+        // Another district holds some of these ID numbers, and the database refused them
+        // (the city-wide key on ID hashes): a first roster meets them only as it is written,
+        // a later one when another district's import stored them between this one's check
+        // and its write. Checked again, the rows are named as a check names them.
         let mut recheck = Import::new(Pass::Check { city: true }, district.id, errors_shown);
         recheck.run(conn, &files, &key, this_year)?;
         if !recheck.errors.is_empty() {
@@ -275,19 +276,11 @@ enum Pass {
         city: bool,
     },
     Write,
-    CheckAndWrite {
-        city: bool,
-    },
-}
-
-impl Pass {
-    /// Whether the good rows' ID numbers are looked for in other districts.
-    fn checks_city(self) -> bool {
-        matches!(
-            self,
-            Pass::Check { city: true } | Pass::CheckAndWrite { city: true }
-        )
-    }
+    /// An ID number another district holds is refused by the database's city-wide key as
+    /// the rows are written (which rolls everything back), and the rows are then named by a
+    /// check; looking each good row's ID number up beforehand cost a first import in a city
+    /// a second query per row.
+    CheckAndWrite,
 }
 
 struct Import {
@@ -340,13 +333,13 @@ impl Import {
         work: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<T>,
     ) -> diesel::QueryResult<T> {
         match pass {
-            Pass::CheckAndWrite { .. } => work(conn),
+            Pass::CheckAndWrite => work(conn),
             _ => store::write_transaction(conn, work),
         }
     }
 
     fn writes(&self) -> bool {
-        matches!(self.pass, Pass::Write | Pass::CheckAndWrite { .. }) && self.errors.is_empty()
+        matches!(self.pass, Pass::Write | Pass::CheckAndWrite) && self.errors.is_empty()
     }
 
     /// One pass over the files: buildings first (residents live in them), then sites and
@@ -458,7 +451,7 @@ impl Import {
         let stored_residents = StoredResidents::load(conn, self.district_id)?;
         let checker = residents::Checker {
             district_id: self.district_id,
-            collect_ids: self.pass.checks_city(),
+            collect_ids: self.pass == Pass::Check { city: true },
             expected_rows,
             file_buildings: &self.file_buildings,
             stored_buildings: &stored_buildings,
