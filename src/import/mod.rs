@@ -218,7 +218,7 @@ pub fn import(
         }
     }
     written?;
-    store::districts::analyze(conn, store::districts::Bulk::Residents)?;
+    store::districts::analyze(conn, store::districts::Bulk::Residents, district.id)?;
     Ok(roster::totals(conn, district.id)?)
 }
 

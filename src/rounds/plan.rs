@@ -165,6 +165,7 @@ pub fn plan_round_while(
     crate::store::districts::analyze(
         &mut *db.conn()?,
         crate::store::districts::Bulk::SlotAssignments,
+        district.id,
     )?;
     crate::metrics::get().planned("slots", started.elapsed());
     let started = std::time::Instant::now();

@@ -87,7 +87,11 @@ pub fn plan_routes(
             Ok::<_, diesel::result::Error>(true)
         })?;
         if stored {
-            crate::store::districts::analyze(&mut conn, crate::store::districts::Bulk::RouteStops)?;
+            crate::store::districts::analyze(
+                &mut conn,
+                crate::store::districts::Bulk::RouteStops,
+                round.district_id,
+            )?;
             let mut unvisited = BTreeMap::new();
             for (_, reason) in &plan.unvisited {
                 *unvisited.entry(*reason).or_default() += 1;
