@@ -412,6 +412,80 @@ fn plans_and_publishes_of_two_districts_at_once_all_finish(db: &TestDb) {
     }
 }
 
+/// A round deleted while another transaction is writing slot assignments that name it:
+/// the delete waits for that transaction and is then refused, so no assignment is left
+/// naming a round that is gone. (On PostgreSQL the plan's references are checked once per
+/// statement, migration `plan_writes`: the rows' check must lock the round against the
+/// delete as a reference's check does.)
+fn a_round_deleted_while_assignments_naming_it_are_written_stays(db: &TestDb) {
+    use sweep::store::schema::{rounds, slot_assignments};
+    use sweep::store::slots::AssignmentRow;
+    district(db);
+    let mut conn = db.db.conn().unwrap();
+    let planned: AssignmentRow = slot_assignments::table
+        .select(AssignmentRow::as_select())
+        .first(&mut conn)
+        .unwrap();
+    // A round nothing else names yet.
+    let round = sweep::store::rounds::create_round(
+        &mut conn,
+        sweep::store::rounds::NewRound {
+            district_id: planned.district_id,
+            date: "2026-12-20".parse().unwrap(),
+            starts_min: 8 * 60,
+            ends_min: 18 * 60,
+            slot_minutes: 30,
+            status: sweep::domain::RoundStatus::Draft,
+            created_at: chrono::Utc::now().naive_utc(),
+        },
+    )
+    .unwrap();
+    let written = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let deleting = {
+        let (db, written, round) = (db.db.clone(), written.clone(), round.id);
+        std::thread::spawn(move || {
+            let mut conn = db.conn().unwrap();
+            written.wait();
+            sweep::store::write_transaction(&mut conn, |conn| {
+                sweep::on_backend!(conn, |c| diesel::delete(
+                    rounds::table.filter(rounds::id.eq(round))
+                )
+                .execute(c))
+            })
+        })
+    };
+    sweep::store::write_transaction(&mut conn, |conn| {
+        let row = AssignmentRow {
+            round_id: round.id,
+            ..planned
+        };
+        sweep::on_backend!(conn, |c| diesel::insert_into(slot_assignments::table)
+            .values(&row)
+            .execute(c))?;
+        written.wait();
+        // The delete is sent while this transaction is still open.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        Ok::<_, diesel::result::Error>(())
+    })
+    .expect("the assignment is written");
+    let deleted = deleting.join().unwrap();
+    assert!(
+        deleted.is_err(),
+        "the round named by an assignment went: {deleted:?}"
+    );
+    let named: i64 = slot_assignments::table
+        .filter(slot_assignments::round_id.eq(round.id))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(named, 1);
+    assert!(
+        sweep::store::rounds::round_on(&mut conn, planned.district_id, round.date)
+            .unwrap()
+            .is_some()
+    );
+}
+
 /// A resident's code, and their slot's site code and start.
 type Assigned = (String, String, i32);
 /// A slot's site code and start, planned and capacity.
@@ -741,6 +815,7 @@ on_both_backends!(
     one_tube_code_opened_twice_at_once_is_opened_once,
     two_plans_of_one_round_at_once_one_is_refused,
     plans_and_publishes_of_two_districts_at_once_all_finish,
+    a_round_deleted_while_assignments_naming_it_are_written_stays,
     office_moves_at_once_never_overfill_a_slot_nor_miscount_it,
     scans_go_on_while_the_roster_is_imported,
 );

@@ -102,9 +102,9 @@ pub enum Bulk {
 /// slower than alone. SQLite plans by its indexes.
 pub fn analyze(conn: &mut DbConnection, table: Bulk, district_id: i64) -> QueryResult<()> {
     #[derive(QueryableByName)]
-    struct Answer {
+    struct Stale {
         #[diesel(sql_type = diesel::sql_types::Bool)]
-        answer: bool,
+        stale: bool,
     }
     let DbConnection::Pg(c) = conn else {
         return Ok(());
@@ -114,30 +114,47 @@ pub fn analyze(conn: &mut DbConnection, table: Bulk, district_id: i64) -> QueryR
         Bulk::SlotAssignments => "slot_assignments",
         Bulk::RouteStops => "route_stops",
     };
-    let partition = format!("{name}_d{district_id}");
     // (A district's residents' partition is made by its first roster with residents.)
-    let exists = diesel::sql_query("SELECT to_regclass($1) IS NOT NULL AS answer")
-        .bind::<diesel::sql_types::Text, _>(&partition)
-        .get_result::<Answer>(c)?
-        .answer;
-    if exists {
-        diesel::sql_query(format!("ANALYZE {partition}")).execute(c)?;
+    if has_partition(c, name, district_id)? {
+        diesel::sql_query(format!("ANALYZE {name}_d{district_id}")).execute(c)?;
     }
     // The partitioned table's row count as its statistics last saw it, against its
     // partitions' as they are now.
     let stale = diesel::sql_query(
         "SELECT p.reltuples <= 0 \
                 OR abs(coalesce(sum(greatest(c.reltuples, 0)), 0) - p.reltuples) > p.reltuples / 10 \
-                AS answer \
+                AS stale \
          FROM pg_class p LEFT JOIN pg_inherits i ON i.inhparent = p.oid \
          LEFT JOIN pg_class c ON c.oid = i.inhrelid \
-         WHERE p.oid = to_regclass($1) GROUP BY p.reltuples",
+         WHERE p.oid = to_regclass(format('%I.%I', current_schema(), $1)) GROUP BY p.reltuples",
     )
     .bind::<diesel::sql_types::Text, _>(name)
-    .get_result::<Answer>(c)?
-    .answer;
+    .get_result::<Stale>(c)?
+    .stale;
     if stale {
         diesel::sql_query(format!("ANALYZE {name}")).execute(c)?;
     }
     Ok(())
+}
+
+/// Whether the district's partition of the partitioned table `table` exists (a district's
+/// residents' partition is made by its first roster, the others with the district).
+pub(super) fn has_partition(
+    conn: &mut diesel::PgConnection,
+    table: &str,
+    district_id: i64,
+) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        exists: bool,
+    }
+    Ok(diesel::sql_query(
+        "SELECT to_regclass(format('%I.%I', current_schema(), $1 || '_d' || $2::bigint)) \
+         IS NOT NULL AS exists",
+    )
+    .bind::<diesel::sql_types::Text, _>(table)
+    .bind::<diesel::sql_types::BigInt, _>(district_id)
+    .get_result::<Exists>(conn)?
+    .exists)
 }

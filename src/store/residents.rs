@@ -214,7 +214,7 @@ pub fn begin_first_load(conn: &mut DbConnection, district_id: i64) -> QueryResul
             own_partition: false,
         });
     };
-    let own_partition = !has_partition(c, district_id)?;
+    let own_partition = !super::districts::has_partition(c, "residents", district_id)?;
     if own_partition {
         c.batch_execute(
             "CREATE TEMP TABLE residents \
@@ -239,22 +239,6 @@ pub fn finish_first_load(
             .execute(c)?;
     }
     Ok(())
-}
-
-/// Whether the district's residents partition exists (made by its first import).
-fn has_partition(conn: &mut diesel::PgConnection, district_id: i64) -> QueryResult<bool> {
-    #[derive(QueryableByName)]
-    struct Exists {
-        #[diesel(sql_type = diesel::sql_types::Bool)]
-        exists: bool,
-    }
-    Ok(diesel::sql_query(
-        "SELECT to_regclass(format('%I.%I', current_schema(), 'residents_d' || $1::bigint)) \
-         IS NOT NULL AS exists",
-    )
-    .bind::<diesel::sql_types::BigInt, _>(district_id)
-    .get_result::<Exists>(conn)?
-    .exists)
 }
 
 /// A `ROWS`-row `INSERT` of residents that diesel keeps prepared: every full chunk runs
