@@ -104,6 +104,64 @@ fn the_demo_publishes_its_round_and_prints_logins_that_work(db: &TestDb) {
         .load(&mut conn)
         .unwrap();
     assert_eq!(statuses, ["published"], "{printed}");
+
+    // The round's home visits as VRPLIB: the problem the planner solved, readable back,
+    // solvable by `sweep solve-vrptw`, and free of personal data.
+    let today = chrono::Utc::now()
+        .with_timezone(&db.config.district.timezone)
+        .date_naive()
+        .to_string();
+    let out = sweep(
+        db,
+        &[
+            "export",
+            "vrplib",
+            "--date",
+            &today,
+            "--out",
+            "day.vrp",
+            "--config",
+            "quick.toml",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let file = std::fs::read_to_string(db.dir.path().join("day.vrp")).unwrap();
+    let problem = sweep::plan::routing::vrplib::read(&file).unwrap();
+    let teams = sweep::store::teams::all_teams(&mut conn, db.district().id).unwrap();
+    assert_eq!(problem.vehicles.len(), teams.len());
+    let visitors = sweep::store::teams::home_visitors(&mut conn, db.district().id).unwrap();
+    assert!(problem.visit_count() > 0 && problem.visit_count() <= visitors.len());
+    assert!(
+        text(&out.stderr).contains(&format!("{} home visits", problem.visit_count())),
+        "{}",
+        text(&out.stderr)
+    );
+    let roster =
+        std::fs::read_to_string(db.dir.path().join("demo-district/residents.csv")).unwrap();
+    for row in roster.lines().skip(1).take(50) {
+        for field in row.split(',').take(3) {
+            assert!(!file.contains(field), "{field} in the VRPLIB file");
+        }
+    }
+    // A refused export leaves no file behind.
+    let out = sweep(
+        db,
+        &[
+            "export",
+            "vrplib",
+            "--date",
+            "2030-01-01",
+            "--out",
+            "none.vrp",
+        ],
+    );
+    assert_one_line_error(&out, "there is no round on 2030-01-01");
+    assert!(!db.dir.path().join("none.vrp").exists());
+    let out = sweep(db, &["solve-vrptw", "day.vrp", "--time-limit", "0.5"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let solved: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(solved["feasible"], true);
+    assert_eq!(solved["routes"].as_array().unwrap().len(), teams.len());
 }
 
 fn a_bad_roster_exits_non_zero_naming_every_bad_line(db: &TestDb) {

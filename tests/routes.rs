@@ -118,6 +118,23 @@ fn home_visits_are_routed_stored_and_exported(db: &TestDb) {
     assert!(String::from_utf8(out)
         .unwrap()
         .starts_with("resident,reason\n"));
+
+    // As VRPLIB: every resident some team can reach, and a vehicle per team.
+    let mut out = Vec::new();
+    let written =
+        rounds::export_vrplib(&db.db, &db.config, &db.district(), date(), &mut out).unwrap();
+    let problem = sweep::plan::routing::vrplib::read(std::str::from_utf8(&out).unwrap()).unwrap();
+    assert_eq!(problem.visit_count(), written.visits);
+    assert_eq!(problem.vehicles.len(), visits.teams);
+    use sweep::plan::visits::Unvisited;
+    let unreachable: usize = visits
+        .unvisited
+        .iter()
+        .filter(|(why, _)| matches!(why, Unvisited::WindowOutsideShifts | Unvisited::TooFar))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(written.unreachable, unreachable);
+    assert_eq!(written.visits + unreachable, visits.to_visit);
 }
 
 /// UTC of a local time on the round's date.
@@ -163,6 +180,16 @@ fn a_replan_keeps_done_stops_and_told_times_and_knocks_again_later(db: &TestDb) 
         .unwrap();
     }
     drop(conn);
+    // A team out on its round has no single depot: VRPLIB cannot say the day from here.
+    let refused =
+        rounds::export_vrplib(&db.db, &db.config, &db.district(), date(), &mut Vec::new())
+            .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("ends elsewhere than it starts"),
+        "{refused}"
+    );
     let at = sweep::domain::TimeOfDay::from_minutes(second.ends_s / 60 + 1).unwrap();
     let options = PlanOptions {
         routes: RouteOptions {

@@ -83,7 +83,7 @@ enum Command {
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: NaiveDate,
     },
-    /// Write a round's plan as CSV.
+    /// Write a round's plan as CSV (or its home-visit problem as VRPLIB).
     Export {
         #[command(subcommand)]
         what: Export,
@@ -103,7 +103,8 @@ enum Command {
         #[command(subcommand)]
         what: TeamCommand,
     },
-    /// Solve a Solomon VRPTW instance (DIMACS 2021 convention) and print the routes as JSON.
+    /// Solve a Solomon VRPTW instance (DIMACS 2021 convention), or a VRPLIB file such as
+    /// `sweep export vrplib` writes, and print the routes as JSON.
     SolveVrptw {
         file: PathBuf,
         /// Seconds to search.
@@ -220,6 +221,15 @@ enum Export {
     },
     /// resident,reason — residents who need a home visit that no team can make.
     Unvisited {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: NaiveDate,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// The round's home-visit problem as VRPLIB (for PyVRP and other solvers): travel
+    /// times, windows, service times, shifts, kits, prizes; no personal data.
+    Vrplib {
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: NaiveDate,
         /// Write to FILE instead of standard output.

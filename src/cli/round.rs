@@ -75,20 +75,42 @@ pub fn export(config: &Config, district: Option<&str>, what: Export) -> anyhow::
             })?;
             eprintln!("{rows} residents no team can visit on {date}");
         }
+        Export::Vrplib { date, out } => {
+            let written = write_to(out.as_deref(), |w| {
+                rounds::export_vrplib(&db, config, district, date, w)
+            })?;
+            eprintln!(
+                "{} home visits and {} teams on {date} written as VRPLIB; {} residents no team can reach left out",
+                written.visits, written.teams, written.unreachable
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `export` on FILE (created) or on standard output.
+/// Runs `export` on FILE or on standard output. FILE appears only once the export is
+/// whole: it is written beside it under another name first, so a refused or failed
+/// export leaves no partial file (and an older FILE as it was).
 fn write_to<T>(
     out: Option<&Path>,
     export: impl FnOnce(&mut dyn std::io::Write) -> Result<T, rounds::RoundError>,
 ) -> anyhow::Result<T> {
     Ok(match out {
         Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
-            export(&mut std::io::BufWriter::new(file))?
+            let folder = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            let cannot = || format!("cannot create {}", path.display());
+            let file = tempfile::NamedTempFile::new_in(folder).with_context(cannot)?;
+            let mut writer = std::io::BufWriter::new(file);
+            let written = export(&mut writer)?;
+            let file = writer
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .with_context(cannot)?;
+            file.persist(path).with_context(cannot)?;
+            written
         }
         None => export(&mut std::io::stdout().lock())?,
     })

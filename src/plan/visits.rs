@@ -189,9 +189,16 @@ impl VisitProblem {
     }
 }
 
-/// Plans the visits. `previous`: per team, the visits (indexes into `problem.visits`) of the
-/// plan being re-planned, in order, to start from.
-pub fn plan(problem: &VisitProblem, params: &Params, previous: Option<&[Vec<usize>]>) -> VisitPlan {
+/// What the planner sees first: which visits some team can reach (the others and why
+/// not), and whose told time can still be kept within the tolerance.
+struct FirstLook {
+    candidates: Vec<usize>,
+    unvisited: Vec<(usize, Unvisited)>,
+    promised: Vec<bool>,
+    tolerance: i64,
+}
+
+fn first_look(problem: &VisitProblem) -> FirstLook {
     let mut unvisited = Vec::new();
     let mut candidates = Vec::new();
     for (i, visit) in problem.visits.iter().enumerate() {
@@ -206,7 +213,35 @@ pub fn plan(problem: &VisitProblem, params: &Params, previous: Option<&[Vec<usiz
         let (ready, due) = problem.window(visit, Some(tolerance));
         visit.promised.is_some() && ready <= due && reachable(problem, visit, (ready, due))
     };
-    let promised: Vec<bool> = (0..problem.visits.len()).map(kept_promise).collect();
+    let promised = (0..problem.visits.len()).map(kept_promise).collect();
+    FirstLook {
+        candidates,
+        unvisited,
+        promised,
+        tolerance,
+    }
+}
+
+/// The routing problem the planner solves first, as it solves it (for exporting it to
+/// other solvers), with the visits it holds (indexes into `problem.visits`, in node order
+/// from `first_visit`) and those no team can reach, with why.
+pub fn routing_problem(problem: &VisitProblem) -> (Problem, Vec<usize>, Vec<(usize, Unvisited)>) {
+    let look = first_look(problem);
+    let (routing, _) = to_routing(problem, &look.candidates, |i| {
+        look.promised[i].then_some(look.tolerance)
+    });
+    (routing, look.candidates, look.unvisited)
+}
+
+/// Plans the visits. `previous`: per team, the visits (indexes into `problem.visits`) of the
+/// plan being re-planned, in order, to start from.
+pub fn plan(problem: &VisitProblem, params: &Params, previous: Option<&[Vec<usize>]>) -> VisitPlan {
+    let FirstLook {
+        candidates,
+        mut unvisited,
+        promised,
+        tolerance,
+    } = first_look(problem);
     let (mut routing_problem, node_of) =
         to_routing(problem, &candidates, |i| promised[i].then_some(tolerance));
     let starting_routes = |node_of: &HashMap<usize, usize>| -> Vec<Vec<usize>> {

@@ -34,7 +34,8 @@ pub use progress::{
 };
 pub use sampling::{close_tube, open_tube, record_result, scan, Added, LabResult, Sampler, Who};
 pub use visits::{
-    all_routes, plan_routes, team_route, RouteOptions, RouteSummary, Stop, TeamRoute,
+    all_routes, export_vrplib, plan_routes, team_route, RouteOptions, RouteSummary, Stop,
+    TeamRoute, VrplibExport,
 };
 
 /// The district's round on `date`, or the error that says to plan it first.

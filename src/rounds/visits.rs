@@ -116,6 +116,49 @@ pub fn plan_routes(
     ))
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct VrplibExport {
+    /// Home visits written (residents some team can reach).
+    pub visits: usize,
+    pub teams: usize,
+    /// Residents who need a visit that no team can reach, left out of the file.
+    pub unreachable: usize,
+}
+
+/// Writes the round's home-visit problem as the planner would solve it now — the same
+/// travel times, windows, service times, shifts, kits and prizes — as VRPLIB, for running
+/// other solvers on it (`plan::routing::vrplib`). It holds no resident codes or places:
+/// visits are numbered, travel is in seconds.
+pub fn export_vrplib(
+    db: &Db,
+    config: &Config,
+    district: &District,
+    date: NaiveDate,
+    out: &mut dyn std::io::Write,
+) -> Result<VrplibExport, RoundError> {
+    let mut conn = db.conn()?;
+    let round = super::round_on(&mut conn, district, date)?;
+    let day = load_day(&mut conn, config, district, &round, None)?;
+    let (problem, visits, unreachable) = visits::routing_problem(&day.problem);
+    let name = format!("sweep-{}-{date}", district.code);
+    let comment = format!(
+        "home visits of district {} on {date}: times in seconds after local midnight, \
+         edge weights in seconds of travel; {} residents no team can reach left out",
+        district.code,
+        unreachable.len()
+    );
+    crate::plan::routing::vrplib::write(&problem, &name, &comment, out).map_err(|e| match e {
+        crate::plan::routing::vrplib::WriteError::Io(e) => RoundError::Io(e),
+        e => RoundError::BadOption(e.to_string()),
+    })?;
+    out.flush()?;
+    Ok(VrplibExport {
+        visits: visits.len(),
+        teams: problem.vehicles.len(),
+        unreachable: unreachable.len(),
+    })
+}
+
 /// The day as the planner sees it, and how to map its answer back to stored rows.
 struct Day {
     problem: VisitProblem,

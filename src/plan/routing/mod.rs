@@ -10,6 +10,7 @@ pub mod segment;
 pub mod solomon;
 mod state;
 pub mod stop;
+pub mod vrplib;
 
 pub use problem::{Node, Problem, Streets, Travel, Vehicle};
 pub use search::{solve, solve_from, Params, Solution};

@@ -46,10 +46,10 @@ pub struct Vehicle {
 /// Distance and travel time between two nodes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Travel {
-    /// Given matrices (`[i * n + j]`), one profile.
+    /// Given matrices (`[i * n + j]`): one distance, one duration per profile.
     Matrix {
         distance: Vec<i64>,
-        duration: Vec<i64>,
+        durations: Vec<Vec<i64>>,
     },
     /// Great-circle distance × detour, at each profile's speed; computed when asked, so a
     /// district of thousands of stops needs no quadratic matrix.
@@ -182,9 +182,12 @@ impl Problem {
     #[inline]
     pub fn arc(&self, profile: usize, i: usize, j: usize) -> (i64, i64) {
         match &self.travel {
-            Travel::Matrix { distance, duration } => {
+            Travel::Matrix {
+                distance,
+                durations,
+            } => {
                 let at = i * self.nodes.len() + j;
-                (distance[at], duration[at])
+                (distance[at], durations[profile][at])
             }
             Travel::Streets(streets) => {
                 // Both are positive: adding ½ and truncating rounds, without libm's round.

@@ -105,7 +105,7 @@ mod tests {
             first_visit: 1,
             vehicles: Vec::new(),
             travel: Travel::Matrix {
-                duration: distance.clone(),
+                durations: vec![distance.clone()],
                 distance,
             },
             balance_weight: 0.0,

@@ -127,7 +127,7 @@ impl Instance {
             first_visit: 1,
             vehicles: vec![vehicle; self.vehicles],
             travel: Travel::Matrix {
-                duration: distance.clone(),
+                durations: vec![distance.clone()],
                 distance,
             },
             balance_weight: 0.0,

@@ -353,7 +353,7 @@ mod tests {
                 },
             ],
             travel: Travel::Matrix {
-                duration: distance.clone(),
+                durations: vec![distance.clone()],
                 distance,
             },
             balance_weight,
