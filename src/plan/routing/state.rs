@@ -29,10 +29,12 @@ pub struct State {
     /// Route `r` belongs to vehicle `r`: its start, its visits, its end.
     pub routes: Vec<Vec<usize>>,
     /// `prefix[r][p]`: positions `0..=p`; `suffix[r][p]`: positions `p..=last`;
-    /// `tail[r][p]`: positions `p..last` (the visits from `p` on, without the end).
+    /// `tails[r][q][p]`: positions `p..last` (the visits from `p` on, without the end) as
+    /// a vehicle of profile `q` drives them — one per profile, so that a tail moved to a
+    /// vehicle of another speed (2-opt*) is priced in O(1) too.
     prefix: Vec<Vec<Segment>>,
     suffix: Vec<Vec<Segment>>,
-    tail: Vec<Vec<Segment>>,
+    tails: Vec<Vec<Vec<Segment>>>,
     pub route_of: Vec<usize>,
     pub position: Vec<usize>,
     /// Optional visits left out.
@@ -49,11 +51,17 @@ impl State {
     pub fn new(problem: &Problem, visits: Vec<Vec<usize>>) -> State {
         let count = problem.vehicles.len();
         assert_eq!(visits.len(), count, "one visit list per vehicle");
+        let profiles = problem
+            .vehicles
+            .iter()
+            .map(|v| v.profile + 1)
+            .max()
+            .unwrap_or(1);
         let mut state = State {
             routes: Vec::with_capacity(count),
             prefix: vec![Vec::new(); count],
             suffix: vec![Vec::new(); count],
-            tail: vec![Vec::new(); count],
+            tails: vec![vec![Vec::new(); profiles]; count],
             route_of: vec![UNROUTED; problem.nodes()],
             position: vec![0; problem.nodes()],
             unrouted: Vec::new(),
@@ -98,17 +106,6 @@ impl State {
         Segment::depot(v.end, v.shift_start, v.shift_end)
     }
 
-    /// The segment of the stop at position `p` of route `r` on its own.
-    pub fn stop(&self, problem: &Problem, r: usize, p: usize) -> Segment {
-        if p == 0 {
-            self.start(problem, r)
-        } else if p == self.last(r) {
-            self.end(problem, r)
-        } else {
-            Segment::node(problem, self.routes[r][p])
-        }
-    }
-
     #[inline]
     pub fn prefix(&self, r: usize, p: usize) -> Segment {
         self.prefix[r][p]
@@ -119,42 +116,50 @@ impl State {
         self.suffix[r][p]
     }
 
-    /// Recomputes route `r`'s segments after it changed.
+    /// Recomputes route `r`'s segments after it changed, in the vectors it had.
     pub fn refresh(&mut self, problem: &Problem, r: usize) {
-        let profile = problem.vehicles[r].profile;
-        let len = self.routes[r].len();
-        let last = len - 1;
-        let mut prefix = Vec::with_capacity(len);
-        let mut at = self.start(problem, r);
+        let own = problem.vehicles[r].profile;
+        let (start, end) = (self.start(problem, r), self.end(problem, r));
+        let route = &self.routes[r];
+        let last = route.len() - 1;
+        let prefix = &mut self.prefix[r];
+        prefix.clear();
+        let mut at = start;
         prefix.push(at);
-        for p in 1..len {
-            at = at.then(problem, profile, &self.stop(problem, r, p));
+        for (p, &i) in route.iter().enumerate().skip(1) {
+            let stop = if p == last {
+                end
+            } else {
+                Segment::node(problem, i)
+            };
+            at = at.then(problem, own, &stop);
             prefix.push(at);
         }
-        let end = self.end(problem, r);
-        let mut suffix = vec![end; len];
-        let mut tail = vec![end; len];
-        let mut back: Option<Segment> = None;
-        for p in (1..last).rev() {
-            let node = Segment::node(problem, self.routes[r][p]);
-            let joined = match back {
-                Some(b) => node.then(problem, profile, &b),
-                None => node,
-            };
-            back = Some(joined);
-            tail[p] = joined;
-            suffix[p] = joined.then(problem, profile, &end);
-        }
-        suffix[0] = at;
-        for (p, &i) in self.routes[r].iter().enumerate() {
-            if (1..last).contains(&p) {
-                self.route_of[i] = r;
-                self.position[i] = p;
+        for (profile, tail) in self.tails[r].iter_mut().enumerate() {
+            tail.clear();
+            tail.resize(route.len(), end);
+            let mut back: Option<Segment> = None;
+            for p in (1..last).rev() {
+                let node = Segment::node(problem, route[p]);
+                let joined = match back {
+                    Some(b) => node.then(problem, profile, &b),
+                    None => node,
+                };
+                back = Some(joined);
+                tail[p] = joined;
             }
         }
-        self.prefix[r] = prefix;
-        self.suffix[r] = suffix;
-        self.tail[r] = tail;
+        let suffix = &mut self.suffix[r];
+        suffix.clear();
+        suffix.resize(route.len(), end);
+        for (p, tail) in self.tails[r][own].iter().enumerate().take(last).skip(1) {
+            suffix[p] = tail.then(problem, own, &end);
+        }
+        suffix[0] = at;
+        for (p, &i) in route.iter().enumerate().take(last).skip(1) {
+            self.route_of[i] = r;
+            self.position[i] = p;
+        }
         self.moves += 1;
         self.changed_at[r] = self.moves;
         self.update_longest();
@@ -195,18 +200,7 @@ impl State {
         {
             return head.then(problem, profile, &self.suffix[from][p]);
         }
-        let tail = if a.profile == b.profile {
-            self.tail[from][p]
-        } else {
-            // Another speed: the tail's internal times change, so walk it.
-            let stops = &self.routes[from][p..self.last(from)];
-            stops[1..]
-                .iter()
-                .fold(Segment::node(problem, stops[0]), |s, &i| {
-                    s.then(problem, profile, &Segment::node(problem, i))
-                })
-        };
-        head.then(problem, profile, &tail)
+        head.then(problem, profile, &self.tails[from][profile][p])
             .then(problem, profile, &end)
     }
 
@@ -381,6 +375,38 @@ mod tests {
                 "weight {weight}"
             );
             assert_eq!(new_v, after.whole(1));
+        }
+    }
+
+    /// A tail handed to a vehicle of another speed, with another end and shift, is priced
+    /// as that vehicle would drive it stop by stop.
+    #[test]
+    fn a_tail_is_priced_at_the_speed_of_the_vehicle_it_joins() {
+        let mut problem = problem(0.0);
+        let Travel::Matrix {
+            distance,
+            durations,
+        } = &mut problem.travel
+        else {
+            unreachable!()
+        };
+        durations.push(distance.iter().map(|d| d * 3).collect());
+        problem.vehicles[1].profile = 1;
+        problem.vehicles[1].shift_start = 7;
+        let state = State::new(&problem, vec![vec![2, 3], vec![5, 4]]);
+        for (onto, from) in [(0, 1), (1, 0)] {
+            let vehicle = problem.vehicles[onto];
+            for p in 1..=state.last(from) {
+                let head = state.prefix(onto, 1);
+                let priced = state.head_then_tail(&problem, &head, onto, from, p);
+                let walked = state.routes[from][p..state.last(from)]
+                    .iter()
+                    .fold(head, |s, &i| {
+                        s.then(&problem, vehicle.profile, &Segment::node(&problem, i))
+                    })
+                    .then(&problem, vehicle.profile, &state.end(&problem, onto));
+                assert_eq!(priced, walked, "onto {onto} from {from} at {p}");
+            }
         }
     }
 
