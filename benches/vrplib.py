@@ -49,7 +49,8 @@ def read(path):
     n = int(specs["DIMENSION"])
 
     def numbers(block):
-        return np.array(block.split(), dtype=np.int64)
+        # numpy's C parser: any whitespace separates (newlines too).
+        return np.fromstring(block, dtype=np.int64, sep=" ")
 
     def column(name, default, width=1):
         if name not in sections:
@@ -149,6 +150,8 @@ def solve_pyvrp(f, seconds):
     ]
     data = ProblemData(locations, clients, depots, vehicle_types, f["matrices"], f["matrices"])
     result = solve(data, stop=MaxRuntime(seconds), seed=1, display=False)
+    print(json.dumps({"pyvrp_says": {"feasible": result.is_feasible(), "cost": result.cost(),
+                                     "iterations": result.num_iterations}}), flush=True)
     routes = [[] for _ in range(f["vehicles"])]
     free = {t: list(map(int, vt.name.split(","))) for t, vt in enumerate(vehicle_types)}
     for route in result.best.routes():

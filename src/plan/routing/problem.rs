@@ -166,6 +166,29 @@ impl Streets {
 }
 
 impl Problem {
+    /// For each of `nodes`, the `want` others nearest by the matrix's distance from it
+    /// (its row, read in order).
+    fn nearest_in_rows(&self, nodes: &[usize], want: usize) -> Vec<Vec<usize>> {
+        let mut row: Vec<(i64, usize)> = Vec::with_capacity(nodes.len());
+        nodes
+            .iter()
+            .map(|&i| {
+                row.clear();
+                row.extend(
+                    nodes
+                        .iter()
+                        .filter(|&&j| j != i)
+                        .map(|&j| (self.arc(0, i, j).0, j)),
+                );
+                let want = want.min(row.len());
+                if want > 0 && want < row.len() {
+                    row.select_nth_unstable(want - 1);
+                }
+                row[..want].iter().map(|&(_, j)| j).collect()
+            })
+            .collect()
+    }
+
     pub fn nodes(&self) -> usize {
         self.nodes.len()
     }
@@ -205,35 +228,38 @@ impl Problem {
     /// moves are only tried between such neighbours. Empty for depots.
     pub fn neighbours(&self, k: usize) -> Vec<Vec<usize>> {
         let visits: Vec<usize> = self.visits().collect();
-        // A district has thousands of visits: only those near on the map are ranked.
+        // A district has thousands of visits: only those near on the map (or, given a
+        // matrix, nearest in its row) are ranked.
         let near = match &self.travel {
             Travel::Streets(streets) if visits.len() > 1000 => Some(streets.near(&visits, 4 * k)),
+            Travel::Matrix { .. } if visits.len() > 1000 => {
+                Some(self.nearest_in_rows(&visits, 4 * k))
+            }
             _ => None,
         };
         let mut out = vec![Vec::new(); self.nodes()];
+        // One buffer for every visit: a fresh one of a district's size per visit cost more
+        // in page faults than the ranking itself.
+        let mut others: Vec<(i64, usize)> = Vec::new();
         for (at, &i) in visits.iter().enumerate() {
             let pool: &[usize] = near.as_ref().map_or(&visits, |n| &n[at]);
-            let mut others: Vec<(i64, usize)> = pool
-                .iter()
-                .copied()
-                .filter(|&j| j != i)
-                .map(|j| {
-                    // Waiting or lateness when j follows i, or i follows j: the better order.
-                    let gap = |a: usize, b: usize| {
-                        let (na, nb) = (&self.nodes[a], &self.nodes[b]);
-                        let arrive = na.ready + na.service + self.arc(0, a, b).1;
-                        (nb.ready - arrive).max(0) + (arrive - nb.due).max(0) * 10
-                    };
-                    (self.arc(0, i, j).0 + gap(i, j).min(gap(j, i)) / 5, j)
-                })
-                .collect();
+            others.clear();
+            others.extend(pool.iter().copied().filter(|&j| j != i).map(|j| {
+                // Waiting or lateness when j follows i, or i follows j: the better order.
+                let gap = |a: usize, b: usize| {
+                    let (na, nb) = (&self.nodes[a], &self.nodes[b]);
+                    let arrive = na.ready + na.service + self.arc(0, a, b).1;
+                    (nb.ready - arrive).max(0) + (arrive - nb.due).max(0) * 10
+                };
+                (self.arc(0, i, j).0 + gap(i, j).min(gap(j, i)) / 5, j)
+            }));
             let k = k.min(others.len());
             if k > 0 && k < others.len() {
                 others.select_nth_unstable(k - 1);
-                others.truncate(k);
             }
-            others.sort_unstable();
-            out[i] = others.into_iter().map(|(_, j)| j).collect();
+            let nearest = &mut others[..k];
+            nearest.sort_unstable();
+            out[i] = nearest.iter().map(|&(_, j)| j).collect();
         }
         out
     }
