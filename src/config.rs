@@ -105,6 +105,7 @@ pub struct VisitsConfig {
     pub replan_seconds: f64,
     pub solver_patience: u64,
     pub seed: u64,
+    pub solver_threads: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -264,6 +265,9 @@ impl Config {
         }
         if self.visits.solver_patience == 0 {
             return fail("visits.solver_patience", "must be at least 1");
+        }
+        if !(1..=64).contains(&self.visits.solver_threads) {
+            return fail("visits.solver_threads", "must be between 1 and 64");
         }
         if !(self.access.session_hours > 0.0 && self.access.session_hours <= 24.0 * 30.0) {
             return fail("access.session_hours", "must be above 0 and at most 720");

@@ -112,9 +112,12 @@ enum Command {
         time_limit: f64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Stop after this many ruin-and-recreate iterations (repeatable results).
+        /// Stop after this many iterations (repeatable results).
         #[arg(long)]
         iterations: Option<u64>,
+        /// Searches side by side (seeds seed, seed + 1, ...); the best plan is kept.
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
     },
     /// Check routes for a Solomon instance (JSON with "routes", as solve-vrptw prints):
     /// prints the distance, or why they are infeasible (exit 1).
@@ -325,7 +328,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             time_limit,
             seed,
             iterations,
-        } => vrptw::solve(&file, time_limit, seed, iterations),
+            threads,
+        } => vrptw::solve(&file, time_limit, seed, iterations, threads),
         Command::CheckVrptw { file, routes } => vrptw::check(&file, &routes),
         Command::Backup { file } => database::backup(&config, &file),
         Command::Restore { file } => database::restore(&config, &file),

@@ -15,16 +15,21 @@ pub fn solve(
     time_limit: f64,
     seed: u64,
     iterations: Option<u64>,
+    threads: usize,
 ) -> anyhow::Result<ExitCode> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     if !(time_limit > 0.0 && time_limit.is_finite()) {
         anyhow::bail!("--time-limit must be a positive number of seconds");
     }
+    if !(1..=64).contains(&threads) {
+        anyhow::bail!("--threads must be between 1 and 64");
+    }
     let params = routing::Params {
         seed,
         time_limit: std::time::Duration::from_secs_f64(time_limit),
         iterations,
+        threads,
         ..routing::Params::default()
     };
     if is_vrplib(&text) {

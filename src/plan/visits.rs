@@ -526,6 +526,7 @@ mod tests {
             iterations: Some(30),
             patience: None,
             neighbours: 10,
+            ..Params::default()
         }
     }
 

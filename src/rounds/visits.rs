@@ -69,6 +69,7 @@ pub fn plan_routes(
         seed: config.visits.seed,
         time_limit: Duration::from_secs_f64(seconds),
         patience: Some(config.visits.solver_patience),
+        threads: config.visits.solver_threads,
         ..Params::default()
     };
     let mut conn = db.conn()?;

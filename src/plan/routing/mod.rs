@@ -3,7 +3,10 @@
 //! solved by local search on penalised route-segment data (see `segment.rs`) inside an
 //! iterated ruin-and-recreate loop. Plain data in, routes out: no database, no HTTP.
 
+mod crossover;
+mod genetic;
 mod operators;
+pub mod population;
 pub mod problem;
 pub mod search;
 pub mod segment;

@@ -1,9 +1,12 @@
-//! The search: the local search of `operators/` inside an iterated ruin-and-recreate
-//! loop (strings of nearby visits removed, then reinserted at their cheapest places) with
-//! simulated-annealing acceptance. Capacity excess and time warp are allowed during the
-//! search at a price that adapts so that about half of the local optima are feasible; only
-//! feasible solutions are returned when one was found. The same seed and iteration budget
-//! give the same result.
+//! The search. A new plan of up to a few thousand visits comes from the genetic search of
+//! `genetic.rs` (a population of plans, crossover, ruin-and-recreate as mutation); a
+//! re-plan, which starts from the routes it re-plans, and a larger problem come from one
+//! trajectory: the local search of `operators/` inside an iterated ruin-and-recreate loop
+//! (strings of nearby visits removed, then reinserted at their cheapest places) with
+//! simulated-annealing acceptance. Either way, capacity excess and time warp are allowed
+//! during the search at a price that adapts so that about half of the local optima are
+//! feasible; only feasible solutions are returned when one was found. The same seed,
+//! iteration budget and thread count give the same result.
 
 use std::time::Duration;
 
@@ -11,7 +14,9 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::genetic;
 use super::operators::{local_search, Context};
+use super::population::Sizes;
 use super::segment::Segment;
 use super::state::{Penalty, State, UNROUTED};
 use super::stop::{Criterion, MaxIterations, MaxRuntime, NoImprovement, Stop};
@@ -21,13 +26,19 @@ use super::Problem;
 pub struct Params {
     pub seed: u64,
     pub time_limit: Duration,
-    /// Ruin-and-recreate iterations; `None`: until the time limit. With a budget and a
-    /// time limit that does not cut it short, results are identical run to run.
+    /// Iterations (plans made and improved); `None`: until the time limit. With a budget
+    /// and a time limit that does not cut it short, results are identical run to run.
     pub iterations: Option<u64>,
     /// Stop after this many iterations without a better plan; `None`: never.
     pub patience: Option<u64>,
     /// Moves are tried between each visit and this many of its nearest.
     pub neighbours: usize,
+    /// The genetic search's population, for new plans within its size; `None`: always the
+    /// single trajectory.
+    pub population: Option<Sizes>,
+    /// Searches run side by side, seeds `seed`, `seed + 1`, …; the best plan is kept (on a
+    /// tie, the lowest seed's). Each search gets the whole budget.
+    pub threads: usize,
 }
 
 impl Params {
@@ -54,6 +65,8 @@ impl Default for Params {
             iterations: None,
             patience: None,
             neighbours: 30,
+            population: Some(Sizes::default()),
+            threads: 1,
         }
     }
 }
@@ -69,6 +82,7 @@ pub struct Solution {
     pub objective: i64,
     /// Whether every time window, shift and capacity holds and every required visit is made.
     pub feasible: bool,
+    /// Iterations made, by all threads together.
     pub iterations: u64,
 }
 
@@ -98,45 +112,172 @@ pub fn solve(problem: &Problem, params: &Params) -> Solution {
 /// Starts from `routes` (per vehicle, its visits in order; a re-plan passes the plan it
 /// re-plans), inserts the visits missing from them, and improves.
 pub fn solve_from(problem: &Problem, params: &Params, routes: Vec<Vec<usize>>) -> Solution {
+    if params.threads <= 1 {
+        return search(problem, params, routes);
+    }
+    let solutions: Vec<Solution> = std::thread::scope(|scope| {
+        let searches: Vec<_> = (0..params.threads as u64)
+            .map(|k| {
+                let params = Params {
+                    seed: params.seed.wrapping_add(k),
+                    threads: 1,
+                    ..*params
+                };
+                let routes = routes.clone();
+                scope.spawn(move || search(problem, &params, routes))
+            })
+            .collect();
+        searches
+            .into_iter()
+            .map(|s| s.join().expect("a search thread panicked"))
+            .collect()
+    });
+    let iterations = solutions.iter().map(|s| s.iterations).sum();
+    let mut best = solutions
+        .into_iter()
+        .reduce(|best, s| {
+            if (!s.feasible, s.objective) < (!best.feasible, best.objective) {
+                s
+            } else {
+                best
+            }
+        })
+        .expect("at least two threads");
+    best.iterations = iterations;
+    best
+}
+
+/// One search, on the calling thread.
+fn search(problem: &Problem, params: &Params, routes: Vec<Vec<usize>>) -> Solution {
     let stop = params.stop();
     let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
     let ctx = Context::new(problem, params.neighbours);
-    let mut penalty = Penalty {
-        load: 100,
-        warp: 10,
+    let new_plan = routes.iter().all(Vec::is_empty);
+    let population = params
+        .population
+        .filter(|sizes| new_plan && problem.visit_count() <= sizes.up_to_visits);
+    let (state, iterations) = match population {
+        Some(sizes) => genetic::search(&ctx, &stop, sizes, &mut rng),
+        None => anneal(&ctx, &stop, routes, &mut rng),
     };
+    Solution::of(problem, &state, iterations)
+}
 
-    let has_optional = problem.visits().any(|v| problem.nodes[v].prize.is_some());
-    // A plan that holds, or (with optional visits) that holds once some are left out.
-    let contender = |candidate: &State| {
-        if candidate.is_feasible(problem) {
-            Some(candidate.clone())
-        } else if has_optional {
+/// What both searches keep: the best plan met, and the price of lateness and overload,
+/// adapted so that about half of the local optima are feasible (Vidal's penalty
+/// management).
+pub(super) struct Steering<'a> {
+    problem: &'a Problem,
+    has_optional: bool,
+    pub best: Option<State>,
+    pub penalty: Penalty,
+    /// Counts changes of the penalty: a plan improved under another penalty is not at a
+    /// local optimum under this one.
+    pub epoch: u64,
+    feasible_recently: u32,
+    counted: u32,
+}
+
+impl<'a> Steering<'a> {
+    pub fn new(problem: &'a Problem) -> Steering<'a> {
+        Steering {
+            problem,
+            has_optional: problem.visits().any(|v| problem.nodes[v].prize.is_some()),
+            best: None,
+            penalty: Penalty {
+                load: 100,
+                warp: 10,
+            },
+            epoch: 0,
+            feasible_recently: 0,
+            counted: 0,
+        }
+    }
+
+    pub fn problem(&self) -> &'a Problem {
+        self.problem
+    }
+
+    /// Offers a plan; returns whether it (or, with optional visits, it with some left out
+    /// so that it holds) is the new best.
+    pub fn offer(&mut self, candidate: &State) -> bool {
+        let problem = self.problem;
+        let contender = if candidate.is_feasible(problem) {
+            candidate.clone()
+        } else if self.has_optional {
             let mut repaired = candidate.clone();
             leave_out_until_feasible(problem, &mut repaired);
-            repaired.is_feasible(problem).then_some(repaired)
+            if !repaired.is_feasible(problem) {
+                return false;
+            }
+            repaired
         } else {
-            None
+            return false;
+        };
+        let better = self
+            .best
+            .as_ref()
+            .is_none_or(|b| contender.objective(problem) < b.objective(problem));
+        if better {
+            self.best = Some(contender);
         }
-    };
-    let better = |contender: &State, best: &Option<State>| {
-        best.as_ref()
-            .is_none_or(|b| contender.objective(problem) < b.objective(problem))
-    };
+        better
+    }
 
+    /// Counts a local optimum; every fifty, prices infeasibility up if fewer than 45% were
+    /// feasible, down otherwise. Returns whether the penalty changed.
+    pub fn adapt(&mut self, feasible: bool) -> bool {
+        self.feasible_recently += u32::from(feasible);
+        self.counted += 1;
+        if self.counted < 50 {
+            return false;
+        }
+        let share = f64::from(self.feasible_recently) / f64::from(self.counted);
+        let scale = |p: i64, up: bool| {
+            if up {
+                (p * 6 / 5).max(p + 1)
+            } else {
+                (p * 17 / 20).max(1)
+            }
+        };
+        self.penalty.warp = scale(self.penalty.warp, share < 0.45);
+        self.penalty.load = scale(self.penalty.load, share < 0.45);
+        self.feasible_recently = 0;
+        self.counted = 0;
+        self.epoch += 1;
+        true
+    }
+
+    /// The best plan; if none held, `last` made to hold as far as it can.
+    pub fn finish(self, ctx: &Context, last: State, rng: &mut ChaCha8Rng) -> State {
+        match self.best {
+            Some(best) => best,
+            None => repair(ctx, &self.penalty, last, rng),
+        }
+    }
+}
+
+/// The single trajectory: ruin and recreate from the current plan, improve, accept the
+/// result by simulated annealing.
+fn anneal(
+    ctx: &Context,
+    stop: &Stop,
+    routes: Vec<Vec<usize>>,
+    rng: &mut ChaCha8Rng,
+) -> (State, u64) {
+    let problem = ctx.problem;
+    let mut steering = Steering::new(problem);
     let mut current = State::new(problem, routes);
     // A plan being re-planned that still holds is the floor for the result.
-    let mut best: Option<State> = current.is_feasible(problem).then(|| current.clone());
+    steering.offer(&current);
     let missing = current.unrouted.clone();
-    recreate(&ctx, &penalty, &mut current, missing, &mut rng);
-    local_search(&ctx, &penalty, &mut current, &mut rng, None);
+    recreate(ctx, &steering.penalty, &mut current, missing, rng);
+    local_search(ctx, &steering.penalty, &mut current, rng, None);
     // The first plan counts like any later one: when the search gets no time at all, a
     // recall that overfilled a route still displaces a routine visit rather than the
     // whole construction giving way to the plan it started from.
-    if let Some(first) = contender(&current).filter(|c| better(c, &best)) {
-        best = Some(first);
-    }
-    let mut current_cost = current.cost(problem, &penalty);
+    steering.offer(&current);
+    let mut current_cost = current.cost(problem, &steering.penalty);
 
     // Temperatures in proportion to an average arc, so that the acceptance of a worse
     // solution means the same on any instance's scale.
@@ -146,7 +287,6 @@ pub fn solve_from(problem: &Problem, params: &Params, routes: Vec<Vec<usize>>) -
         .sum::<i64>() as f64
         / routed as f64;
     let (start_temperature, end_temperature) = (0.5 * arc, 0.005 * arc);
-    let mut feasible_recently = 0u32;
     let mut penalty_changed = false;
     let mut iteration = 0;
     let mut improved_at = 0;
@@ -158,28 +298,14 @@ pub fn solve_from(problem: &Problem, params: &Params, routes: Vec<Vec<usize>>) -
 
         let mut candidate = current.clone();
         let since = (!std::mem::take(&mut penalty_changed)).then_some(candidate.moves);
-        let mut removed = ruin(&ctx, &mut candidate, &mut rng);
-        // Give a few of the visits left out earlier another chance.
-        let mut left_out: Vec<usize> = candidate
-            .unrouted
-            .iter()
-            .copied()
-            .filter(|v| !removed.contains(v))
-            .collect();
-        left_out.shuffle(&mut rng);
-        removed.extend(left_out.into_iter().take(10));
-        recreate(&ctx, &penalty, &mut candidate, removed, &mut rng);
-        local_search(&ctx, &penalty, &mut candidate, &mut rng, since);
+        mutate(ctx, &steering.penalty, &mut candidate, rng);
+        local_search(ctx, &steering.penalty, &mut candidate, rng, since);
 
-        if candidate.is_feasible(problem) {
-            feasible_recently += 1;
-        }
-        // An infeasible plan with optional visits may become the best once some are left out.
-        if let Some(contender) = contender(&candidate).filter(|c| better(c, &best)) {
-            best = Some(contender);
+        let feasible = candidate.is_feasible(problem);
+        if steering.offer(&candidate) {
             improved_at = iteration;
         }
-        let cost = candidate.cost(problem, &penalty);
+        let cost = candidate.cost(problem, &steering.penalty);
         let accept = cost < current_cost
             || rng.random::<f64>()
                 < (-((cost - current_cost) as f64) / temperature.max(1e-9)).exp();
@@ -187,28 +313,27 @@ pub fn solve_from(problem: &Problem, params: &Params, routes: Vec<Vec<usize>>) -
             current = candidate;
             current_cost = cost;
         }
-        // Keep about half of the local optima feasible (Vidal's penalty management).
-        if iteration % 50 == 0 {
-            let share = f64::from(feasible_recently) / 50.0;
-            let scale = |p: i64, up: bool| {
-                if up {
-                    (p * 6 / 5).max(p + 1)
-                } else {
-                    (p * 17 / 20).max(1)
-                }
-            };
-            penalty.warp = scale(penalty.warp, share < 0.45);
-            penalty.load = scale(penalty.load, share < 0.45);
-            feasible_recently = 0;
-            current_cost = current.cost(problem, &penalty);
+        if steering.adapt(feasible) {
+            current_cost = current.cost(problem, &steering.penalty);
             penalty_changed = true;
         }
     }
-    let result = match best {
-        Some(best) => best,
-        None => repair(&ctx, &penalty, current, &mut rng),
-    };
-    Solution::of(problem, &result, iteration)
+    (steering.finish(ctx, current, rng), iteration)
+}
+
+/// Ruins `state` and recreates it, giving a few of the visits left out earlier another
+/// chance.
+pub(super) fn mutate(ctx: &Context, penalty: &Penalty, state: &mut State, rng: &mut ChaCha8Rng) {
+    let mut removed = ruin(ctx, state, rng);
+    let mut left_out: Vec<usize> = state
+        .unrouted
+        .iter()
+        .copied()
+        .filter(|v| !removed.contains(v))
+        .collect();
+    left_out.shuffle(rng);
+    removed.extend(left_out.into_iter().take(10));
+    recreate(ctx, penalty, state, removed, rng);
 }
 
 /// No feasible plan was met: make lateness and overload all but forbidden, then leave out
@@ -298,7 +423,7 @@ fn ruin(ctx: &Context, state: &mut State, rng: &mut ChaCha8Rng) -> Vec<usize> {
 /// place in the routes of its neighbours or in an unused vehicle nearby (anywhere, if
 /// those have none); now and then a place is skipped ("blinks"), which diversifies the
 /// result. An optional visit whose cheapest place costs more than its prize stays out.
-fn recreate(
+pub(super) fn recreate(
     ctx: &Context,
     penalty: &Penalty,
     state: &mut State,
@@ -455,6 +580,7 @@ mod tests {
             time_limit: Duration::from_secs(60),
             neighbours: 10,
             seed: 3,
+            ..Params::default()
         }
     }
 

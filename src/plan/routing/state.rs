@@ -281,6 +281,13 @@ impl State {
         (0..self.routes.len()).map(|r| self.whole(r).distance).sum()
     }
 
+    /// Marks route `r` as changed without changing it, so that a local search given an
+    /// earlier move count as `since` looks at its visits again.
+    pub fn touch(&mut self, r: usize) {
+        self.moves += 1;
+        self.changed_at[r] = self.moves;
+    }
+
     /// Inserts `v` at position `p` of route `r`.
     pub fn insert(&mut self, problem: &Problem, v: usize, r: usize, p: usize) {
         self.routes[r].insert(p, v);

@@ -29,6 +29,8 @@ pub struct Context<'a> {
     pub neighbours: Vec<Vec<usize>>,
     /// Vehicles that are interchangeable (same start, end, shift, capacity and speed).
     pub classes: Vec<Vec<usize>>,
+    /// Per vehicle, its class in `classes`.
+    pub class_of: Vec<usize>,
     /// Per visit, the classes whose start is nearest (where it may open a new route).
     pub near_classes: Vec<Vec<usize>>,
     /// The local search's bookkeeping, kept between calls: allocating it afresh for every
@@ -45,10 +47,17 @@ struct Scratch {
 impl<'a> Context<'a> {
     pub fn new(problem: &'a Problem, neighbours: usize) -> Context<'a> {
         let mut classes: Vec<Vec<usize>> = Vec::new();
+        let mut class_of = Vec::with_capacity(problem.vehicles.len());
         for (r, v) in problem.vehicles.iter().enumerate() {
-            match classes.iter_mut().find(|c| problem.vehicles[c[0]] == *v) {
-                Some(class) => class.push(r),
-                None => classes.push(vec![r]),
+            match classes.iter().position(|c| problem.vehicles[c[0]] == *v) {
+                Some(c) => {
+                    classes[c].push(r);
+                    class_of.push(c);
+                }
+                None => {
+                    class_of.push(classes.len());
+                    classes.push(vec![r]);
+                }
             }
         }
         let mut near_classes = vec![Vec::new(); problem.nodes()];
@@ -68,6 +77,7 @@ impl<'a> Context<'a> {
             problem,
             neighbours: problem.neighbours(neighbours),
             classes,
+            class_of,
             near_classes,
             scratch: RefCell::new(Scratch {
                 tested_at: vec![None; problem.nodes()],
