@@ -31,7 +31,7 @@ def tenths(a, b):
     return math.floor(10 * math.hypot(a[1] - b[1], a[2] - b[2]))
 
 
-def solve_pyvrp(vehicles, capacity, nodes, seconds):
+def solve_pyvrp(vehicles, capacity, nodes, seconds, seed=1):
     from pyvrp import Model
     from pyvrp.stop import MaxRuntime
 
@@ -46,7 +46,7 @@ def solve_pyvrp(vehicles, capacity, nodes, seconds):
         for b, lb in zip(nodes, locations):
             d = tenths(a, b)
             m.add_edge(la, lb, distance=d, duration=d)
-    result = m.solve(stop=MaxRuntime(seconds), seed=1, display=False)
+    result = m.solve(stop=MaxRuntime(seconds), seed=seed, display=False)
     # A client activity's idx counts clients from 0; Solomon ids count them from 1.
     return [[a.idx + 1 for a in route if a.is_client()] for route in result.best.routes()]
 
