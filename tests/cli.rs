@@ -201,6 +201,32 @@ fn a_bad_roster_exits_non_zero_naming_every_bad_line(db: &TestDb) {
     assert_eq!(report["errors"].as_array().unwrap().len(), 2);
 }
 
+fn a_bad_results_file_exits_non_zero_naming_its_lines(db: &TestDb) {
+    let path = db.dir.path().join("batch-7.csv");
+    std::fs::write(&path, "tube,result,ct_value\nX-1,negative,\nX-2,maybe,61\n").unwrap();
+    let out = sweep(db, &["lab", "import", "batch-7.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("batch-7.csv line 3, column result: 'maybe' is not one of"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("batch-7.csv line 3, column ct_value"),
+        "{stderr}"
+    );
+    std::fs::write(&path, "tube,result\nX-1,negative\n").unwrap();
+    let out = sweep(db, &["lab", "import", "batch-7.csv", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("batch-7.csv line 2, column tube: no tube X-1 in this district"),
+        "{}",
+        text(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["error"], "invalid_results");
+}
+
 fn a_folder_without_roster_files_is_an_error(db: &TestDb) {
     std::fs::create_dir_all(db.dir.path().join("empty")).unwrap();
     let out = sweep(db, &["import", "empty"]);
@@ -510,5 +536,6 @@ on_both_backends!(
     a_city_of_districts_from_the_command_line,
     the_demo_publishes_its_round_and_prints_logins_that_work,
     a_bad_roster_exits_non_zero_naming_every_bad_line,
+    a_bad_results_file_exits_non_zero_naming_its_lines,
     a_folder_without_roster_files_is_an_error,
 );

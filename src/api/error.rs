@@ -25,6 +25,7 @@ pub enum ErrorCode {
     InvalidQuery,
     /// A roster upload with bad rows: every problem is listed.
     InvalidRoster,
+    InvalidResults,
     MalformedForm,
     MalformedJson,
     NeedsSingleTube,
@@ -71,6 +72,7 @@ impl ErrorCode {
             ErrorCode::InvalidPath => "invalid_path",
             ErrorCode::InvalidQuery => "invalid_query",
             ErrorCode::InvalidRoster => "invalid_roster",
+            ErrorCode::InvalidResults => "invalid_results",
             ErrorCode::MalformedForm => "malformed_form",
             ErrorCode::MalformedJson => "malformed_json",
             ErrorCode::NeedsSingleTube => "needs_single_tube",

@@ -103,6 +103,7 @@ impl Application {
                         .route("/site/tubes/{code}/close", web::post().to(site::close_tube))
                         .route("/site/scans", web::post().to(site::scan))
                         .route("/lab/results", web::post().to(lab::record_result))
+                        .route("/lab/results.csv", web::post().to(lab::upload_results))
                         .route("/office/roster", web::post().to(roster::upload))
                         .route("/city/completion", web::get().to(city::completion))
                         .route("/office/recalls", web::get().to(office::recalls))

@@ -44,6 +44,7 @@ const PATH: &str = "/api/v1/openapi.json";
         super::site::close_tube,
         super::site::scan,
         super::lab::record_result,
+        super::lab::upload_results,
         super::roster::upload,
         super::office::recalls,
         super::office::completion,

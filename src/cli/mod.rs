@@ -4,6 +4,7 @@
 mod accounts;
 mod database;
 mod demo;
+mod lab;
 mod round;
 mod serve;
 mod vrptw;
@@ -97,6 +98,11 @@ enum Command {
     User {
         #[command(subcommand)]
         what: UserCommand,
+    },
+    /// The laboratory's work.
+    Lab {
+        #[command(subcommand)]
+        what: LabCommand,
     },
     /// Mobile teams' logins.
     Team {
@@ -193,6 +199,20 @@ enum TeamCommand {
         /// many random digits.
         #[arg(long)]
         pin: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum LabCommand {
+    /// Record a batch of results from a CSV file with the columns
+    /// `tube,result[,ct_value][,tested_at]` (result: negative, positive or invalid; tested_at
+    /// on the district's clock, YYYY-MM-DD HH:MM, or RFC 3339). Every row is checked first
+    /// and every bad one reported by line; then all are recorded, or none. Results already
+    /// recorded the same are left as they are, so the same file again changes nothing.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -323,6 +343,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Team {
             what: TeamCommand::Pin { code, pin },
         } => accounts::set_team_pin(&config, district, &code, pin),
+        Command::Lab {
+            what: LabCommand::Import { file, json },
+        } => lab::import_results(&config, district, &file, json),
         Command::SolveVrptw {
             file,
             time_limit,

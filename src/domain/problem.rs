@@ -97,6 +97,24 @@ pub const ENGLISH: &[(&str, &str)] = &[
         "is not UTF-8 text (save the sheet as CSV UTF-8)",
     ),
     ("unreadable", "cannot be read: {detail}"),
+    (
+        "not_lab_result",
+        "'{text}' is not one of negative, positive, invalid",
+    ),
+    (
+        "not_date_time",
+        "'{text}' is not a date and time (YYYY-MM-DD HH:MM, or RFC 3339)",
+    ),
+    ("in_the_future", "{value} is in the future"),
+    ("unknown_tube", "no tube {tube} in this district"),
+    (
+        "tube_still_open",
+        "tube {tube} is still open at its site: it cannot have been tested",
+    ),
+    (
+        "result_differs",
+        "tube {tube} has the result {recorded} already",
+    ),
     ("not_csv", "is not valid CSV: {detail}"),
 ];
 

@@ -97,6 +97,37 @@ stored_as_text!(TubeStatus {
     Invalid => "invalid",
 });
 
+/// A tube's result as the lab reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabResult {
+    Negative,
+    Positive,
+    Invalid,
+}
+
+impl LabResult {
+    /// The tube's status once it has this result.
+    pub fn status(self) -> TubeStatus {
+        match self {
+            LabResult::Negative => TubeStatus::Negative,
+            LabResult::Positive => TubeStatus::Positive,
+            LabResult::Invalid => TubeStatus::Invalid,
+        }
+    }
+}
+
+impl LabResult {
+    /// From a lab's file: the English word (any case) or the Chinese one.
+    pub fn parse(text: &str) -> Option<LabResult> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "negative" | "阴性" => Some(LabResult::Negative),
+            "positive" | "阳性" => Some(LabResult::Positive),
+            "invalid" | "无效" => Some(LabResult::Invalid),
+            _ => None,
+        }
+    }
+}
+
 impl TubeStatus {
     /// A result that sends the tube's residents to be sampled again.
     pub fn recalls(self) -> bool {

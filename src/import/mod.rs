@@ -1,4 +1,5 @@
-//! Roster import: the office's four CSV files → validated domain values → the store.
+//! Roster import: the office's four CSV files → validated domain values → the store (and,
+//! in `lab_results`, a lab's batch of results, checked and recorded the same way).
 //!
 //! Everything is checked before anything is written, streaming (a million residents in
 //! bounded memory), and an import is all or nothing: if any row anywhere was bad, the
@@ -14,6 +15,7 @@
 
 mod csv_file;
 mod first_seen;
+pub mod lab_results;
 mod residents;
 mod rows;
 

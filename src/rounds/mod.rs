@@ -13,6 +13,7 @@ mod progress;
 mod sampling;
 mod visits;
 
+pub use crate::domain::LabResult;
 /// A tube as the samplers see it.
 pub use crate::store::tubes::TubeRow as Tube;
 pub use city::{city_completion, CityDay, DistrictDay};
@@ -32,7 +33,7 @@ pub use progress::{
     completion, recalls, sampled_over_the_day, still_to_sample, Completion, Counts, Group, Recall,
     RecallReason, SampledBy,
 };
-pub use sampling::{close_tube, open_tube, record_result, scan, Added, LabResult, Sampler, Who};
+pub use sampling::{close_tube, open_tube, record_result, scan, Added, Sampler, Who};
 pub use visits::{
     all_routes, export_vrplib, plan_routes, team_route, RouteOptions, RouteSummary, Stop,
     TeamRoute, VrplibExport,

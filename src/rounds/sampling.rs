@@ -12,7 +12,7 @@ use chrono::{NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::RoundError;
-use crate::domain::{masked_name, District, IdNumber, PersonalDataKey, TubeStatus};
+use crate::domain::{masked_name, District, IdNumber, LabResult, PersonalDataKey, TubeStatus};
 use crate::store::residents::{self, Named};
 use crate::store::tubes::{self, LatestSample, TubeRow};
 use crate::store::{access, DbConnection};
@@ -49,25 +49,6 @@ pub struct Added {
     pub resident: String,
     /// All but the first and last characters hidden (张*明).
     pub name: String,
-}
-
-/// A tube's result as the lab reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LabResult {
-    Negative,
-    Positive,
-    Invalid,
-}
-
-impl LabResult {
-    /// The tube's status once it has this result.
-    pub fn status(self) -> TubeStatus {
-        match self {
-            LabResult::Negative => TubeStatus::Negative,
-            LabResult::Positive => TubeStatus::Positive,
-            LabResult::Invalid => TubeStatus::Invalid,
-        }
-    }
 }
 
 /// Opens a tube of `pool_size` for the round on `date`.
@@ -221,7 +202,7 @@ pub fn record_result(
     let now = Utc::now().naive_utc();
     // Only a closed tube takes a result, checked by the update itself: of two results sent
     // at once, one is recorded and the other refused, never lost.
-    if tubes::set_result(conn, tube.id, result.status(), now)? {
+    if tubes::set_result(conn, tube.id, result.status(), Default::default(), now)? {
         access::audit(
             conn,
             Some(district.id),

@@ -270,6 +270,8 @@ diesel::table! {
         closed_at -> Nullable<Timestamp>,
         result_at -> Nullable<Timestamp>,
         swabs -> Integer,
+        ct_value -> Nullable<Double>,
+        tested_at -> Nullable<Timestamp>,
     }
 }
 

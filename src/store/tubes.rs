@@ -168,12 +168,40 @@ pub fn close_tube(conn: &mut DbConnection, tube_id: i64, now: NaiveDateTime) -> 
     Ok(crate::on_backend!(conn, |c| query.execute(c))? == 1)
 }
 
+/// The district's tubes with these codes, by code (codes not found are absent).
+pub fn tubes_by_code(
+    conn: &mut DbConnection,
+    district_id: i64,
+    codes: &[&str],
+) -> QueryResult<HashMap<String, TubeRow>> {
+    let mut found = HashMap::with_capacity(codes.len());
+    // Within SQLite's limit on bound values.
+    for chunk in codes.chunks(10_000) {
+        let rows: Vec<TubeRow> = crate::on_backend!(conn, |c| tubes::table
+            .filter(tubes::district_id.eq(district_id))
+            .filter(tubes::code.eq_any(chunk))
+            .select(TubeRow::as_select())
+            .load(c))?;
+        found.extend(rows.into_iter().map(|t| (t.code.clone(), t)));
+    }
+    Ok(found)
+}
+
+/// What an instrument reports beside the result, where it does.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Measured {
+    pub ct_value: Option<f64>,
+    /// UTC.
+    pub tested_at: Option<NaiveDateTime>,
+}
+
 /// Gives a closed tube its result; false when it is not closed (still open, or a result is
 /// there already — of two results at once, one is recorded and the other refused).
 pub fn set_result(
     conn: &mut DbConnection,
     tube_id: i64,
     result: TubeStatus,
+    measured: Measured,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let query = diesel::update(
@@ -181,7 +209,12 @@ pub fn set_result(
             .find(tube_id)
             .filter(tubes::status.eq(TubeStatus::Closed)),
     )
-    .set((tubes::status.eq(result), tubes::result_at.eq(now)));
+    .set((
+        tubes::status.eq(result),
+        tubes::result_at.eq(now),
+        tubes::ct_value.eq(measured.ct_value),
+        tubes::tested_at.eq(measured.tested_at),
+    ));
     Ok(crate::on_backend!(conn, |c| query.execute(c))? == 1)
 }
 

@@ -126,6 +126,7 @@ const ROUTES: &[(&str, &str, Option<&str>)] = &[
     ("post", "/api/v1/site/tubes/{code}/close", Some("team")),
     ("post", "/api/v1/site/scans", Some("team")),
     ("post", "/api/v1/lab/results", Some("lab")),
+    ("post", "/api/v1/lab/results.csv", Some("lab")),
     ("post", "/api/v1/office/roster", Some("office")),
     ("get", "/api/v1/office/recalls", Some("office")),
     ("get", "/api/v1/office/completion", Some("office")),

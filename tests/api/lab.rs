@@ -6,10 +6,10 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde_json::json;
 
-use crate::common::api::{district, first_stop, lab_account, walkers, with_api, DATE};
+use crate::common::api::{district, first_stop, lab_account, new_id, walkers, with_api, DATE};
 use crate::common::TestDb;
 use sweep::rounds::{self, PlanOptions};
-use sweep::store::schema::visit_outcomes;
+use sweep::store::schema::{tubes, visit_outcomes};
 
 fn a_positive_pool_recalls_its_residents_to_a_single_tube_retest(db: &TestDb) {
     district(db);
@@ -109,4 +109,133 @@ fn a_positive_pool_recalls_its_residents_to_a_single_tube_retest(db: &TestDb) {
     );
 }
 
-on_both_backends!(a_positive_pool_recalls_its_residents_to_a_single_tube_retest,);
+/// A lab's batch of results as CSV: every bad row named and nothing recorded, then the
+/// mended file recorded whole, and the same file again changing nothing.
+fn a_batch_of_results_is_recorded_whole_or_not_at_all(db: &TestDb) {
+    district(db);
+    lab_account(db);
+    let walkers = walkers(db, 4);
+    with_api(db, |api| async move {
+        let team = api.login_team("T001", "1111").await;
+        let lab = api.login("lab1", "lab-password").await;
+        let office = api.login("wang", "office-password").await;
+        // Two pools of two, full and so closed; a third tube still open.
+        for (tube, who) in [("B-001", &walkers[0..2]), ("B-002", &walkers[2..4])] {
+            api.open_tube(&team, tube, Some(2)).await;
+            for w in who {
+                assert_eq!(api.scan(&team, tube, json!(w)).await.0, 201);
+            }
+        }
+        api.open_tube(&team, "B-003", None).await;
+        assert_eq!(api.record_result(&lab, "B-002", "negative").await.0, 201);
+        let upload = |token: String, request_id: String, csv: &'static str| {
+            let api = &api;
+            async move {
+                let parts = [
+                    ("request_id", None, request_id.as_str()),
+                    ("results", Some("results.csv"), csv),
+                ];
+                api.upload("/api/v1/lab/results.csv", &token, &parts).await
+            }
+        };
+        let located = |body: &serde_json::Value| -> Vec<(i64, String, String)> {
+            body["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    (
+                        e["line"].as_i64().unwrap(),
+                        e["column"].as_str().unwrap().to_string(),
+                        e["problem"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        };
+
+        // Only the lab sends results.
+        let good = "tube,result,ct_value,tested_at\nB-001,positive,28.5,2026-01-05 10:00\nB-002,negative,,\n";
+        assert_eq!(upload(team.clone(), new_id(), good).await.0, 403);
+
+        // Bad values first: each named by line and column.
+        let (status, body) = upload(
+            lab.clone(),
+            new_id(),
+            "tube,result,ct_value\nB-001,maybe,\nB-002,negative,99\n",
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (422, Some("invalid_results"))
+        );
+        assert_eq!(
+            located(&body),
+            [
+                (2, "result".into(), "not_lab_result".into()),
+                (3, "ct_value".into(), "out_of_range".into())
+            ]
+        );
+
+        // Then the tubes: unknown, still open, or with another result already.
+        let (status, body) = upload(
+            lab.clone(),
+            new_id(),
+            "tube,result\nB-001,positive\nB-002,positive\nB-404,negative\nB-003,negative\n",
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (422, Some("invalid_results")),
+            "{body}"
+        );
+        assert_eq!(
+            located(&body),
+            [
+                (3, "result".into(), "result_differs".into()),
+                (4, "tube".into(), "unknown_tube".into()),
+                (5, "tube".into(), "tube_still_open".into())
+            ]
+        );
+        // Nothing was recorded: B-001, good on its own line, still takes a result.
+        let recalls = format!("/api/v1/office/recalls?date={DATE}");
+        let (_, listed) = api.send("GET", &recalls, Some(&office), None).await;
+        assert_eq!(listed.as_array().unwrap().len(), 0);
+
+        // The mended file: recorded whole, the result sent before left as it was.
+        let id = new_id();
+        let (status, body) = upload(lab.clone(), id.clone(), good).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            (body["recorded"].as_i64(), body["positive"].as_i64()),
+            (Some(1), Some(1))
+        );
+        assert_eq!(
+            (body["unchanged"].as_i64(), body["recalled"].as_i64()),
+            (Some(1), Some(2))
+        );
+        let (_, listed) = api.send("GET", &recalls, Some(&office), None).await;
+        assert_eq!(listed.as_array().unwrap().len(), 2);
+        // The same request again gets the same answer; the same file again changes nothing.
+        assert_eq!(upload(lab.clone(), id, good).await, (200, body));
+        let (status, again) = upload(lab.clone(), new_id(), good).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            (again["recorded"].as_i64(), again["unchanged"].as_i64()),
+            (Some(0), Some(2))
+        );
+    });
+    let mut conn = db.db.conn().unwrap();
+    let (ct, tested): (Option<f64>, Option<chrono::NaiveDateTime>) = tubes::table
+        .filter(tubes::code.eq("B-001"))
+        .select((tubes::ct_value, tubes::tested_at))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(ct, Some(28.5));
+    // 10:00 on the district's clock (Asia/Shanghai) is 02:00 UTC.
+    assert_eq!(tested.unwrap().to_string(), "2026-01-05 02:00:00");
+}
+
+on_both_backends!(
+    a_positive_pool_recalls_its_residents_to_a_single_tube_retest,
+    a_batch_of_results_is_recorded_whole_or_not_at_all,
+);

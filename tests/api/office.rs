@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
-use crate::common::api::{district, with_api, DATE};
+use crate::common::api::{district, form, with_api, DATE};
 use crate::common::TestDb;
 use sweep::store::schema::audit;
 
@@ -515,23 +515,6 @@ fn the_office_plans_publishes_and_exports_a_round_over_http(db: &TestDb) {
         ["plan round", "publish round", "move resident"]
     );
     assert!(actions[3].starts_with("close"), "{actions:?}");
-}
-
-/// A `multipart/form-data` body of text parts: (form field name, file name, content).
-fn form(parts: &[(&str, Option<&str>, &str)]) -> (String, String) {
-    let boundary = format!("sweep-{}", uuid::Uuid::new_v4().simple());
-    let mut body = String::new();
-    for (name, file, content) in parts {
-        body.push_str(&format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\""
-        ));
-        if let Some(file) = file {
-            body.push_str(&format!("; filename=\"{file}\"\r\nContent-Type: text/csv"));
-        }
-        body.push_str(&format!("\r\n\r\n{content}\r\n"));
-    }
-    body.push_str(&format!("--{boundary}--\r\n"));
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 fn the_office_uploads_a_roster_all_or_nothing(db: &TestDb) {

@@ -124,6 +124,30 @@ impl Api {
         )
     }
 
+    /// A `multipart/form-data` upload of `parts` (name, file name, content).
+    pub async fn upload(
+        &self,
+        path: &str,
+        token: &str,
+        parts: &[(&str, Option<&str>, &str)],
+    ) -> (u16, Value) {
+        let (content_type, body) = form(parts);
+        let mut response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .insert_header(("Content-Type", content_type))
+            .send_body(body)
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let bytes = response.body().await.unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
     /// A text answer (CSV) and its status.
     pub async fn text(&self, path: &str, token: &str) -> (u16, String) {
         let mut response = self
@@ -255,4 +279,21 @@ where
         out = Some(work(api).await);
     });
     out.unwrap()
+}
+
+/// A `multipart/form-data` body of `parts` (name, file name, content), and its content type.
+pub fn form(parts: &[(&str, Option<&str>, &str)]) -> (String, String) {
+    let boundary = format!("sweep-{}", uuid::Uuid::new_v4().simple());
+    let mut body = String::new();
+    for (name, file, content) in parts {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\""
+        ));
+        if let Some(file) = file {
+            body.push_str(&format!("; filename=\"{file}\"\r\nContent-Type: text/csv"));
+        }
+        body.push_str(&format!("\r\n\r\n{content}\r\n"));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
