@@ -19,6 +19,7 @@ pub struct Config {
     pub visits: VisitsConfig,
     pub access: AccessConfig,
     pub tubes: TubesConfig,
+    pub recall: RecallConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -134,6 +135,12 @@ impl AccessConfig {
 #[serde(deny_unknown_fields)]
 pub struct TubesConfig {
     pub pool_size: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecallConfig {
+    pub include_household: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

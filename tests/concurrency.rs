@@ -437,6 +437,7 @@ fn a_round_deleted_while_assignments_naming_it_are_written_stays(db: &TestDb) {
             slot_minutes: 30,
             status: sweep::domain::RoundStatus::Draft,
             created_at: chrono::Utc::now().naive_utc(),
+            recall_households: true,
         },
     )
     .unwrap();

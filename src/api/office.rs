@@ -80,7 +80,9 @@ pub struct Recall {
     unit: String,
     floor: i32,
     room: String,
-    /// `positive_pool`: a single-tube retest; `invalid_tube`: sampled again.
+    /// `positive_pool`: a single-tube retest; `invalid_tube`: sampled again; `household`:
+    /// lives with a resident of a positive pool (`recall.include_household`), a single-tube
+    /// test.
     #[schema(value_type = String, example = "positive_pool")]
     reason: rounds::RecallReason,
     /// Cannot walk to a site: the next route plan visits them first.

@@ -16,5 +16,5 @@ pub use personal::{masked_name, IdHash, PersonalDataKey};
 pub use phone::Phone;
 pub use problem::Problem;
 pub use roster::{Building, Code, Coordinates, Resident, Site, Team};
-pub use states::{LabResult, Mobility, Outcome, RoundStatus, Standing, TubeStatus};
+pub use states::{LabResult, Mobility, Outcome, RecallReason, RoundStatus, Standing, TubeStatus};
 pub use time_of_day::TimeOfDay;

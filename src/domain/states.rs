@@ -128,6 +128,27 @@ impl LabResult {
     }
 }
 
+/// Why a resident is called back to be sampled again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecallReason {
+    /// In a positive pool: a single-tube retest.
+    PositivePool,
+    /// In a tube the lab could not read: sampled again.
+    InvalidTube,
+    /// Living with a resident of a positive pool (`recall.include_household`): a
+    /// single-tube test.
+    Household,
+}
+
+impl RecallReason {
+    /// Whether the recall may be a case: those who cannot walk go first in the next route
+    /// plan (an unreadable tube is sampled again in the course of the day).
+    pub fn is_urgent(self) -> bool {
+        self != RecallReason::InvalidTube
+    }
+}
+
 impl TubeStatus {
     /// A result that sends the tube's residents to be sampled again.
     pub fn recalls(self) -> bool {

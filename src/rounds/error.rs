@@ -75,7 +75,7 @@ pub enum RoundError {
         /// On the district's clock.
         at: chrono::DateTime<chrono_tz::Tz>,
     },
-    #[error("this resident's pool {0} was positive: the retest goes into a single tube")]
+    #[error("a positive pool ({0}) recalls this resident: the retest goes into a single tube")]
     NeedsSingleTube(String),
     /// Stored rows that contradict each other: a defect, not the asker's mistake.
     #[error("the stored round is inconsistent: {0}")]

@@ -14,6 +14,7 @@ mod sampling;
 mod visits;
 
 pub use crate::domain::LabResult;
+pub use crate::domain::RecallReason;
 /// A tube as the samplers see it.
 pub use crate::store::tubes::TubeRow as Tube;
 pub use city::{city_completion, CityDay, DistrictDay};
@@ -31,7 +32,7 @@ pub use plan::{
 };
 pub use progress::{
     completion, recalls, sampled_over_the_day, still_to_sample, Completion, Counts, Group, Recall,
-    RecallReason, SampledBy,
+    SampledBy,
 };
 pub use sampling::{close_tube, open_tube, record_result, scan, Added, Sampler, Who};
 pub use visits::{

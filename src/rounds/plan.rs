@@ -291,7 +291,14 @@ fn ensure_round(
             "--slot-minutes must be between 5 and 1440".into(),
         ));
     }
-    match rounds::round_on(conn, district.id, options.date)? {
+    let round = match rounds::round_on(conn, district.id, options.date)? {
+        Some(round) if round.recall_households != config.recall.include_household => {
+            rounds::set_recall_households(conn, round.id, config.recall.include_household)?;
+            rounds::round_on(conn, district.id, options.date)?
+        }
+        other => other,
+    };
+    match round {
         Some(round) if options.window.is_none() && options.slot_minutes.is_none() => Ok(round),
         Some(round) => {
             let (start, end) = options
@@ -329,6 +336,7 @@ fn ensure_round(
                     slot_minutes: slot_minutes as i32,
                     status: RoundStatus::Draft,
                     created_at: chrono::Utc::now().naive_utc(),
+                    recall_households: config.recall.include_household,
                 },
             )?)
         }

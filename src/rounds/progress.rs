@@ -3,10 +3,9 @@
 //! were sampled as the day went on.
 
 use chrono::{NaiveDate, TimeZone};
-use serde::Serialize;
 
 use super::RoundError;
-use crate::domain::{District, Standing};
+use crate::domain::{District, RecallReason, Standing};
 use crate::store::completion::{self, ResidentStanding};
 use crate::store::rounds::RoundRow;
 use crate::store::{tubes, DbConnection};
@@ -187,16 +186,6 @@ fn standings(
     }
 }
 
-/// Why a resident is called back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RecallReason {
-    /// In a positive pool: a single-tube retest.
-    PositivePool,
-    /// In a tube the lab could not read: sampled again.
-    InvalidTube,
-}
-
 /// Someone who must be sampled again, and where to find them.
 #[derive(Debug, Clone)]
 pub struct Recall {
@@ -216,10 +205,7 @@ pub fn recalls(
     Ok(tubes::recall_rows(conn, round.district_id, &ids)?
         .into_iter()
         .map(|who| Recall {
-            reason: match needed[&who.resident_id] {
-                crate::domain::TubeStatus::Positive => RecallReason::PositivePool,
-                _ => RecallReason::InvalidTube,
-            },
+            reason: needed[&who.resident_id],
             who,
         })
         .collect())

@@ -132,7 +132,20 @@ pub fn scan(
         let earlier = tubes::latest_sample(conn, &tube, resident_id)?.ok_or(
             RoundError::Inconsistent("a sample that took the attempt is gone"),
         )?;
-        may_sample_again(&earlier, tube.pool_size, timezone)?;
+        // Someone sampled before a member of their household was found in a positive pool
+        // is recalled with them (where the round recalls households), into a single tube.
+        let household = if earlier.tube_status.recalls() {
+            None
+        } else {
+            tubes::household_positive_since(conn, &tube, resident_id, earlier.taken_at)?
+        };
+        match household {
+            Some(positive) if tube.pool_size != 1 => {
+                return Err(RoundError::NeedsSingleTube(positive))
+            }
+            Some(_) => {}
+            None => may_sample_again(&earlier, tube.pool_size, timezone)?,
+        }
         if earlier.attempt < attempt {
             return Err(RoundError::Inconsistent(
                 "a sample was refused that may be taken",

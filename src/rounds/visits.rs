@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::RoundError;
 use crate::config::Config;
-use crate::domain::{Coordinates, District, Outcome, TimeOfDay, TubeStatus};
+use crate::domain::{Coordinates, District, Outcome, TimeOfDay};
 use crate::plan::routing::Params;
 use crate::plan::visits::{
     self, HomeVisit, TeamNow, VisitPlan, VisitProblem, VisitRules, VisitTeam,
@@ -242,7 +242,7 @@ fn load_day(
             floor: v.floor,
             has_elevator: v.has_elevator,
             window,
-            urgent: retests.get(&v.id) == Some(&TubeStatus::Positive),
+            urgent: retests.get(&v.id).is_some_and(|r| r.is_urgent()),
             not_before: not_home_at.map(|t| t + knock_again),
             // A knock that found nobody voids the time the resident was told.
             promised: promised

@@ -1,5 +1,6 @@
 //! Where a round stands, resident by resident: sampled, recalled, not home, refused or still
-//! pending — from the swabs scanned, the lab's results and the doors' outcomes.
+//! pending — from the swabs scanned, the lab's results (a positive pool recalls its
+//! residents and, where the round says so, their households) and the doors' outcomes.
 
 use std::collections::HashMap;
 
@@ -143,6 +144,9 @@ fn known_standings(
             Standing::Sampled
         };
         known.insert(resident, standing);
+    }
+    for resident in super::tubes::household_contacts(conn, round)? {
+        known.insert(resident, Standing::Recalled);
     }
     Ok(known)
 }

@@ -25,6 +25,8 @@ pub struct RoundRow {
     pub walking_metres: Option<f64>,
     pub bound_metres: Option<f64>,
     pub bound_placed: Option<i64>,
+    /// Whether a positive pool recalls its residents' households too.
+    pub recall_households: bool,
 }
 
 impl RoundRow {
@@ -50,6 +52,7 @@ pub struct NewRound {
     pub slot_minutes: i32,
     pub status: RoundStatus,
     pub created_at: chrono::NaiveDateTime,
+    pub recall_households: bool,
 }
 
 /// Every round of the district, by date.
@@ -113,6 +116,14 @@ pub fn update_round_times(
             rounds::ends_min.eq(ends_min),
             rounds::slot_minutes.eq(slot_minutes),
         ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Sets whether a positive pool recalls households in this round.
+pub fn set_recall_households(conn: &mut DbConnection, id: i64, recall: bool) -> QueryResult<()> {
+    diesel::update(rounds::table.find(id))
+        .set(rounds::recall_households.eq(recall))
         .execute(conn)?;
     Ok(())
 }

@@ -111,6 +111,7 @@ diesel::table! {
         walking_metres -> Nullable<Double>,
         bound_metres -> Nullable<Double>,
         bound_placed -> Nullable<BigInt>,
+        recall_households -> Bool,
     }
 }
 

@@ -6,9 +6,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::rounds::RoundRow;
-use super::schema::{buildings, residents, samples, tubes};
+use super::schema::{buildings, residents, rounds, samples, tubes};
 use super::DbConnection;
-use crate::domain::TubeStatus;
+use crate::domain::{RecallReason, TubeStatus};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = tubes)]
@@ -218,12 +218,33 @@ pub fn set_result(
     Ok(crate::on_backend!(conn, |c| query.execute(c))? == 1)
 }
 
-/// Residents of a round whose latest sample is in a positive tube (a single-tube retest)
-/// or an invalid one (sampling again): resident id → that tube's status.
+/// Residents of a round to be sampled again, and why: those whose latest sample is in a
+/// positive tube (a single-tube retest) or an invalid one (sampling again), and, where the
+/// round recalls households, the household contacts of positive pools.
 pub fn retests_needed(
     conn: &mut DbConnection,
     round: &RoundRow,
-) -> QueryResult<HashMap<i64, TubeStatus>> {
+) -> QueryResult<HashMap<i64, RecallReason>> {
+    let mut needed: HashMap<i64, RecallReason> = own_retests(conn, round)?
+        .into_iter()
+        .map(|(resident, status)| {
+            let reason = if status == TubeStatus::Positive {
+                RecallReason::PositivePool
+            } else {
+                RecallReason::InvalidTube
+            };
+            (resident, reason)
+        })
+        .collect();
+    for resident in household_contacts(conn, round)? {
+        needed.entry(resident).or_insert(RecallReason::Household);
+    }
+    Ok(needed)
+}
+
+/// Residents whose own latest sample of the round is in a positive or invalid tube, with
+/// that tube's status.
+fn own_retests(conn: &mut DbConnection, round: &RoundRow) -> QueryResult<HashMap<i64, TubeStatus>> {
     let flagged: Vec<i64> = samples::table
         .inner_join(tubes::table)
         .filter(samples::district_id.eq(round.district_id))
@@ -245,6 +266,121 @@ pub fn retests_needed(
     }
     latest.retain(|_, status| status.recalls());
     Ok(latest)
+}
+
+/// Where the round recalls households: the residents living with someone whose sample was
+/// in a positive tube, and not sampled themselves since that result.
+pub fn household_contacts(conn: &mut DbConnection, round: &RoundRow) -> QueryResult<Vec<i64>> {
+    if !round.recall_households {
+        return Ok(Vec::new());
+    }
+    let positives: Vec<(i64, Option<NaiveDateTime>)> = samples::table
+        .inner_join(tubes::table)
+        .filter(samples::district_id.eq(round.district_id))
+        .filter(samples::round_id.eq(round.id))
+        .filter(tubes::status.eq(TubeStatus::Positive))
+        .select((samples::resident_id, tubes::result_at))
+        .load(conn)?;
+    if positives.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = positives.iter().map(|p| p.0).collect();
+    let homes: Vec<(i64, i64, String)> = residents::table
+        .filter(residents::district_id.eq(round.district_id))
+        .filter(residents::id.eq_any(&ids))
+        .filter(residents::household.ne(""))
+        .select((residents::id, residents::building_id, residents::household))
+        .load(conn)?;
+    // Per household (building, code): the latest positive result among its members.
+    let mut result_of_home: HashMap<(i64, String), NaiveDateTime> = HashMap::new();
+    let result_at: HashMap<i64, NaiveDateTime> = positives
+        .iter()
+        .filter_map(|&(r, at)| Some((r, at?)))
+        .collect();
+    for (resident, building, household) in &homes {
+        if let Some(&at) = result_at.get(resident) {
+            let latest = result_of_home
+                .entry((*building, household.clone()))
+                .or_insert(at);
+            *latest = (*latest).max(at);
+        }
+    }
+    let buildings: Vec<i64> = result_of_home.keys().map(|k| k.0).collect();
+    let households: Vec<&str> = result_of_home.keys().map(|k| k.1.as_str()).collect();
+    let members: Vec<(i64, i64, String)> = residents::table
+        .filter(residents::district_id.eq(round.district_id))
+        .filter(residents::building_id.eq_any(buildings))
+        .filter(residents::household.eq_any(households))
+        .select((residents::id, residents::building_id, residents::household))
+        .load(conn)?;
+    let members: Vec<(i64, NaiveDateTime)> = members
+        .into_iter()
+        .filter(|(id, _, _)| !result_at.contains_key(id))
+        .filter_map(|(id, building, household)| {
+            result_of_home
+                .get(&(building, household))
+                .map(|&at| (id, at))
+        })
+        .collect();
+    let member_ids: Vec<i64> = members.iter().map(|m| m.0).collect();
+    let sampled: Vec<(i64, NaiveDateTime)> = samples::table
+        .filter(samples::district_id.eq(round.district_id))
+        .filter(samples::round_id.eq(round.id))
+        .filter(samples::resident_id.eq_any(&member_ids))
+        .select((samples::resident_id, samples::taken_at))
+        .load(conn)?;
+    let mut last_sampled: HashMap<i64, NaiveDateTime> = HashMap::new();
+    for (resident, at) in sampled {
+        let last = last_sampled.entry(resident).or_insert(at);
+        *last = (*last).max(at);
+    }
+    Ok(members
+        .into_iter()
+        .filter(|(id, result)| last_sampled.get(id).is_none_or(|sampled| sampled < result))
+        .map(|(id, _)| id)
+        .collect())
+}
+
+/// Where the round of `tube` recalls households and a member of the resident's household
+/// was in a positive tube whose result came after `since`: that tube's code.
+pub fn household_positive_since(
+    conn: &mut DbConnection,
+    tube: &TubeRow,
+    resident_id: i64,
+    since: NaiveDateTime,
+) -> QueryResult<Option<String>> {
+    let recalls: bool = rounds::table
+        .find(tube.round_id)
+        .select(rounds::recall_households)
+        .get_result(conn)?;
+    let home: Vec<(i64, String)> = residents::table
+        .filter(residents::district_id.eq(tube.district_id))
+        .filter(residents::id.eq(resident_id))
+        .filter(residents::household.ne(""))
+        .select((residents::building_id, residents::household))
+        .load(conn)?;
+    let Some((building, household)) = home.into_iter().next().filter(|_| recalls) else {
+        return Ok(None);
+    };
+    let members: Vec<i64> = residents::table
+        .filter(residents::district_id.eq(tube.district_id))
+        .filter(residents::building_id.eq(building))
+        .filter(residents::household.eq(household))
+        .filter(residents::id.ne(resident_id))
+        .select(residents::id)
+        .load(conn)?;
+    let positive: Vec<(String, Option<NaiveDateTime>)> = samples::table
+        .inner_join(tubes::table)
+        .filter(samples::district_id.eq(tube.district_id))
+        .filter(samples::round_id.eq(tube.round_id))
+        .filter(samples::resident_id.eq_any(&members))
+        .filter(tubes::status.eq(TubeStatus::Positive))
+        .select((tubes::code, tubes::result_at))
+        .load(conn)?;
+    Ok(positive
+        .into_iter()
+        .find(|(_, at)| at.is_some_and(|at| at > since))
+        .map(|(code, _)| code))
 }
 
 /// One line of the recall list.

@@ -6,7 +6,9 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde_json::json;
 
-use crate::common::api::{district, first_stop, lab_account, new_id, walkers, with_api, DATE};
+use crate::common::api::{
+    district, first_stop, lab_account, new_id, walkers, with_api, with_result, DATE,
+};
 use crate::common::TestDb;
 use sweep::rounds::{self, PlanOptions};
 use sweep::store::schema::{tubes, visit_outcomes};
@@ -54,8 +56,17 @@ fn a_positive_pool_recalls_its_residents_to_a_single_tube_retest(db: &TestDb) {
         let (status, listed) = recalls(office.clone()).await;
         assert_eq!(status, 200);
         let listed = listed.as_array().unwrap().clone();
-        assert_eq!(listed.len(), 3);
-        assert!(listed.iter().all(|r| r["reason"] == "positive_pool"));
+        let pooled = |listed: &[serde_json::Value]| {
+            listed
+                .iter()
+                .filter(|r| r["reason"] == "positive_pool")
+                .count()
+        };
+        // The pool's residents; the others listed live with them (recall.include_household).
+        assert_eq!(pooled(&listed), 3);
+        assert!(listed
+            .iter()
+            .all(|r| r["reason"] == "positive_pool" || r["reason"] == "household"));
         assert!(listed
             .iter()
             .any(|r| r["resident"] == home && r["home_visit"] == true));
@@ -72,7 +83,7 @@ fn a_positive_pool_recalls_its_residents_to_a_single_tube_retest(db: &TestDb) {
         let (status, tube) = api.scan(&team, "S-001", json!(walkers[0])).await;
         assert_eq!((status, tube["status"].as_str()), (201, Some("closed")));
         let (_, listed) = recalls(office.clone()).await;
-        assert_eq!(listed.as_array().unwrap().len(), 2);
+        assert_eq!(pooled(listed.as_array().unwrap()), 2);
     });
 
     // The door's outcome carries the wall clock's time, and a team goes on from its last
@@ -214,7 +225,12 @@ fn a_batch_of_results_is_recorded_whole_or_not_at_all(db: &TestDb) {
             (Some(1), Some(2))
         );
         let (_, listed) = api.send("GET", &recalls, Some(&office), None).await;
-        assert_eq!(listed.as_array().unwrap().len(), 2);
+        let pooled = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["reason"] == "positive_pool");
+        assert_eq!(pooled.count(), 2);
         // The same request again gets the same answer; the same file again changes nothing.
         assert_eq!(upload(lab.clone(), id, good).await, (200, body));
         let (status, again) = upload(lab.clone(), new_id(), good).await;
@@ -238,4 +254,135 @@ fn a_batch_of_results_is_recorded_whole_or_not_at_all(db: &TestDb) {
 on_both_backends!(
     a_positive_pool_recalls_its_residents_to_a_single_tube_retest,
     a_batch_of_results_is_recorded_whole_or_not_at_all,
+    a_positive_pool_recalls_the_households_of_its_residents,
 );
+
+/// A positive pool recalls the households of its residents too: a member sampled earlier is
+/// retested into a single tube, the others are called; with the round's household rule
+/// off, only the pool's own residents are.
+fn a_positive_pool_recalls_the_households_of_its_residents(db: &TestDb) {
+    district(db);
+    lab_account(db);
+    // Three walkers of one household, and two walkers of other households.
+    let all: Vec<csv::StringRecord> =
+        csv::Reader::from_path(db.dir.path().join("demo/residents.csv"))
+            .unwrap()
+            .records()
+            .map(Result::unwrap)
+            .collect();
+    let rows: Vec<&csv::StringRecord> = all
+        .iter()
+        .filter(|r| &r[10] == "ambulatory" && &r[11] != "yes" && !r[8].is_empty())
+        .collect();
+    let household = rows
+        .iter()
+        .map(|r| r[8].to_string())
+        .find(|h| rows.iter().filter(|r| &r[8] == h.as_str()).count() >= 3)
+        .expect("a household of three walkers");
+    let members: Vec<String> = rows
+        .iter()
+        .filter(|r| r[8] == *household)
+        .map(|r| r[0].to_string())
+        .take(3)
+        .collect();
+    let others: Vec<&csv::StringRecord> = rows
+        .iter()
+        .filter(|r| r[8] != *household)
+        .copied()
+        .take(2)
+        .collect();
+    // Everyone living with A or X (any mobility) is called with them.
+    let homes = [household.clone(), others[1][8].to_string()];
+    let (a, x) = (members[0].clone(), others[1][0].to_string());
+    let mut expected: Vec<(String, String)> = all
+        .iter()
+        .filter(|r| homes.contains(&r[8].to_string()) && r[0] != *a && r[0] != *x)
+        .map(|r| (r[0].to_string(), "household".to_string()))
+        .chain([a.clone(), x.clone()].map(|r| (r, "positive_pool".to_string())))
+        .collect();
+    expected.sort();
+    let (b, c) = (members[1].clone(), members[2].clone());
+    let w = others[0][0].to_string();
+    assert!(
+        expected.contains(&(c, "household".to_string())),
+        "{expected:?}"
+    );
+    let pool = [a.clone(), x.clone()];
+    let listed = with_result(db, |api| async move {
+        let team = api.login_team("T001", "1111").await;
+        let lab = api.login("lab1", "lab-password").await;
+        let office = api.login("wang", "office-password").await;
+        let recalls = |token: String| {
+            let api = &api;
+            async move {
+                let path = format!("/api/v1/office/recalls?date={DATE}");
+                let (status, body) = api.send("GET", &path, Some(&token), None).await;
+                assert_eq!(status, 200);
+                let mut listed: Vec<(String, String)> = body
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| {
+                        (
+                            r["resident"].as_str().unwrap().to_string(),
+                            r["reason"].as_str().unwrap().to_string(),
+                        )
+                    })
+                    .collect();
+                listed.sort();
+                listed
+            }
+        };
+        // B is sampled first, in a pool that is negative; then A's pool is positive.
+        for (tube, who, result) in [
+            ("H-001", [&b, &w], "negative"),
+            ("H-002", [&a, &x], "positive"),
+        ] {
+            api.open_tube(&team, tube, Some(2)).await;
+            for r in who {
+                assert_eq!(api.scan(&team, tube, json!(r)).await.0, 201);
+            }
+            assert_eq!(api.record_result(&lab, tube, result).await.0, 201);
+        }
+        assert_eq!(recalls(office.clone()).await, expected);
+
+        // B, sampled before the result, is retested into a single tube, and then no longer
+        // called.
+        api.open_tube(&team, "H-003", None).await;
+        let (status, body) = api.scan(&team, "H-003", json!(b)).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (409, Some("needs_single_tube")),
+            "{body}"
+        );
+        api.open_tube(&team, "H-S01", Some(1)).await;
+        assert_eq!(api.scan(&team, "H-S01", json!(b)).await.0, 201);
+        expected.retain(|(r, _)| *r != b);
+        assert_eq!(recalls(office.clone()).await, expected);
+        expected
+    });
+    let district = db.district();
+    let date: NaiveDate = DATE.parse().unwrap();
+    let mut conn = db.db.conn().unwrap();
+    let count = |conn: &mut sweep::store::DbConnection| {
+        rounds::completion(conn, &district, date, None)
+            .unwrap()
+            .counts
+            .recalled
+    };
+    assert_eq!(count(&mut conn), listed.len() as u32);
+
+    // With the rule off, the household is not called.
+    diesel::update(sweep::store::schema::rounds::table)
+        .set(sweep::store::schema::rounds::recall_households.eq(false))
+        .execute(&mut conn)
+        .unwrap();
+    let only_pool: Vec<String> = rounds::recalls(&mut conn, &district, date)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.who.resident)
+        .collect();
+    assert_eq!(only_pool.len(), 2, "{only_pool:?}");
+    assert!(pool.iter().all(|r| only_pool.contains(r)), "{only_pool:?}");
+    assert_eq!(count(&mut conn), 2);
+}
