@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::auth::Actor;
+use super::multipart::{self, malformed};
 use super::{answer, blocking, json_text, ApiError, ErrorCode, Idempotent};
 use crate::access::Role;
 use crate::config::Config;
@@ -169,7 +170,11 @@ pub async fn upload_results(
                 "send request_id and the results file (a part named results)",
             ));
         }
-        if is_file && file.is_some() {
+        if !is_file {
+            request_id = Some(multipart::request_id(&mut field).await?);
+            continue;
+        }
+        if file.is_some() {
             return Err(ApiError::invalid(&name, "send one results file at a time"));
         }
         let mut bytes = Vec::new();
@@ -187,15 +192,7 @@ pub async fn upload_results(
                 .with_field(&name));
             }
         }
-        if is_file {
-            file = Some(bytes);
-        } else {
-            let id = std::str::from_utf8(&bytes)
-                .ok()
-                .and_then(|t| uuid::Uuid::parse_str(t.trim()).ok())
-                .ok_or_else(|| ApiError::invalid("request_id", "must be a UUID"))?;
-            request_id = Some(id);
-        }
+        file = Some(bytes);
     }
     let request_id =
         request_id.ok_or_else(|| ApiError::invalid("request_id", "send a request_id (a UUID)"))?;
@@ -253,12 +250,4 @@ fn refused(problems: &Problems) -> HttpResponse {
         problems: problems.errors,
         errors: &problems.shown,
     })
-}
-
-fn malformed(e: actix_multipart::MultipartError) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        ErrorCode::MalformedForm,
-        format!("send the results as multipart/form-data: {e}"),
-    )
 }

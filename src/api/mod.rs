@@ -7,6 +7,7 @@ mod client;
 mod error;
 mod health;
 mod lab;
+mod multipart;
 mod office;
 mod openapi;
 mod resident;

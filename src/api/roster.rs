@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::auth::Actor;
+use super::multipart::{self, malformed};
 use super::{answer, blocking, json_text, ApiError, ErrorCode, Idempotent};
 use crate::access::Role;
 use crate::config::Config;
@@ -122,18 +123,7 @@ pub async fn upload(
     while let Some(mut field) = form.try_next().await.map_err(malformed)? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "request_id" {
-            let mut text = Vec::new();
-            while let Some(chunk) = field.try_next().await.map_err(malformed)? {
-                text.extend_from_slice(&chunk);
-                if text.len() > 64 {
-                    break;
-                }
-            }
-            let id = std::str::from_utf8(&text)
-                .ok()
-                .and_then(|t| uuid::Uuid::parse_str(t.trim()).ok())
-                .ok_or_else(|| ApiError::invalid("request_id", "must be a UUID"))?;
-            request_id = Some(id);
+            request_id = Some(multipart::request_id(&mut field).await?);
             continue;
         }
         let file_name = field
@@ -244,14 +234,6 @@ pub async fn upload(
     })
     .await?;
     Ok(answer(stored))
-}
-
-fn malformed(e: actix_multipart::MultipartError) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        ErrorCode::MalformedForm,
-        format!("send the roster as multipart/form-data: {e}"),
-    )
 }
 
 fn io_failed(e: std::io::Error) -> ApiError {

@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
-use crate::common::api::{district, form, with_api, DATE};
+use crate::common::api::{district, with_api, DATE};
 use crate::common::TestDb;
 use sweep::store::schema::audit;
 
@@ -536,20 +536,7 @@ fn the_office_uploads_a_roster_all_or_nothing(db: &TestDb) {
             let api = &api;
             async move {
                 let parts: Vec<_> = parts.iter().map(|(n, f, c)| (*n, *f, c.as_str())).collect();
-                let (content_type, body) = form(&parts);
-                let mut response = api
-                    .client
-                    .post(format!("{}/api/v1/office/roster", api.base))
-                    .insert_header(("Authorization", format!("Bearer {token}")))
-                    .insert_header(("Content-Type", content_type))
-                    .send_body(body)
-                    .await
-                    .unwrap();
-                let bytes = response.body().await.unwrap();
-                (
-                    response.status().as_u16(),
-                    serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
-                )
+                api.upload("/api/v1/office/roster", &token, &parts).await
             }
         };
         let new_site = "code,name,lat,lon,lanes,per_lane_per_hour,open,close,queue_capacity\n\

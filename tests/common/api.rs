@@ -282,7 +282,7 @@ where
 }
 
 /// A `multipart/form-data` body of `parts` (name, file name, content), and its content type.
-pub fn form(parts: &[(&str, Option<&str>, &str)]) -> (String, String) {
+fn form(parts: &[(&str, Option<&str>, &str)]) -> (String, String) {
     let boundary = format!("sweep-{}", uuid::Uuid::new_v4().simple());
     let mut body = String::new();
     for (name, file, content) in parts {
