@@ -22,9 +22,11 @@ pub struct Sizes {
     pub elite: usize,
     /// How many nearest plans a plan's diversity is measured against.
     pub close: usize,
-    /// Problems with more visits than this are searched by a single trajectory: each
-    /// child's local search then costs too much for a population to pay (measured on the
-    /// million-resident district, docs/performance.md).
+    /// Problems with more visits than this are searched by a single trajectory, where each
+    /// child's local search may cost more than a population can pay. (An earlier session
+    /// measured the population behind the trajectory on the million-resident district's
+    /// 10,145 visits; that run was lost with its session and has not been repeated, so the
+    /// limit is a choice, not a measurement.)
     pub up_to_visits: usize,
 }
 
